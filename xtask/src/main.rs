@@ -1,0 +1,45 @@
+//! Developer and CI commands: `cargo xtask <command>`. One place for every workflow, so the
+//! README, CI and the Nix checks all run the same steps.
+
+mod bench;
+mod dev;
+mod dist;
+mod repro;
+mod suites;
+mod test;
+mod util;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Conduit developer commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the whole app locally (throwaway PostgreSQL and Redis under target/ unless configured).
+    Dev,
+    /// Format check, clippy, every Rust test, then every offline suite (see `--suite`).
+    Test(test::Args),
+    /// Seed a realistic data set and measure the API under a fixed, bounded load.
+    Bench(bench::Args),
+    /// Build the release artefacts into target/dist/.
+    Dist,
+    /// Build the release binaries twice in different paths and compare their SHA-256.
+    Repro,
+}
+
+fn main() -> Result<()> {
+    util::add_local_tools_to_path();
+    match Cli::parse().command {
+        Cmd::Dev => dev::run(),
+        Cmd::Test(args) => test::run(args),
+        Cmd::Bench(args) => bench::run(args),
+        Cmd::Dist => dist::run(),
+        Cmd::Repro => repro::run(),
+    }
+}

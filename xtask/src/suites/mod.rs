@@ -1,0 +1,44 @@
+//! The non-Rust test suites that `cargo xtask test` runs after the Rust tests.
+//! Each suite owns one part of the repository and checks it offline.
+
+pub mod audit;
+pub mod kustomize;
+pub mod nix;
+pub mod terraform;
+pub mod workflows;
+
+use anyhow::Result;
+
+pub struct Suite {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub run: fn() -> Result<()>,
+}
+
+pub const ALL: &[Suite] = &[
+    Suite {
+        name: "nix",
+        about: "flake.nix, flake.lock and nix/: parse, lint, format, pins",
+        run: nix::run,
+    },
+    Suite {
+        name: "audit",
+        about: "Cargo.lock against the RustSec advisory database",
+        run: audit::run,
+    },
+    Suite {
+        name: "terraform",
+        about: "terraform/: fmt, validate, test, emulator apply, checkov",
+        run: terraform::run,
+    },
+    Suite {
+        name: "kustomize",
+        about: "kustomize/: render, schema-validate, policy tests, checkov",
+        run: kustomize::run,
+    },
+    Suite {
+        name: "workflows",
+        about: ".github/: zizmor, actionlint, schemas, pinning, checkov",
+        run: workflows::run,
+    },
+];

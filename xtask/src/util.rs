@@ -1,0 +1,92 @@
+//! Small process and path helpers shared by every xtask command.
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// Read-only reference data (`openapi.yml`, CRD schemas, advisory-db) beside the checkout.
+/// `CONDUIT_SHARED_DIR` overrides the default `../shared`.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("CONDUIT_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("..").join("shared"))
+}
+
+/// A command that runs in the workspace root.
+pub fn cmd(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root());
+    c
+}
+
+/// Runs a command to completion, echoing it first; a non-zero exit is an error.
+pub fn exec(c: &mut Command) -> Result<()> {
+    eprintln!("$ {}", display(c));
+    let status = c
+        .status()
+        .with_context(|| format!("could not start `{}`", display(c)))?;
+    if !status.success() {
+        bail!("`{}` failed with {status}", display(c));
+    }
+    Ok(())
+}
+
+/// Runs a command and returns its stdout; a non-zero exit is an error that includes stderr.
+pub fn output(c: &mut Command) -> Result<String> {
+    let out = c
+        .output()
+        .with_context(|| format!("could not start `{}`", display(c)))?;
+    if !out.status.success() {
+        bail!(
+            "`{}` failed with {}:\n{}",
+            display(c),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// The first executable called `name` on `PATH`.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Like [`which`], but an error that says what to install.
+pub fn require(name: &str, hint: &str) -> Result<PathBuf> {
+    which(name).with_context(|| format!("`{name}` is not on PATH: {hint}"))
+}
+
+fn display(c: &Command) -> String {
+    std::iter::once(c.get_program())
+        .chain(c.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Puts the project-local tool installs (`.ci/run` makes them) in front of `PATH`, so that
+/// `cargo xtask test` finds the same pinned linters and scanners CI uses.
+pub fn add_local_tools_to_path() {
+    let root = root();
+    let local = [root.join("node_modules/.bin"), root.join("target/ci-venv/bin")];
+    let current = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = local
+        .into_iter()
+        .filter(|d| d.is_dir())
+        .chain(std::env::split_paths(&current));
+    if let Ok(joined) = std::env::join_paths(dirs) {
+        std::env::set_var("PATH", joined);
+    }
+}
