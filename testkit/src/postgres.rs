@@ -1,0 +1,381 @@
+//! Throwaway PostgreSQL clusters and per-test databases.
+
+use crate::net::{free_port, wait_for_port};
+use crate::process::{
+    configure, find_binary, give_dir, spawn_detached, stop, unprivileged_user, RunAs,
+};
+use anyhow::{bail, Context, Result};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+use tokio_postgres::NoTls;
+
+/// A PostgreSQL server of our own on 127.0.0.1, trust auth for the `postgres` superuser.
+pub struct Postgres {
+    child: Option<Child>,
+    port: u16,
+    data_dir: PathBuf,
+    bin_dir: PathBuf,
+    user: Option<RunAs>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl Postgres {
+    /// Starts a fresh cluster in a temp dir that is removed on drop.
+    pub fn start_temporary() -> Result<Self> {
+        let temp = tempfile::Builder::new().prefix("conduit-pg-").tempdir()?;
+        let mut pg = Self::start_in(temp.path(), free_port()?)?;
+        pg._temp = Some(temp);
+        Ok(pg)
+    }
+
+    /// Starts (initialising if empty) a cluster whose files live in `dir`, e.g. under `target/`.
+    pub fn start_in(dir: &Path, port: u16) -> Result<Self> {
+        // Resolve links: the server binaries and pg_isready live beside the real initdb.
+        let bin_dir = std::fs::canonicalize(find_binary("initdb", &system_postgres_dirs())?)?
+            .parent()
+            .context("initdb has no parent dir")?
+            .to_path_buf();
+        let user = unprivileged_user()?;
+        std::fs::create_dir_all(dir)?;
+        let data_dir = dir.join("data");
+        give_dir(dir, &user)?;
+        if !data_dir.join("PG_VERSION").exists() {
+            let mut init = Command::new(bin_dir.join("initdb"));
+            init.args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ])
+            .arg("-D")
+            .arg(&data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+            configure(&mut init, &user);
+            let out = init.output().context("running initdb")?;
+            if !out.status.success() {
+                bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+        let mut pg = Self {
+            child: None,
+            port,
+            data_dir,
+            bin_dir,
+            user,
+            _temp: None,
+        };
+        pg.resume()?;
+        Ok(pg)
+    }
+
+    /// Stops the server, keeping its files: for fault-injection tests.
+    pub fn pause(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child, Duration::from_secs(10));
+        }
+    }
+
+    /// Starts the server again on the same port with the same files.
+    pub fn resume(&mut self) -> Result<()> {
+        if self.child.is_some() {
+            return Ok(());
+        }
+        let log = std::fs::File::create(self.data_dir.with_file_name("postgres.log"))?;
+        let mut cmd = Command::new(self.bin_dir.join("postgres"));
+        cmd.arg("-D")
+            .arg(&self.data_dir)
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+            ])
+            .arg("-c")
+            .arg(format!(
+                "unix_socket_directories={}",
+                self.data_dir.display()
+            ))
+            // Throwaway data: durability off, speed on.
+            .args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ])
+            .args(["-c", "max_connections=400", "-c", "shared_buffers=128MB"])
+            .stdout(Stdio::null())
+            .stderr(log);
+        configure(&mut cmd, &self.user);
+        self.child = Some(spawn_detached(cmd)?);
+        wait_for_port(self.port, Duration::from_secs(30))?;
+        // An open port is not yet a server that accepts sessions (recovery, start-up).
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = Command::new(self.bin_dir.join("pg_isready"))
+                .args([
+                    "-q",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                ])
+                .status()?;
+            if ready.success() {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("PostgreSQL on port {} did not become ready", self.port);
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A connection URL for `database` as the superuser.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.pause();
+    }
+}
+
+fn system_postgres_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs.reverse(); // newest major version first
+    dirs
+}
+
+/// The server all tests of this process share: `DATABASE_URL` when set, otherwise a cluster
+/// started on first use and stopped when the process exits.
+pub struct SharedPostgres {
+    /// URL of a database on the server from which other databases can be created.
+    admin_url: String,
+}
+
+static SHARED: OnceLock<Result<SharedPostgres, String>> = OnceLock::new();
+static OWNED: Mutex<Option<Postgres>> = Mutex::new(None);
+
+extern "C" fn stop_owned_cluster() {
+    if let Ok(mut owned) = OWNED.lock() {
+        owned.take();
+    }
+}
+
+pub fn shared_postgres() -> Result<&'static SharedPostgres> {
+    SHARED
+        .get_or_init(|| {
+            if let Ok(url) = std::env::var("DATABASE_URL") {
+                return Ok(SharedPostgres { admin_url: url });
+            }
+            let pg = Postgres::start_temporary().map_err(|e| format!("{e:#}"))?;
+            let admin_url = pg.url("postgres");
+            *OWNED.lock().map_err(|e| e.to_string())? = Some(pg);
+            // SAFETY: registering a plain extern "C" fn.
+            unsafe { libc::atexit(stop_owned_cluster) };
+            Ok(SharedPostgres { admin_url })
+        })
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("starting PostgreSQL: {e}"))
+}
+
+impl SharedPostgres {
+    /// A new, empty-but-migrated database for one test. The first call for a given
+    /// `template` name creates that template with `migrate` (under an advisory lock, so
+    /// parallel test processes build it once); every test then gets a cheap copy.
+    pub async fn fresh_database<F, Fut>(&self, template: &str, migrate: F) -> Result<TestDatabase>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<()>>,
+    {
+        let admin = connect(&self.admin_url).await?;
+        admin
+            .execute("SELECT pg_advisory_lock(7356110)", &[])
+            .await?;
+        let result = async {
+            let exists = admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
+                .await?
+                .is_some();
+            if !exists {
+                let building = format!("{template}_building");
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{building}\""))
+                    .await?;
+                admin
+                    .batch_execute(&format!("CREATE DATABASE \"{building}\""))
+                    .await?;
+                migrate(with_database(&self.admin_url, &building)).await?;
+                // Rename only once migrated: a half-built template is never used.
+                admin
+                    .batch_execute(&format!(
+                        "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
+                    ))
+                    .await?;
+            }
+            let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+            admin
+                .batch_execute(&format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                ))
+                .await?;
+            anyhow::Ok(name)
+        }
+        .await;
+        admin
+            .execute("SELECT pg_advisory_unlock(7356110)", &[])
+            .await?;
+        let name = result?;
+        Ok(TestDatabase {
+            url: with_database(&self.admin_url, &name),
+            name,
+            admin_url: self.admin_url.clone(),
+        })
+    }
+}
+
+/// A database that is dropped when the value is.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs outside any runtime guarantee: use a small one of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let admin = connect(&admin_url).await?;
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                anyhow::Ok(())
+            })
+        })
+        .join();
+    }
+}
+
+async fn connect(url: &str) -> Result<tokio_postgres::Client> {
+    let (client, conn) = tokio_postgres::connect(url, NoTls)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+/// `url` with its database name replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_database_name() {
+        assert_eq!(
+            with_database("postgres://u:p@h:1/db?sslmode=require", "x"),
+            "postgres://u:p@h:1/x?sslmode=require"
+        );
+        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://***@h/db");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_fresh_database_is_migrated_and_isolated() -> Result<()> {
+        let pg = shared_postgres()?;
+        let migrate = |url: String| async move {
+            connect(&url)
+                .await?
+                .batch_execute("CREATE TABLE t (x int)")
+                .await?;
+            Ok(())
+        };
+        let a = pg.fresh_database("testkit_selftest", migrate).await?;
+        let b = pg
+            .fresh_database("testkit_selftest", |_| async {
+                bail!("template must be reused")
+            })
+            .await?;
+        connect(&a.url)
+            .await?
+            .execute("INSERT INTO t VALUES (1)", &[])
+            .await?;
+        let rows = connect(&b.url).await?.query("SELECT x FROM t", &[]).await?;
+        assert!(rows.is_empty(), "databases must not share rows");
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn pause_and_resume_keep_the_data() -> Result<()> {
+        let mut pg = Postgres::start_temporary()?;
+        connect(&pg.url("postgres"))
+            .await?
+            .batch_execute("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)")
+            .await?;
+        pg.pause();
+        assert!(
+            connect(&pg.url("postgres")).await.is_err(),
+            "server must be down"
+        );
+        pg.resume()?;
+        let row = connect(&pg.url("postgres"))
+            .await?
+            .query_one("SELECT x FROM kept", &[])
+            .await?;
+        assert_eq!(row.get::<_, i32>(0), 7);
+        Ok(())
+    }
+}
