@@ -1,0 +1,120 @@
+# The Rust packages, built with crane. One `buildDepsOnly` derivation holds the compiled
+# dependencies of the whole workspace (release profile, all targets); the packages and the
+# clippy and nextest checks start from it, so dependencies compile once per Cargo.lock.
+{
+  pkgs,
+  lib,
+  craneLib,
+  source,
+  root,
+}: let
+  cargoToml = builtins.fromTOML (builtins.readFile (root + "/Cargo.toml"));
+  inherit (cargoToml.package) version;
+
+  lockPackages = (builtins.fromTOML (builtins.readFile (root + "/Cargo.lock"))).package;
+  lockVersion = name: let
+    found = builtins.filter (p: p.name == name) lockPackages;
+  in
+    if found == []
+    then null
+    else (builtins.head found).version;
+
+  # wasm-bindgen's CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+  wasmBindgenVersion = lockVersion "wasm-bindgen";
+  wasmBindgenAttr = "wasm-bindgen-cli_" + lib.replaceStrings ["."] ["_"] (toString wasmBindgenVersion);
+  wasmBindgenCli =
+    if wasmBindgenVersion == null
+    then null
+    else pkgs.${wasmBindgenAttr} or null;
+
+  # Release builds must not depend on where they were built: map the build directory and
+  # the cargo home to fixed names in Rust (panic locations, debug info) and in C objects.
+  # Set for the dependency build too, so the fingerprints match and nothing rebuilds.
+  reproducibleFlags = ''
+    export CARGO_BUILD_RUSTFLAGS="''${CARGO_BUILD_RUSTFLAGS:-} --remap-path-prefix=$NIX_BUILD_TOP=/build --remap-path-prefix=$CARGO_HOME=/cargo"
+    export RUSTFLAGS="$CARGO_BUILD_RUSTFLAGS"
+    export CFLAGS="''${CFLAGS:-} -ffile-prefix-map=$NIX_BUILD_TOP=/build"
+  '';
+
+  commonArgs = {
+    src = source.rust;
+    pname = "conduit";
+    inherit version;
+    strictDeps = true;
+    # Tests need PostgreSQL and Redis: they run in checks.nextest, not in every build.
+    doCheck = false;
+    preBuild = reproducibleFlags;
+    meta.license = lib.licenses.mit;
+  };
+
+  cargoArtifacts = craneLib.buildDepsOnly (commonArgs
+    // {
+      cargoExtraArgs = "--locked --workspace";
+      # Compile the test and bench targets' dependencies too, for clippy and nextest.
+      cargoCheckExtraArgs = "--all-targets";
+      doCheck = true;
+      cargoTestExtraArgs = "--no-run";
+    });
+
+  api = craneLib.buildPackage (commonArgs
+    // {
+      inherit cargoArtifacts;
+      pname = "conduit-api";
+      cargoExtraArgs = "--locked --package conduit-api --bin conduit-api";
+      meta = {
+        description = "Conduit (RealWorld) API server";
+        license = lib.licenses.mit;
+        mainProgram = "conduit-api";
+      };
+    });
+
+  hasWeb = builtins.pathExists (root + "/web/Cargo.toml");
+
+  # The web package runs the same code as `cargo xtask dist`, so there is one frontend build:
+  # the Perseus engine natively with `--cfg engine`, the client for wasm32-unknown-unknown
+  # with `--cfg client`, wasm-bindgen (Cargo.lock's version), wasm-opt (binaryen), then the
+  # engine's build operation. Its output, target/dist/web/, holds the `conduit-web` server
+  # binary and the files it serves; they land in bin/ and share/conduit-web/.
+  web = craneLib.mkCargoDerivation (commonArgs
+    // {
+      inherit cargoArtifacts;
+      pname = "conduit-web";
+      nativeBuildInputs = [
+        (
+          if wasmBindgenCli != null
+          then wasmBindgenCli
+          else
+            throw ''
+              conduit-web: nixpkgs has no `${wasmBindgenAttr}`. wasm-bindgen-cli must match the
+              wasm-bindgen crate in Cargo.lock (${toString wasmBindgenVersion}): pin the crate to a
+              version nixpkgs packages, or build the CLI with pkgs.buildWasmBindgenCli.
+            ''
+        )
+        pkgs.binaryen
+      ];
+      buildPhaseCargoCommand = ''
+        cargo run --release --locked --offline --package xtask -- dist
+      '';
+      installPhaseCommand = ''
+        test -x target/dist/web/conduit-web || {
+          echo "cargo xtask dist did not produce target/dist/web/conduit-web" >&2
+          exit 1
+        }
+        mkdir -p $out/bin $out/share/conduit-web
+        cp -r target/dist/web/. $out/share/conduit-web/
+        mv $out/share/conduit-web/conduit-web $out/bin/conduit-web
+      '';
+      doInstallCargoArtifacts = false;
+      meta = {
+        description = "Conduit (RealWorld) web frontend (Perseus)";
+        license = lib.licenses.mit;
+        mainProgram = "conduit-web";
+      };
+    });
+in {
+  inherit version cargoArtifacts commonArgs api wasmBindgenCli;
+  web =
+    if hasWeb
+    then web
+    else null;
+}
