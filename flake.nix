@@ -17,9 +17,10 @@
       url = "github:nikstur/bombon";
       inputs.nixpkgs.follows = "nixpkgs";
     };
-    # The formatter: the same alejandra release that xtask links as a library (Cargo.lock).
+    # The formatter: the commit crates.io's alejandra 3.1.0 was published from, i.e. the
+    # same code xtask links as a library (see Cargo.lock), so both format identically.
     alejandra-src = {
-      url = "github:kamadorueda/alejandra/3.1.0";
+      url = "github:kamadorueda/alejandra/ba275e5364df495a55a3384f36704236d5c63013";
       flake = false;
     };
   };
