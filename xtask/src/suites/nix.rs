@@ -1,8 +1,200 @@
-//! The `nix` suite (not written yet).
+//! The `nix` suite: the flake cannot be evaluated on machines without a Nix store and
+//! binary cache, so this checks everything that can be checked without one.
+//!
+//! 1. every `.nix` file parses (rnix; also `nix-instantiate --parse` when Nix is installed),
+//! 2. is formatted by alejandra (the library, same release as the flake's `formatter`),
+//! 3. has no unused bindings (a deadnix-like scope check, see `deadcode`),
+//! 4. flake.lock is a valid v7 lock matching flake.nix's inputs, follows our nixpkgs, and
+//!    pins what ../shared/nix/pins.flake.lock pins,
+//! 5. every crane / dockerTools / bombon / rust-overlay name used is in nix/pinned-api.toml,
+//! 6. the image scanner behind the `images-no-shell` check passes its own tests.
 
-use anyhow::Result;
+mod api;
+mod deadcode;
+mod lock;
+mod syntax;
+
+use crate::util::{cmd, output, root, shared_dir, which};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
 
 pub fn run() -> Result<()> {
-    eprintln!("nix: no checks yet");
+    let root = root();
+    let files = nix_files(&root)?;
+    if files.len() < 5 {
+        bail!("expected flake.nix and nix/*.nix, found only {files:?}");
+    }
+    let rel = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|p| {
+            Ok((
+                rel(p),
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+
+    eprintln!("nix: parse {} files with rnix", sources.len());
+    for (path, src) in &sources {
+        syntax::parse(src).map_err(|e| anyhow::anyhow!("{path}: parse error: {e}"))?;
+    }
+    if which("nix-instantiate").is_some() {
+        eprintln!("nix: parse with nix-instantiate --parse (the real Nix parser)");
+        for (path, _) in &sources {
+            output(cmd("nix-instantiate").args(["--parse", path]))
+                .with_context(|| format!("{path} does not parse with Nix"))?;
+        }
+    } else {
+        eprintln!("nix: nix-instantiate not installed; rnix only (apt: nix-bin)");
+    }
+
+    eprintln!(
+        "nix: alejandra {} format check",
+        alejandra::version::VERSION
+    );
+    let unformatted: Vec<&str> = sources
+        .iter()
+        .filter_map(|(path, src)| {
+            let (status, formatted) = alejandra::format::in_memory(path.clone(), src.clone());
+            match status {
+                alejandra::format::Status::Error(e) => Some(Err(anyhow::anyhow!("{path}: {e}"))),
+                alejandra::format::Status::Changed(_) if formatted != *src => {
+                    Some(Ok(path.as_str()))
+                }
+                alejandra::format::Status::Changed(_) => None,
+            }
+        })
+        .collect::<Result<_>>()?;
+    if !unformatted.is_empty() {
+        bail!("not alejandra-formatted: {unformatted:?} (run `nix fmt`)");
+    }
+
+    eprintln!(
+        "nix: unused bindings (self-test: {} known answers)",
+        deadcode::SELF_TEST.len()
+    );
+    for (source, expected) in deadcode::SELF_TEST {
+        let got = deadcode::dead_names(source);
+        if got != *expected {
+            bail!("dead-code self-test: `{source}` gave {got:?}, expected {expected:?}");
+        }
+    }
+    let mut dead = Vec::new();
+    for (path, src) in &sources {
+        for d in deadcode::find(src).map_err(|e| anyhow::anyhow!("{path}: {e}"))? {
+            dead.push(format!("{path}:{}: unused {} `{}`", d.line, d.kind, d.name));
+        }
+    }
+    if !dead.is_empty() {
+        bail!("unused bindings:\n  {}", dead.join("\n  "));
+    }
+
+    eprintln!("nix: flake.lock against flake.nix");
+    let flake_src = &sources
+        .iter()
+        .find(|(p, _)| p == "flake.nix")
+        .context("no flake.nix")?
+        .1;
+    let inputs = lock::flake_inputs(flake_src)?;
+    let lock_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("flake.lock")).context("reading flake.lock")?,
+    )
+    .context("flake.lock is not JSON")?;
+    for line in lock::check(&lock_json, &inputs)? {
+        eprintln!("  {line}");
+    }
+    let shared = shared_dir().join("nix/pins.flake.lock");
+    if shared.is_file() {
+        let shared_json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&shared)?)?;
+        lock::compare_with_shared(&lock_json, &shared_json)?;
+        eprintln!(
+            "  nixpkgs, crane, rust-overlay, advisory-db: identical to the shared tested pins"
+        );
+    } else if std::env::var_os("CONDUIT_ALLOW_MISSING_SHARED").is_some() {
+        eprintln!(
+            "  SKIPPED: {} is missing (CONDUIT_ALLOW_MISSING_SHARED is set)",
+            shared.display()
+        );
+    } else {
+        bail!(
+            "{} is missing (set CONDUIT_ALLOW_MISSING_SHARED=1 to skip this comparison)",
+            shared.display()
+        );
+    }
+    let cargo_lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
+    eprintln!("  {}", lock::check_formatter_pin(&lock_json, &cargo_lock)?);
+
+    eprintln!("nix: names used from pinned inputs against nix/pinned-api.toml");
+    let pinned =
+        api::PinnedApi::parse(&std::fs::read_to_string(root.join("nix/pinned-api.toml"))?)?;
+    pinned.check_revs(&lock_json)?;
+    let mut problems = Vec::new();
+    let mut uses = std::collections::BTreeSet::new();
+    for (path, src) in &sources {
+        match api::check_file(&pinned, path, src) {
+            Ok(u) => uses.extend(u),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if !problems.is_empty() {
+        bail!("unverified names:\n  {}", problems.join("\n  "));
+    }
+    eprintln!(
+        "  {} distinct functions and flake outputs, all verified",
+        uses.len()
+    );
+
+    eprintln!("nix: image scanner tests (python3 nix/tests/image_scan_test.py)");
+    crate::util::require("python3", "install Python 3")?;
+    let out = cmd("python3")
+        .args(["nix/tests/image_scan_test.py"])
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!("image scanner tests failed:\n{text}");
+    }
+    eprintln!(
+        "  {}",
+        text.lines()
+            .filter(|l| l.starts_with("Ran "))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+
+    let web = root.join("web/Cargo.toml").is_file();
+    eprintln!(
+        "nix: ok ({} files; web package {})",
+        sources.len(),
+        if web {
+            "enabled: web/Cargo.toml exists"
+        } else {
+            "off until web/Cargo.toml exists"
+        }
+    );
     Ok(())
+}
+
+/// Every `.nix` file of the repository (not build outputs, not dependencies).
+fn nix_files(root: &Path) -> Result<Vec<PathBuf>> {
+    const SKIP: &[&str] = &["target", "node_modules", ".git", ".terraform", "result"];
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type()?.is_dir() {
+                if !SKIP.contains(&name.as_str()) && !name.starts_with("result-") {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".nix") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
