@@ -8,14 +8,14 @@
   fs = lib.fileset;
   # Files that crates embed or read at test time, next to the Rust code that uses them.
   crateData = dir:
-    fs.fileFilter (file:
-      lib.any file.hasExt ["sql" "json" "yml" "yaml" "html" "css" "js" "txt" "md"])
-    (fs.maybeMissing (root + "/${dir}"));
+    lib.optional (builtins.pathExists (root + "/${dir}"))
+    (fs.fileFilter (file: lib.any file.hasExt ["sql" "json" "yml" "yaml" "html" "css" "js" "txt" "md"])
+      (root + "/${dir}"));
   rustFiles = fs.unions ([
       (craneLib.fileset.commonCargoSources root)
       (fs.maybeMissing (root + "/migrations"))
     ]
-    ++ map crateData ["src" "tests" "types" "testkit" "web"]
+    ++ lib.concatMap crateData ["src" "tests" "types" "testkit" "web"]
     # Perseus serves static assets from the web crate (images, fonts, ...).
     ++ [(fs.maybeMissing (root + "/web/static"))]);
 in {
