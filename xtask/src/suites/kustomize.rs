@@ -1,8 +1,194 @@
-//! The `kustomize` suite (not written yet).
+//! The `kustomize` suite: everything under `kustomize/`, offline.
+//!
+//! 1. Self-tests of the checks (`kustomize/tests/test_policies.py`): every policy and the schema
+//!    validation reject a manifest that breaks them; a broken copy of the tree fails end to end.
+//! 2. `kustomize/tests/check.py`: `kubectl kustomize` on every kustomization, each cluster expanded
+//!    the way Flux applies it (post-build variables from its `cluster-vars`), every object
+//!    validated against its schema (core kinds strict for the EKS Kubernetes version, CRDs against
+//!    `../shared/k8s-schemas`), and the policy checks.
+//! 3. checkov on the rendered clusters (`kubernetes`) and on the kustomizations (`kustomize`),
+//!    zero failed checks.
+//!
+//! Rendered output goes to `target/kustomize-suite/`; the source tree is only read.
 
-use anyhow::Result;
+use crate::util::{cmd, exec, require, root, shared_dir};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The Kubernetes version the Terraform EKS module pins (contract: one variable, default 1.32).
+const K8S_VERSION: &str = "1.32";
+/// The whole suite must stay well inside this on two shared cores.
+const BUDGET: Duration = Duration::from_secs(150);
 
 pub fn run() -> Result<()> {
-    eprintln!("kustomize: no checks yet");
+    let started = Instant::now();
+    let kubectl = require(
+        "kubectl",
+        "install kubectl (its built-in kustomize renders the tree)",
+    )?;
+    let python = python_with_validators()?;
+    let checkov = require("checkov", "pip install -r .ci/requirements.txt (checkov)")?;
+    let schemas = shared_dir().join("k8s-schemas");
+    if !schemas.is_dir() {
+        bail!(
+            "CRD schemas not found at {} (set CONDUIT_SHARED_DIR)",
+            schemas.display()
+        );
+    }
+    let out = root().join("target").join("kustomize-suite");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).with_context(|| format!("cleaning {}", out.display()))?;
+    }
+    std::fs::create_dir_all(&out)?;
+    let rendered = out.join("rendered");
+
+    step("self-tests of the checks", || {
+        exec(
+            py(&python, &kubectl, &schemas)
+                .args(["-m", "unittest", "discover", "-s", "kustomize/tests"])
+                .args(["-p", "test_*.py"]),
+        )
+    })?;
+
+    step("render, schemas and policies", || {
+        exec(
+            py(&python, &kubectl, &schemas)
+                .arg("kustomize/tests/check.py")
+                .arg("--schemas")
+                .arg(&schemas)
+                .args(["--k8s-version", K8S_VERSION])
+                .arg("--out")
+                .arg(&rendered)
+                .arg("--kubectl")
+                .arg(&kubectl),
+        )
+    })?;
+
+    step("checkov on the rendered clusters (kubernetes)", || {
+        checkov_run(&checkov, &kubectl, "kubernetes", &rendered, &out)
+    })?;
+    step("checkov on the kustomizations (kustomize)", || {
+        checkov_run(
+            &checkov,
+            &kubectl,
+            "kustomize",
+            &root().join("kustomize"),
+            &out,
+        )
+    })?;
+
+    let elapsed = started.elapsed();
+    eprintln!(
+        "kustomize: all checks passed in {:.1}s (budget {}s)",
+        elapsed.as_secs_f64(),
+        BUDGET.as_secs()
+    );
+    if elapsed > BUDGET {
+        eprintln!("kustomize: WARNING: over the time budget");
+    }
+    Ok(())
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    eprintln!("\n-- kustomize: {name}");
+    let t = Instant::now();
+    f().with_context(|| format!("kustomize suite step `{name}` failed"))?;
+    eprintln!("   ok ({:.1}s)", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The interpreter of the virtualenv that provides `kubernetes-validate` (the checks import it,
+/// with PyYAML and jsonschema from the same environment).
+fn python_with_validators() -> Result<PathBuf> {
+    let kv = require(
+        "kubernetes-validate",
+        "pip install -r .ci/requirements.txt (kubernetes-validate, check-jsonschema, checkov)",
+    )?;
+    let dir = kv
+        .parent()
+        .context("kubernetes-validate has no parent directory")?;
+    for name in ["python3", "python"] {
+        let p = dir.join(name);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    bail!(
+        "no python next to {}: install the tools into a virtualenv",
+        kv.display()
+    )
+}
+
+fn py(python: &Path, kubectl: &Path, schemas: &Path) -> Command {
+    let mut c = cmd(python);
+    c.env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("KUSTOMIZE_SCHEMAS", schemas)
+        .env("PATH", path_with(kubectl));
+    c
+}
+
+/// PATH with kubectl's directory first, so helpers and checkov find the same kubectl.
+fn path_with(kubectl: &Path) -> std::ffi::OsString {
+    let mut dirs: Vec<PathBuf> = kubectl
+        .parent()
+        .map(Path::to_path_buf)
+        .into_iter()
+        .collect();
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// checkov with zero failed checks; prints its summary and every failure.
+fn checkov_run(
+    checkov: &Path,
+    kubectl: &Path,
+    framework: &str,
+    dir: &Path,
+    out: &Path,
+) -> Result<()> {
+    let mut c = Command::new(checkov);
+    c.current_dir(out)
+        .env("PATH", path_with(kubectl))
+        .args([
+            "--framework",
+            framework,
+            "--skip-download",
+            "--quiet",
+            "--compact",
+        ])
+        .args(["--output", "cli", "--directory"])
+        .arg(dir);
+    eprintln!(
+        "$ checkov --framework {framework} --skip-download -d {}",
+        dir.display()
+    );
+    let res = c.output().context("could not start checkov")?;
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    let summary: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("Passed checks:"))
+        .collect();
+    eprint!("{stdout}");
+    if !res.status.success() {
+        bail!(
+            "checkov ({framework}) reported failed checks or errors:\n{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+    }
+    // A scan that found nothing to check must not pass silently.
+    let passed = summary.iter().any(|l| {
+        l.split("Passed checks:")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .and_then(|n| n.trim().parse::<u32>().ok())
+            .is_some_and(|n| n > 0)
+    });
+    if !passed {
+        bail!("checkov ({framework}) ran no check on {}", dir.display());
+    }
     Ok(())
 }
