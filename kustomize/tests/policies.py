@@ -181,6 +181,32 @@ def check_pdb(objs: list[Obj]) -> list[str]:
     return out
 
 
+def check_replicas(objs: list[Obj]) -> list[str]:
+    """Every Deployment runs at least two pods: a fixed `replicas` of 2+ or, when a
+    HorizontalPodAutoscaler owns the count, no `replicas` and minReplicas of 2+."""
+    out = []
+    hpas = {}
+    for o in objs:
+        if o.kind == "HorizontalPodAutoscaler":
+            t = o.body.get("spec", {}).get("scaleTargetRef", {})
+            hpas[(o.namespace, t.get("kind"), t.get("name"))] = o
+    for o in objs:
+        if o.kind != "Deployment":
+            continue
+        if o.body.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/part-of") != "conduit":
+            continue
+        replicas = o.body.get("spec", {}).get("replicas")
+        hpa = hpas.get((o.namespace, "Deployment", o.name))
+        if hpa:
+            if replicas is not None:
+                out.append(f"{o.ref()}: sets replicas although {hpa.name} (HPA) owns the count")
+            if (hpa.body.get("spec", {}).get("minReplicas") or 1) < 2:
+                out.append(f"{o.ref()}: HPA {hpa.name} allows fewer than 2 replicas")
+        elif (replicas or 1) < 2:
+            out.append(f"{o.ref()}: fewer than 2 replicas and no HPA")
+    return out
+
+
 def _namespaces(objs: list[Obj]) -> set[str]:
     names = set()
     for o in objs:
@@ -387,6 +413,7 @@ ALL = {
     "probes": check_probes,
     "requests-and-limits": check_resources,
     "pod-disruption-budgets": check_pdb,
+    "app-replicas": check_replicas,
     "default-deny-network-policies": check_default_deny,
     "image-tags": check_images,
     "no-secret-data": check_no_secret_data,

@@ -175,6 +175,29 @@ class Pdb(unittest.TestCase):
         self.assertTrue(policies.check_pdb(objs(GOOD_DEPLOYMENT, elsewhere)))
 
 
+class Replicas(unittest.TestCase):
+    def test_two_pods_or_an_hpa(self):
+        def app(replicas):
+            d = deployment(lambda d: d["metadata"].update(labels={"app.kubernetes.io/part-of": "conduit"}))
+            if replicas is None:
+                d["spec"].pop("replicas")
+            else:
+                d["spec"]["replicas"] = replicas
+            return d
+        hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+               "metadata": {"name": "app", "namespace": "demo"},
+               "spec": {"minReplicas": 2, "maxReplicas": 4,
+                        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "app"}}}
+        self.assertEqual(policies.check_replicas(objs(app(2))), [])
+        self.assertEqual(policies.check_replicas(objs(app(None), hpa)), [])
+        self.assertTrue(policies.check_replicas(objs(app(1))))
+        self.assertTrue(policies.check_replicas(objs(app(None))))
+        self.assertTrue(policies.check_replicas(objs(app(3), hpa)))
+        low = copy.deepcopy(hpa)
+        low["spec"]["minReplicas"] = 1
+        self.assertTrue(policies.check_replicas(objs(app(None), low)))
+
+
 class DefaultDeny(unittest.TestCase):
     def test_every_namespace_needs_default_deny(self):
         self.assertEqual(policies.check_default_deny(objs(GOOD_DEPLOYMENT, DENY)), [])
