@@ -390,6 +390,76 @@ def check_image_markers(objs: list[Obj], marker_refs: list[tuple[str, str]]) -> 
     return out
 
 
+ALB_REQUIRED = {
+    "alb.ingress.kubernetes.io/scheme": lambda v: v == "internet-facing",
+    "alb.ingress.kubernetes.io/target-type": lambda v: v == "ip",
+    "alb.ingress.kubernetes.io/group.name": lambda v: v == "conduit",
+    "alb.ingress.kubernetes.io/ssl-redirect": lambda v: v == "443",
+    "alb.ingress.kubernetes.io/certificate-arn": lambda v: v.startswith("arn:aws:acm:"),
+    "alb.ingress.kubernetes.io/wafv2-acl-arn": lambda v: v.startswith("arn:aws:wafv2:"),
+    "alb.ingress.kubernetes.io/ssl-policy": lambda v: v.startswith("ELBSecurityPolicy-TLS13"),
+}
+
+
+def check_ingress_edge(objs: list[Obj]) -> list[str]:
+    """Every Ingress goes through the shared ALB: class alb, HTTPS with the ACM certificate and a
+    TLS 1.3 policy, HTTP redirected, the WAF ACL attached, pods as targets, a host name."""
+    out = []
+    for o in objs:
+        if o.kind != "Ingress":
+            continue
+        spec = o.body.get("spec", {})
+        if spec.get("ingressClassName") != "alb":
+            out.append(f"{o.ref()}: ingressClassName must be alb")
+        ann = o.body.get("metadata", {}).get("annotations") or {}
+        for key, ok in ALB_REQUIRED.items():
+            if not ok(str(ann.get(key, ""))):
+                out.append(f"{o.ref()}: annotation {key}={ann.get(key)!r} is missing or wrong")
+        for rule in spec.get("rules") or []:
+            if not rule.get("host"):
+                out.append(f"{o.ref()}: a rule without host")
+    return out
+
+
+ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@-]+$")
+IRSA = "eks.amazonaws.com/role-arn"
+# Contract: the service accounts that get an IRSA role, where their annotation is declared.
+IRSA_SERVICE_ACCOUNTS = {
+    ("ServiceAccount", "conduit-api"): ("conduit-api", ()),
+    ("HelmRelease", "aws-load-balancer-controller"): ("aws-load-balancer-controller", ("serviceAccount",)),
+    ("HelmRelease", "external-secrets"): ("external-secrets", ("serviceAccount",)),
+    ("HelmRelease", "fluent-bit"): ("fluent-bit", ("serviceAccount",)),
+    ("HelmRelease", "kube-prometheus-stack"): ("kube-prometheus-stack-grafana", ("grafana", "serviceAccount")),
+}
+
+
+def check_irsa(objs: list[Obj]) -> list[str]:
+    """The IRSA service accounts of the contract exist with their fixed names and a well-formed
+    role ARN (catches a misspelt variable, which Flux would turn into an empty annotation)."""
+    out = []
+    found = set()
+    for o in objs:
+        key = (o.kind, o.name)
+        if key not in IRSA_SERVICE_ACCOUNTS:
+            continue
+        found.add(key)
+        want_name, path = IRSA_SERVICE_ACCOUNTS[key]
+        if o.kind == "ServiceAccount":
+            sa = {"name": o.name, "annotations": o.body.get("metadata", {}).get("annotations") or {}}
+        else:
+            sa = o.body.get("spec", {}).get("values") or {}
+            for p in path:
+                sa = sa.get(p) or {}
+        if sa.get("name") != want_name:
+            out.append(f"{o.ref()}: service account must be named {want_name}, not {sa.get('name')!r}")
+        arn = str((sa.get("annotations") or {}).get(IRSA, ""))
+        if not ROLE_ARN.match(arn):
+            out.append(f"{o.ref()}: {IRSA} {arn!r} is not an IAM role ARN")
+    for key in sorted(set(IRSA_SERVICE_ACCOUNTS) - found):
+        out.append(f"{key[0]} {key[1]}: missing (it carries an IRSA role of the contract)")
+    return out
+
+
 SKIP = re.compile(r"^(CKV2?_K8S_\d+)=(.*)$")
 
 
@@ -419,6 +489,8 @@ ALL = {
     "no-secret-data": check_no_secret_data,
     "helm-charts-pinned": check_helm_pinned,
     "checkov-skips-justified": check_checkov_skips,
+    "ingress-edge": check_ingress_edge,
+    "irsa-service-accounts": check_irsa,
 }
 
 

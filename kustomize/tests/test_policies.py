@@ -237,6 +237,67 @@ class SecretData(unittest.TestCase):
                 self.assertTrue(policies.check_no_secret_data(objs(bad)))
 
 
+INGRESS = yaml.safe_load("""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: demo
+  annotations:
+    alb.ingress.kubernetes.io/scheme: internet-facing
+    alb.ingress.kubernetes.io/target-type: ip
+    alb.ingress.kubernetes.io/group.name: conduit
+    alb.ingress.kubernetes.io/ssl-redirect: "443"
+    alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:eu-west-1:111122223333:certificate/x
+    alb.ingress.kubernetes.io/wafv2-acl-arn: arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/x/y
+    alb.ingress.kubernetes.io/ssl-policy: ELBSecurityPolicy-TLS13-1-2-2021-06
+spec:
+  ingressClassName: alb
+  rules:
+    - host: example.com
+""")
+
+
+class IngressEdge(unittest.TestCase):
+    def test_edge_settings(self):
+        self.assertEqual(policies.check_ingress_edge(objs(INGRESS)), [])
+        for key in ("alb.ingress.kubernetes.io/wafv2-acl-arn", "alb.ingress.kubernetes.io/ssl-redirect",
+                    "alb.ingress.kubernetes.io/certificate-arn"):
+            with self.subTest(key):
+                bad = copy.deepcopy(INGRESS)
+                bad["metadata"]["annotations"].pop(key)
+                self.assertTrue(policies.check_ingress_edge(objs(bad)))
+        bad = copy.deepcopy(INGRESS)
+        bad["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] = "internal"
+        bad["spec"]["rules"][0].pop("host")
+        self.assertEqual(len(policies.check_ingress_edge(objs(bad))), 2)
+
+
+class Irsa(unittest.TestCase):
+    def cluster(self, arn="arn:aws:iam::111122223333:role/conduit-staging-api", name="conduit-api"):
+        sa = {"apiVersion": "v1", "kind": "ServiceAccount",
+              "metadata": {"name": name, "namespace": "conduit", "annotations": {policies.IRSA: arn}}}
+        hrs = []
+        for (kind, hr_name), (sa_name, path) in policies.IRSA_SERVICE_ACCOUNTS.items():
+            if kind != "HelmRelease":
+                continue
+            values = {"name": sa_name, "annotations": {policies.IRSA: "arn:aws:iam::111122223333:role/r"}}
+            for p in reversed(path):
+                values = {p: values}
+            hrs.append({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+                        "metadata": {"name": hr_name, "namespace": "flux-system"}, "spec": {"values": values}})
+        return objs(sa, *hrs)
+
+    def test_contract(self):
+        self.assertEqual(policies.check_irsa(self.cluster()), [])
+        self.assertTrue(policies.check_irsa(self.cluster(arn="")))
+        self.assertTrue(policies.check_irsa(self.cluster(arn="arn:aws:iam:::role/x")))
+        self.assertTrue(policies.check_irsa(self.cluster(name="api")))
+        renamed = self.cluster()
+        renamed[1].body["spec"]["values"]["serviceAccount"]["name"] = "aws-lbc"
+        self.assertTrue(policies.check_irsa(renamed))
+
+
 class CheckovSkips(unittest.TestCase):
     def test_skips_need_a_reason(self):
         def annotated(value):
