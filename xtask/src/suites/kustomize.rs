@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The Kubernetes version the Terraform EKS module pins (contract: one variable, default 1.32).
-const K8S_VERSION: &str = "1.32";
+/// The Kubernetes version of the contract, used when `terraform/` does not say (yet).
+const DEFAULT_K8S_VERSION: &str = "1.32";
 /// The whole suite must stay well inside this on two shared cores.
 const BUDGET: Duration = Duration::from_secs(150);
 
@@ -52,19 +52,25 @@ pub fn run() -> Result<()> {
         )
     })?;
 
-    step("render, schemas and policies", || {
-        exec(
-            py(&python, &kubectl, &schemas)
-                .arg("kustomize/tests/check.py")
-                .arg("--schemas")
-                .arg(&schemas)
-                .args(["--k8s-version", K8S_VERSION])
-                .arg("--out")
-                .arg(&rendered)
-                .arg("--kubectl")
-                .arg(&kubectl),
-        )
-    })?;
+    let versions = eks_versions()?;
+    for version in &versions {
+        step(
+            &format!("render, schemas (Kubernetes {version}) and policies"),
+            || {
+                exec(
+                    py(&python, &kubectl, &schemas)
+                        .arg("kustomize/tests/check.py")
+                        .arg("--schemas")
+                        .arg(&schemas)
+                        .args(["--k8s-version", version])
+                        .arg("--out")
+                        .arg(&rendered)
+                        .arg("--kubectl")
+                        .arg(&kubectl),
+                )
+            },
+        )?;
+    }
 
     step("checkov on the rendered clusters (kubernetes)", || {
         checkov_run(&checkov, &kubectl, "kubernetes", &rendered, &out)
@@ -89,6 +95,49 @@ pub fn run() -> Result<()> {
         eprintln!("kustomize: WARNING: over the time budget");
     }
     Ok(())
+}
+
+/// The `kubernetes_version` defaults of the Terraform environments (the EKS version the clusters
+/// run), so that the core schemas follow Terraform; the contract's version when there is none.
+fn eks_versions() -> Result<Vec<String>> {
+    let envs = root().join("terraform").join("envs");
+    let mut versions = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&envs) {
+        for entry in entries.flatten() {
+            let file = entry.path().join("variables.tf");
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            if let Some(v) = variable_default(&text, "kubernetes_version") {
+                if !versions.contains(&v) {
+                    versions.push(v);
+                }
+            }
+        }
+    }
+    versions.sort();
+    if versions.is_empty() {
+        eprintln!(
+            "kustomize: no kubernetes_version in terraform/envs; using {DEFAULT_K8S_VERSION}"
+        );
+        versions.push(DEFAULT_K8S_VERSION.to_string());
+    }
+    Ok(versions)
+}
+
+/// The quoted `default` of `variable "<name>" { ... }` in HCL text.
+fn variable_default(text: &str, name: &str) -> Option<String> {
+    let start = text.find(&format!("variable \"{name}\""))?;
+    let block = &text[start..];
+    let block = &block[..block.find("\n}").unwrap_or(block.len())];
+    block.lines().find_map(|line| {
+        let rest = line
+            .trim()
+            .strip_prefix("default")?
+            .trim()
+            .strip_prefix('=')?;
+        Some(rest.trim().trim_matches('"').to_string())
+    })
 }
 
 fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
