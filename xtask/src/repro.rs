@@ -10,7 +10,8 @@
 //!
 //! Slow (two full release builds): not part of `cargo xtask test`.
 //! `CONDUIT_REPRO_PACKAGE` / `CONDUIT_REPRO_BIN` pick another binary (default conduit-api);
-//! `CONDUIT_REPRO_KEEP=1` keeps the two checkouts.
+//! `CONDUIT_REPRO_KEEP=1` keeps the two checkouts; `CONDUIT_REPRO_WORKTREE=1` builds the
+//! working tree instead of HEAD.
 
 use crate::util::{cmd, exec, output};
 use anyhow::{bail, Context, Result};
@@ -29,12 +30,35 @@ pub fn run() -> Result<()> {
     let epoch = output(cmd("git").args(["log", "-1", "--format=%ct", "HEAD"]))?
         .trim()
         .to_string();
-    if !output(cmd("git").args(["status", "--porcelain", "--untracked-files=no"]))?
-        .trim()
-        .is_empty()
-    {
-        eprintln!("repro: note: uncommitted changes are not part of the build (it builds HEAD)");
-    }
+    // `CONDUIT_REPRO_WORKTREE=1`: build the working tree (tracked and untracked files, as
+    // `git add -A` would see them) through a throwaway index, leaving the real one alone.
+    let tree = if std::env::var_os("CONDUIT_REPRO_WORKTREE").is_some() {
+        let index =
+            std::env::temp_dir().join(format!("conduit-repro-index-{}", std::process::id()));
+        let tree = (|| {
+            exec(
+                cmd("git")
+                    .args(["read-tree", "HEAD"])
+                    .env("GIT_INDEX_FILE", &index),
+            )?;
+            exec(cmd("git").args(["add", "-A"]).env("GIT_INDEX_FILE", &index))?;
+            output(cmd("git").arg("write-tree").env("GIT_INDEX_FILE", &index))
+        })();
+        let _ = std::fs::remove_file(&index);
+        let tree = tree?.trim().to_string();
+        eprintln!("repro: building the working tree (tree {})", &tree[..12]);
+        tree
+    } else {
+        if !output(cmd("git").args(["status", "--porcelain", "--untracked-files=no"]))?
+            .trim()
+            .is_empty()
+        {
+            eprintln!(
+                "repro: note: uncommitted changes are not part of the build (it builds HEAD)"
+            );
+        }
+        head.clone()
+    };
 
     let base = std::env::temp_dir().join(format!("conduit-repro-{}", std::process::id()));
     // Different names and depths, so any leaked path would change the bytes.
@@ -42,7 +66,7 @@ pub fn run() -> Result<()> {
         base.join("a"),
         base.join("second-checkout").join("nested").join("conduit"),
     ];
-    let result = build_both(&checkouts, &head, &epoch, &package, &bin);
+    let result = build_both(&checkouts, &tree, &epoch, &package, &bin);
     if std::env::var_os("CONDUIT_REPRO_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&base);
     } else {
@@ -51,7 +75,7 @@ pub fn run() -> Result<()> {
     let hashes = result?;
 
     let secs = started.elapsed().as_secs_f64();
-    println!("repro: {bin} at {}", &head[..12]);
+    println!("repro: {bin} at {}", &tree[..12]);
     for (dir, hash) in checkouts.iter().zip(&hashes) {
         println!("  {hash}  built in {}", dir.display());
     }
@@ -67,7 +91,7 @@ pub fn run() -> Result<()> {
 
 fn build_both(
     checkouts: &[PathBuf; 2],
-    head: &str,
+    tree: &str,
     epoch: &str,
     package: &str,
     bin: &str,
@@ -76,7 +100,7 @@ fn build_both(
     let mut hashes = Vec::new();
     for dir in checkouts {
         std::fs::create_dir_all(dir)?;
-        export(head, dir)?;
+        export(tree, dir)?;
         let t = Instant::now();
         eprintln!("repro: building {bin} in {}", dir.display());
         let mut build = Command::new("cargo");
@@ -146,10 +170,10 @@ fn cargo_home() -> Result<PathBuf> {
     Ok(PathBuf::from(home).join(".cargo"))
 }
 
-/// `git archive HEAD | tar -x -C dir`: the committed tree only, no build artefacts.
-fn export(head: &str, dir: &Path) -> Result<()> {
+/// `git archive <tree> | tar -x -C dir`: the committed tree only, no build artefacts.
+fn export(tree: &str, dir: &Path) -> Result<()> {
     let archive = cmd("git")
-        .args(["archive", "--format=tar", head])
+        .args(["archive", "--format=tar", tree])
         .output()
         .context("git archive")?;
     if !archive.status.success() {
