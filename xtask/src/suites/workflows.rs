@@ -445,9 +445,10 @@ fn check_checkov(workflows: &[PathBuf]) -> Result<String> {
 
 // --- 6. detect-secrets -------------------------------------------------------------------------
 
-/// Lock files hold integrity hashes, not secrets. Kubernetes keys that *name* a secret (never
+/// Lock files hold integrity hashes, not secrets; the baseline holds hashes of audited findings. Kubernetes keys that *name* a secret (never
 /// hold one) are excluded by line.
-const SECRETS_EXCLUDE_FILES: &str = r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock)$";
+const SECRETS_EXCLUDE_FILES: &str =
+    r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock|\.secrets\.baseline)$";
 const SECRETS_EXCLUDE_LINES: &str =
     r"^\s*-?\s*(secretKey|passwordKey|existingSecret|automountServiceAccountToken):";
 
@@ -532,15 +533,15 @@ fn check_secrets() -> Result<String> {
     let found = secret_keys(&scan);
     let new: Vec<String> = found
         .difference(&known)
-        .map(|(file, kind, _)| {
+        .map(|(file, kind, hash)| {
             let lines: Vec<String> = scan["results"][file]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter(|r| r["type"].as_str() == Some(kind.as_str()))
+                .filter(|r| r["hashed_secret"].as_str() == Some(hash.as_str()))
                 .map(|r| r["line_number"].to_string())
                 .collect();
-            format!("{file}: {kind} (line {})", lines.join(", "))
+            format!("{file}:{}: {kind}", lines.join(","))
         })
         .collect();
     if !new.is_empty() {
