@@ -11,7 +11,8 @@
 //! Slow (two full release builds): not part of `cargo xtask test`.
 //! `CONDUIT_REPRO_PACKAGE` / `CONDUIT_REPRO_BIN` pick another binary (default conduit-api);
 //! `CONDUIT_REPRO_KEEP=1` keeps the two checkouts; `CONDUIT_REPRO_WORKTREE=1` builds the
-//! working tree instead of HEAD.
+//! working tree instead of HEAD; `CONDUIT_REPRO_NO_REMAP=1` drops the remapping (the control
+//! experiment: it should then fail).
 
 use crate::util::{cmd, exec, output};
 use anyhow::{bail, Context, Result};
@@ -124,6 +125,13 @@ fn build_both(
             .env("RUSTFLAGS", rustflags(dir, &cargo_home))
             .env("CFLAGS", cflags(dir, &cargo_home))
             .env("CXXFLAGS", cflags(dir, &cargo_home));
+        if std::env::var_os("CONDUIT_REPRO_NO_REMAP").is_some() {
+            // The control experiment: what leaks without the remapping.
+            build
+                .env_remove("RUSTFLAGS")
+                .env_remove("CFLAGS")
+                .env_remove("CXXFLAGS");
+        }
         exec(&mut build)?;
         let binary = dir.join("target/release").join(bin);
         // The remapping must leave no trace of where the build ran.
