@@ -11,6 +11,12 @@ async fn login(body: Json<LoginRequest>, state: Data<State>) -> ApiResult<HttpRe
     let limit = query.limit.unwrap_or(20);
     // ok: conduit.routes.no-unwrap
     let article = found.ok_or(ApiError::NotFound("article"))?;
+    if article.deleted {
+        // ruleid: conduit.routes.no-unwrap
+        panic!("deleted article {}", article.slug);
+    }
+    // ruleid: conduit.routes.no-unwrap
+    todo!();
     Ok(HttpResponse::Ok().json(user))
 }
 
