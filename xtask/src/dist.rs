@@ -1,7 +1,14 @@
-//! `cargo xtask dist` (not written yet).
+//! `cargo xtask dist`: release artefacts in `target/dist/`.
 
-use anyhow::Result;
+use crate::util::{cmd, exec, root};
+use anyhow::{Context, Result};
 
 pub fn run() -> Result<()> {
-    anyhow::bail!("dist: not written yet")
+    exec(cmd("cargo").args(["build", "--release", "--locked", "--bin", "conduit-api"]))?;
+    let dist = root().join("target/dist");
+    std::fs::create_dir_all(&dist)?;
+    let target = dist.join("conduit-api");
+    std::fs::copy(root().join("target/release/conduit-api"), &target).context("copying conduit-api")?;
+    eprintln!("built {}", target.display());
+    Ok(())
 }

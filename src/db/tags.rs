@@ -1,0 +1,45 @@
+//! SQL for tags.
+
+use crate::error::ApiResult;
+use deadpool_postgres::GenericClient;
+
+/// Tags in use, most used first.
+pub async fn in_use(db: &impl GenericClient) -> ApiResult<Vec<String>> {
+    let stmt = db
+        .prepare_cached(
+            "SELECT t.name FROM tags t JOIN article_tags at ON at.tag_id = t.id
+             GROUP BY t.id, t.name ORDER BY count(*) DESC, t.name",
+        )
+        .await?;
+    Ok(db
+        .query(&stmt, &[])
+        .await?
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// Makes sure every tag exists and links exactly these tags to the article.
+pub async fn set_for_article(
+    db: &impl GenericClient,
+    article_id: i64,
+    tags: &[String],
+) -> ApiResult<()> {
+    let insert = db
+        .prepare_cached(
+            "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING",
+        )
+        .await?;
+    let unlink = db
+        .prepare_cached("DELETE FROM article_tags WHERE article_id = $1")
+        .await?;
+    let link = db
+        .prepare_cached("INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name = ANY($2)")
+        .await?;
+    db.execute(&unlink, &[&article_id]).await?;
+    if !tags.is_empty() {
+        db.execute(&insert, &[&tags]).await?;
+        db.execute(&link, &[&article_id, &tags]).await?;
+    }
+    Ok(())
+}

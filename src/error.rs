@@ -1,0 +1,143 @@
+//! One error type for every handler, mapped to the spec's JSON error body in one place.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use conduit_types::ErrorResponse;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No token, or one that is invalid or expired.
+    #[error("authentication required")]
+    Unauthorized,
+    /// Wrong email or password.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Field-level problems (`{"errors": {"title": ["can't be blank"]}}`).
+    #[error("validation failed")]
+    Validation(BTreeMap<String, Vec<String>>),
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// A dependency (the database) is down or saturated: retry later.
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let mut map = BTreeMap::new();
+        map.insert(field.to_string(), vec![message.into()]);
+        ApiError::Validation(map)
+    }
+
+    fn body(&self) -> ErrorResponse {
+        match self {
+            ApiError::Unauthorized => {
+                ErrorResponse::single("token", "is missing, invalid or expired")
+            }
+            ApiError::InvalidCredentials => {
+                ErrorResponse::single("email or password", "is invalid")
+            }
+            ApiError::Forbidden => ErrorResponse::single("body", "you are not allowed to do this"),
+            ApiError::NotFound(what) => ErrorResponse::single(*what, "not found"),
+            ApiError::Validation(errors) => ErrorResponse {
+                errors: errors.clone(),
+            },
+            ApiError::PayloadTooLarge(limit) => {
+                ErrorResponse::single("body", format!("must be at most {limit} bytes"))
+            }
+            ApiError::Unavailable(_) => {
+                ErrorResponse::single("body", "service temporarily unavailable, try again")
+            }
+            ApiError::Internal(_) => ErrorResponse::single("body", "internal error"),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            // The cause chain goes to the log, never to the client.
+            ApiError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "request failed"),
+            ApiError::Unavailable(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "dependency unavailable")
+            }
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        match self {
+            ApiError::Unauthorized => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Token"));
+            }
+            ApiError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        res.json(self.body())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        // Every pool failure (timeout, refused connection, closed pool) means "database
+        // unavailable", which deserves a fast 503 rather than a hung request or a 500.
+        ApiError::Unavailable(e.into())
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        let unavailable = e.is_closed()
+            || e.code().is_some_and(|c| {
+                [
+                    SqlState::QUERY_CANCELED,
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::TOO_MANY_CONNECTIONS,
+                ]
+                .contains(c)
+                    || c.code().starts_with("08") // connection exceptions
+            });
+        if unavailable {
+            ApiError::Unavailable(e.into())
+        } else {
+            ApiError::Internal(e.into())
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Whether a database error is a unique-constraint violation on `constraint`.
+pub fn is_unique_violation(e: &tokio_postgres::Error, constraint: &str) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        db.code() == &tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+            && db.constraint() == Some(constraint)
+    })
+}

@@ -1,0 +1,67 @@
+//! `/profiles/{username}` and following.
+
+use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::profiles;
+use crate::error::ApiResult;
+use crate::startup::AppState;
+use actix_web::web;
+use conduit_types::{ErrorResponse, ProfileResponse};
+
+/// A profile; `following` is relative to the signed-in user.
+#[utoipa::path(get, path = "/profiles/{username}", tag = "Profile", operation_id = "GetProfileByUsername",
+    params(("username" = String, Path, description = "Username of the profile to get")),
+    responses(
+        (status = 200, description = "Profile", body = ProfileResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 404, description = "No such profile", body = ErrorResponse),
+        (status = 422, description = "Unexpected error", body = ErrorResponse),
+    ))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    username: web::Path<String>,
+) -> ApiResult<web::Json<ProfileResponse>> {
+    let client = state.pool.get().await?;
+    let (_, profile) = profiles::get(&client, &username, user.id()).await?;
+    Ok(web::Json(ProfileResponse { profile }))
+}
+
+/// Follow a user (idempotent).
+#[utoipa::path(post, path = "/profiles/{username}/follow", tag = "Profile", operation_id = "FollowUserByUsername",
+    security(("Token" = [])),
+    params(("username" = String, Path, description = "Username of the profile you want to follow")),
+    responses(
+        (status = 200, description = "Profile", body = ProfileResponse),
+        (status = 401, description = "Unauthorized", body = ErrorResponse),
+        (status = 404, description = "No such profile", body = ErrorResponse),
+        (status = 422, description = "Following yourself", body = ErrorResponse),
+    ))]
+pub async fn follow(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    username: web::Path<String>,
+) -> ApiResult<web::Json<ProfileResponse>> {
+    let client = state.pool.get().await?;
+    let profile = profiles::follow(&client, user.id, &username).await?;
+    Ok(web::Json(ProfileResponse { profile }))
+}
+
+/// Unfollow a user (idempotent).
+#[utoipa::path(delete, path = "/profiles/{username}/follow", tag = "Profile", operation_id = "UnfollowUserByUsername",
+    security(("Token" = [])),
+    params(("username" = String, Path, description = "Username of the profile you want to unfollow")),
+    responses(
+        (status = 200, description = "Profile", body = ProfileResponse),
+        (status = 401, description = "Unauthorized", body = ErrorResponse),
+        (status = 404, description = "No such profile", body = ErrorResponse),
+        (status = 422, description = "Unexpected error", body = ErrorResponse),
+    ))]
+pub async fn unfollow(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    username: web::Path<String>,
+) -> ApiResult<web::Json<ProfileResponse>> {
+    let client = state.pool.get().await?;
+    let profile = profiles::unfollow(&client, user.id, &username).await?;
+    Ok(web::Json(ProfileResponse { profile }))
+}

@@ -1,0 +1,124 @@
+//! Builds the application: pool, migrations, the public server and the admin server.
+
+use crate::auth::jwt::Jwt;
+use crate::config::{Environment, Settings};
+use crate::openapi::ApiDoc;
+use crate::{admin, db, middleware as mw, routes};
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Compress, Condition, ErrorHandlers};
+use actix_web::{web, App, HttpServer};
+use deadpool_postgres::Pool;
+use std::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// What handlers share.
+pub struct AppState {
+    pub pool: Pool,
+    pub jwt: Jwt,
+    pub behind_tls: bool,
+}
+
+pub struct Application {
+    port: u16,
+    admin_port: u16,
+    server: Server,
+    admin: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        if settings.jwt.ephemeral {
+            tracing::warn!(
+                "CONDUIT_JWT_SECRET is not set: using a random key for this process only. \
+                 Tokens stop working on restart and differ between replicas. Never do this in production."
+            );
+        }
+        let pool = db::pool(&settings.database)?;
+        if settings.migrate_on_start {
+            db::migrate(&pool).await?;
+        }
+        let state = web::Data::new(AppState {
+            pool,
+            jwt: Jwt::new(&settings.jwt),
+            behind_tls: settings.behind_tls,
+        });
+        let listener = TcpListener::bind(settings.listen)?;
+        let admin_listener = TcpListener::bind(settings.admin_listen)?;
+        let port = listener.local_addr()?.port();
+        let admin_port = admin_listener.local_addr()?.port();
+        let openapi = ApiDoc::openapi();
+        let cors_origins = settings.cors_allowed_origins.clone();
+        let max_body = settings.max_body_bytes;
+        let server = HttpServer::new(move || {
+            let cors = cors_origins.iter().fold(
+                actix_cors::Cors::default()
+                    .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+                    .allowed_headers([
+                        actix_web::http::header::AUTHORIZATION,
+                        actix_web::http::header::CONTENT_TYPE,
+                    ])
+                    .max_age(3600),
+                |cors, origin| cors.allowed_origin(origin),
+            );
+            App::new()
+                .app_data(state.clone())
+                .app_data(mw::json_config(max_body))
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(mw::query_config())
+                .app_data(mw::path_config())
+                .wrap(
+                    ErrorHandlers::new()
+                        .handler(StatusCode::NOT_FOUND, mw::json_error_body)
+                        .handler(StatusCode::METHOD_NOT_ALLOWED, mw::json_error_body),
+                )
+                .wrap(Condition::new(!cors_origins.is_empty(), cors))
+                .wrap(Compress::default())
+                .wrap(from_fn(mw::security_headers))
+                .wrap(from_fn(mw::request_log))
+                .route("/healthz", web::get().to(routes::health::healthz))
+                .route("/readyz", web::get().to(routes::health::readyz))
+                .service(
+                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
+                )
+                .configure(routes::api)
+                .default_service(web::to(mw::not_found))
+        })
+        .listen(listener)?
+        .workers(settings.workers)
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .run();
+        let admin = admin::server(
+            admin_listener,
+            settings.environment == Environment::Production,
+        )?;
+        tracing::info!(port, admin_port, environment = ?settings.environment, "listening");
+        Ok(Self {
+            port,
+            admin_port,
+            server,
+            admin,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn admin_port(&self) -> u16 {
+        self.admin_port
+    }
+
+    /// Serves until SIGTERM/SIGINT, then stops accepting and drains in-flight requests
+    /// within `CONDUIT_SHUTDOWN_TIMEOUT_SECS`.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let admin_handle = self.admin.handle();
+        // A server only runs while it is polled: the admin listener gets its own task.
+        let admin = tokio::spawn(self.admin);
+        let result = self.server.await;
+        admin_handle.stop(true).await;
+        let _ = admin.await;
+        result
+    }
+}

@@ -1,0 +1,166 @@
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_bodies_are_422_json_never_plain_text() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let url = format!("{}/api/articles", app.address);
+    let send = |body: &'static str, content_type: &'static str| {
+        app.http
+            .post(&url)
+            .header("Authorization", format!("Token {jake}"))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+    };
+    for (body, ct) in [
+        ("{not json", "application/json"),
+        ("{\"article\": {\"title\": 1}}", "application/json"),
+        ("[]", "application/json"),
+        (
+            "{\"article\": {\"title\": \"t\", \"description\": \"d\", \"body\": \"b\"}}",
+            "text/plain",
+        ),
+        ("", "application/json"),
+    ] {
+        let res = send(body, ct).await.unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body} as {ct}"
+        );
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
+        let v: serde_json::Value = res.json().await.unwrap();
+        assert!(v["errors"]["body"].is_array(), "{v}");
+    }
+    assert_eq!(
+        app.get("/api/articles", None).await.body["articlesCount"],
+        0,
+        "nothing was created"
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413_json() {
+    let app = spawn_app_with(&[("CONDUIT_MAX_BODY_BYTES", "4096")]).await;
+    let jake = app.register("jake").await;
+    let big = "x".repeat(8 * 1024);
+    let res = app
+        .post(
+            "/api/articles",
+            Some(&jake),
+            json!({"article": {"title": "t", "description": "d", "body": big}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_fields(&res.body), ["body"]);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_json_errors() {
+    let app = spawn_app().await;
+    let missing = app.get("/api/nope", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["errors"]["route"][0], "not found");
+    let root = app.get("/", None).await;
+    assert_eq!(root.status, StatusCode::NOT_FOUND);
+    let wrong_method = app
+        .request(reqwest::Method::PATCH, "/api/tags", None, None)
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        wrong_method.body["errors"]["method"].is_array(),
+        "{}",
+        wrong_method.body
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_security_headers_and_a_request_id() {
+    let app = spawn_app().await;
+    for path in ["/api/tags", "/api/nope", "/healthz"] {
+        let res = app.get(path, None).await;
+        assert_eq!(res.headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(res.headers["x-frame-options"], "DENY");
+        assert_eq!(res.headers["referrer-policy"], "no-referrer");
+        assert!(res.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
+        assert!(
+            res.headers.get("strict-transport-security").is_none(),
+            "no HSTS unless behind TLS"
+        );
+        assert_eq!(res.headers["x-request-id"].len(), 36);
+    }
+    let echoed = app
+        .http
+        .get(format!("{}/api/tags", app.address))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "abc-123");
+    let unsafe_id = app
+        .http
+        .get(format!("{}/api/tags", app.address))
+        .header("x-request-id", "a\"b")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(unsafe_id.headers()["x-request-id"], "a\"b");
+    // No CORS unless origins are configured.
+    let cors = app
+        .http
+        .get(format!("{}/api/tags", app.address))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(cors.headers().get("access-control-allow-origin").is_none());
+
+    let tls = spawn_app_with(&[("CONDUIT_BEHIND_TLS", "true")]).await;
+    let res = tls.get("/api/tags", None).await;
+    assert!(res.headers["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+}
+
+#[tokio::test]
+async fn cors_allows_only_configured_origins() {
+    let app = spawn_app_with(&[("CONDUIT_CORS_ALLOWED_ORIGINS", "https://conduit.example")]).await;
+    let preflight = app
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/articles", app.address),
+        )
+        .header("Origin", "https://conduit.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://conduit.example"
+    );
+    let other = app
+        .http
+        .get(format!("{}/api/tags", app.address))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}

@@ -1,0 +1,11 @@
+//! Integration tests over real HTTP against the real API and a real PostgreSQL.
+
+mod articles;
+mod cli;
+mod comments;
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
+mod profiles;
+mod users;
