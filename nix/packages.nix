@@ -22,10 +22,37 @@
   # wasm-bindgen's CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
   wasmBindgenVersion = lockVersion "wasm-bindgen";
   wasmBindgenAttr = "wasm-bindgen-cli_" + lib.replaceStrings ["."] ["_"] (toString wasmBindgenVersion);
+  # When nixpkgs has no package for that version, build the CLI from its crates.io release
+  # (the published crate ships its Cargo.lock). The checksum is the .crate's sha256, the
+  # value a Cargo.lock records; add a line when Cargo.lock moves to another wasm-bindgen.
+  wasmBindgenCliChecksums = {
+    "0.2.130" = "c37f6904387d19a319525c74af274c73912f3871c35555aa49f3ea64ebb2fc7a";
+  };
+  wasmBindgenCliFromCrate = version:
+    craneLib.buildPackage {
+      src = craneLib.downloadCargoPackage {
+        name = "wasm-bindgen-cli";
+        inherit version;
+        checksum = wasmBindgenCliChecksums.${version};
+        source = "registry+https://github.com/rust-lang/crates.io-index";
+      };
+      pname = "wasm-bindgen-cli";
+      inherit version;
+      strictDeps = true;
+      doCheck = false;
+      cargoExtraArgs = "--locked --bin wasm-bindgen";
+      nativeBuildInputs = [pkgs.pkg-config];
+      buildInputs = [pkgs.openssl];
+      meta.mainProgram = "wasm-bindgen";
+    };
   wasmBindgenCli =
     if wasmBindgenVersion == null
     then null
-    else pkgs.${wasmBindgenAttr} or null;
+    else if pkgs ? ${wasmBindgenAttr}
+    then pkgs.${wasmBindgenAttr}
+    else if wasmBindgenCliChecksums ? ${wasmBindgenVersion}
+    then wasmBindgenCliFromCrate wasmBindgenVersion
+    else null;
 
   # Release builds must not depend on where they were built: map the build directory and
   # the cargo home to fixed names in Rust (panic locations, debug info) and in C objects.
@@ -85,9 +112,10 @@
           then wasmBindgenCli
           else
             throw ''
-              conduit-web: nixpkgs has no `${wasmBindgenAttr}`. wasm-bindgen-cli must match the
-              wasm-bindgen crate in Cargo.lock (${toString wasmBindgenVersion}): pin the crate to a
-              version nixpkgs packages, or build the CLI with pkgs.buildWasmBindgenCli.
+              conduit-web: wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock
+              (${toString wasmBindgenVersion}), but nixpkgs has no `${wasmBindgenAttr}` and
+              nix/packages.nix knows no crates.io checksum for it: add the .crate's sha256 to
+              wasmBindgenCliChecksums.
             ''
         )
         pkgs.binaryen

@@ -38,6 +38,7 @@
     cargoAudit = builder "audit";
     cargoDeny = builder "deny";
     devShell = builder "shell";
+    downloadCargoPackage = args: drv "crate-${args.name}-${args.version}" {inherit args;};
   };
   bombon = {
     buildBom = package: options: drv "${package.name}.cdx.json" {inherit package options;};
@@ -138,8 +139,15 @@
     (check (lib.hasInfix "xtask -- dist" packages.web.args.buildPhaseCargoCommand) "web runs cargo xtask dist")
     (check (lib.hasInfix "--entrypoint conduit-web" checks.images-no-shell.script) "the web image is scanned")
     (check (packages.web-sbom.package ? bombonVendoredSbom) "web-sbom")
-    # The stand-in nixpkgs has no wasm-bindgen-cli_<version>: the web build must refuse.
-    (check (!(builtins.tryEval (builtins.deepSeq packages.web.args.nativeBuildInputs true)).success) "web refuses a mismatched wasm-bindgen-cli")
+    # The stand-in nixpkgs has no wasm-bindgen-cli_<version>: the CLI comes from crates.io,
+    # at exactly Cargo.lock's version (a new version needs its checksum in packages.nix).
+    (check (let
+      cli = builtins.head packages.web.args.nativeBuildInputs;
+      locked = (lib.findFirst (p: p.name == "wasm-bindgen") null (builtins.fromTOML (builtins.readFile (root + "/Cargo.lock"))).package).version;
+      tried = builtins.tryEval cli.args.src.args.version;
+    in
+      tried.success && tried.value == locked && cli.args.cargoExtraArgs == "--locked --bin wasm-bindgen")
+    "wasm-bindgen-cli is built at Cargo.lock's version")
   ]);
 in
   builtins.deepSeq (assertions ++ webAssertions) {
