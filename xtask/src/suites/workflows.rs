@@ -193,16 +193,18 @@ fn check_policy(workflows: &[PathBuf], actions: &[PathBuf]) -> Result<String> {
     for f in actions {
         policy::check_file(&rel(f), &std::fs::read_to_string(f)?, true, &mut r);
     }
+    r.check_consistency();
     if !r.problems.is_empty() {
         bail!("{}", r.problems.join("\n"));
     }
     ensure!(r.pinned > 0, "no pinned third-party action found at all");
     Ok(format!(
-        "{} workflows, {} actions, {} jobs, {} SHA-pinned uses, {} local uses",
+        "{} workflows, {} actions, {} jobs, {} SHA-pinned uses of {} actions, {} local uses",
         workflows.len(),
         actions.len(),
         r.jobs,
         r.pinned,
+        r.pins.len(),
         r.local
     ))
 }

@@ -13,6 +13,7 @@
 //! * no `${{ … }}` inside `run:` scripts: values reach scripts through `env:`.
 
 use serde_yaml::{Mapping, Value};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Default)]
 pub struct Report {
@@ -20,6 +21,27 @@ pub struct Report {
     pub pinned: usize,
     pub local: usize,
     pub jobs: usize,
+    /// action -> (sha, version comment) -> where: one action must be pinned the same everywhere.
+    pub pins: BTreeMap<String, BTreeMap<(String, String), Vec<String>>>,
+}
+
+impl Report {
+    /// Fails an action pinned to different commits or releases in different places (a half-done
+    /// update), or one commit labelled with two releases.
+    pub fn check_consistency(&mut self) {
+        for (action, pins) in &self.pins {
+            if pins.len() > 1 {
+                let all = pins
+                    .iter()
+                    .map(|((sha, v), at)| format!("{sha} # {v} at {}", at.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                self.problems.push(format!(
+                    "`{action}` is pinned differently across files: {all}"
+                ));
+            }
+        }
+    }
 }
 
 /// Actions that need an OIDC token (`id-token: write`).
@@ -96,7 +118,16 @@ fn check_uses_lines(file: &str, text: &str, r: &mut Report) -> usize {
             continue;
         }
         match comment {
-            Some(c) if is_semver_tag(c) => r.pinned += 1,
+            Some(c) if is_semver_tag(c) => {
+                r.pinned += 1;
+                let version = c.split_whitespace().next().unwrap_or(c).to_owned();
+                r.pins
+                    .entry(action.to_owned())
+                    .or_default()
+                    .entry((reference.to_owned(), version))
+                    .or_default()
+                    .push(at.clone());
+            }
             Some(c) => r.problems.push(format!(
                 "{at}: `{action}` pin comment `# {c}` is not the release it pins (`# vX.Y.Z`)"
             )),
@@ -454,6 +485,27 @@ jobs:
             ),
             "inside `run:`",
         );
+    }
+
+    #[test]
+    fn one_action_is_pinned_the_same_everywhere() {
+        let mut r = Report::default();
+        check_file("a.yml", &good(), false, &mut r);
+        let other = good().replace("# v7.0.1", "# v7.0.0");
+        check_file("b.yml", &other, false, &mut r);
+        r.check_consistency();
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.contains("`actions/checkout` is pinned differently")),
+            "{:#?}",
+            r.problems
+        );
+        let mut same = Report::default();
+        check_file("a.yml", &good(), false, &mut same);
+        check_file("b.yml", &good(), false, &mut same);
+        same.check_consistency();
+        assert_eq!(same.problems, Vec::<String>::new());
     }
 
     #[test]
