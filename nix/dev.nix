@@ -69,6 +69,8 @@
     '';
   };
 in {
+  # The script itself too, so nix/tests can run its text outside Nix.
+  inherit script;
   app = {
     type = "app";
     program = lib.getExe script;
