@@ -74,5 +74,6 @@ in {
   app = {
     type = "app";
     program = lib.getExe script;
+    meta.description = "Run PostgreSQL, Redis, the Conduit API and web app locally";
   };
 }
