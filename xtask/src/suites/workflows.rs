@@ -194,6 +194,23 @@ fn check_policy(workflows: &[PathBuf], actions: &[PathBuf]) -> Result<String> {
         policy::check_file(&rel(f), &std::fs::read_to_string(f)?, true, &mut r);
     }
     r.check_consistency();
+    // The gitleaks configuration security.yml passes: it must keep gitleaks' own rules.
+    let gitleaks: toml::Table = toml::from_str(
+        &std::fs::read_to_string(root().join(".github/gitleaks.toml"))
+            .context("reading .github/gitleaks.toml")?,
+    )
+    .context(".github/gitleaks.toml is not TOML")?;
+    if gitleaks
+        .get("extend")
+        .and_then(|e| e.get("useDefault"))
+        .and_then(toml::Value::as_bool)
+        != Some(true)
+    {
+        r.problems.push(
+            ".github/gitleaks.toml must extend the default rules (`[extend] useDefault = true`)"
+                .to_owned(),
+        );
+    }
     if !r.problems.is_empty() {
         bail!("{}", r.problems.join("\n"));
     }
