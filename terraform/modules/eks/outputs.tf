@@ -1,0 +1,59 @@
+output "cluster_name" {
+  description = "EKS cluster name."
+  value       = aws_eks_cluster.this.name
+}
+
+output "cluster_arn" {
+  description = "EKS cluster ARN."
+  value       = aws_eks_cluster.this.arn
+}
+
+output "cluster_endpoint" {
+  description = "Kubernetes API endpoint."
+  value       = aws_eks_cluster.this.endpoint
+}
+
+output "cluster_certificate_authority_data" {
+  description = "Base64 CA bundle of the Kubernetes API."
+  value       = aws_eks_cluster.this.certificate_authority[0].data
+}
+
+output "oidc_provider_arn" {
+  description = "IAM OIDC provider ARN for IRSA trust policies."
+  value       = aws_iam_openid_connect_provider.this.arn
+}
+
+output "oidc_issuer" {
+  description = "OIDC issuer host and path without https:// (the prefix of the :sub and :aud condition keys)."
+  value       = replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")
+}
+
+output "node_security_group_id" {
+  description = "Security group of nodes and pods; RDS, ElastiCache and the ALB reference it."
+  value       = aws_security_group.node.id
+}
+
+output "cluster_security_group_id" {
+  description = "Additional security group of the control plane ENIs."
+  value       = aws_security_group.cluster.id
+}
+
+output "node_role_arn" {
+  description = "IAM role of the managed nodes."
+  value       = aws_iam_role.node.arn
+}
+
+output "cluster_role_arn" {
+  description = "IAM role of the control plane."
+  value       = aws_iam_role.cluster.arn
+}
+
+output "cluster_log_group_name" {
+  description = "CloudWatch log group of the control-plane logs."
+  value       = aws_cloudwatch_log_group.cluster.name
+}
+
+output "launch_template_id" {
+  description = "Launch template of the managed nodes."
+  value       = aws_launch_template.node.id
+}

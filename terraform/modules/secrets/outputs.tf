@@ -1,0 +1,24 @@
+output "secret_arns" {
+  description = "Secret ARNs by short name (jwt-secret, redis-auth, alertmanager-slack-webhook, grafana-admin)."
+  value       = { for k, v in aws_secretsmanager_secret.this : k => v.arn }
+}
+
+output "secret_names" {
+  description = "Secret names by short name (conduit/<env>/<name>), as ExternalSecrets reference them."
+  value       = { for k, v in aws_secretsmanager_secret.this : k => v.name }
+}
+
+output "jwt_secret_arn" {
+  description = "ARN of conduit/<env>/jwt-secret."
+  value       = aws_secretsmanager_secret.this["jwt-secret"].arn
+}
+
+output "redis_auth_secret_arn" {
+  description = "ARN of conduit/<env>/redis-auth."
+  value       = aws_secretsmanager_secret.this["redis-auth"].arn
+}
+
+output "redis_auth_version_id" {
+  description = "Version ID of the generated Redis AUTH value (null when values are not generated)."
+  value       = try(aws_secretsmanager_secret_version.this["redis-auth"].version_id, null)
+}

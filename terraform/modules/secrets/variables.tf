@@ -1,0 +1,64 @@
+variable "environment" {
+  description = "Environment name; secrets are named conduit/<environment>/<name>."
+  type        = string
+
+  validation {
+    condition     = contains(["staging", "production"], var.environment)
+    error_message = "environment must be staging or production."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts every secret."
+  type        = string
+}
+
+variable "app_reader_arns" {
+  description = "IAM roles that may read the application secrets (jwt-secret, redis-auth): the API's IRSA role and External Secrets."
+  type        = list(string)
+}
+
+variable "platform_reader_arns" {
+  description = "IAM roles that may read the operator-set platform secrets (alertmanager-slack-webhook, grafana-admin): External Secrets."
+  type        = list(string)
+}
+
+variable "terraform_principal_arns" {
+  description = "Roles Terraform runs as; the provider reads secret versions while refreshing, so they stay readable to them."
+  type        = list(string)
+  default     = []
+}
+
+variable "generate_values" {
+  description = "Generate the JWT key and Redis AUTH token with Secrets Manager's random generator through write-only arguments (never in code or state)."
+  type        = bool
+  default     = true
+}
+
+variable "value_version" {
+  description = "Bump to regenerate the generated values (rotation)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.value_version >= 1 && floor(var.value_version) == var.value_version
+    error_message = "value_version must be a positive integer."
+  }
+}
+
+variable "recovery_window_in_days" {
+  description = "Days a deleted secret stays recoverable."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.recovery_window_in_days == 0 || (var.recovery_window_in_days >= 7 && var.recovery_window_in_days <= 30)
+    error_message = "recovery_window_in_days must be 0 (force delete) or between 7 and 30."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every secret."
+  type        = map(string)
+  default     = {}
+}
