@@ -15,6 +15,7 @@
 //! checks nothing cannot pass the suite.
 
 mod policy;
+mod secrets;
 
 use crate::util::{cmd, output, require, root};
 use anyhow::{bail, ensure, Context, Result};
@@ -158,7 +159,7 @@ pub fn run() -> Result<()> {
     step("checkov --framework github_actions", || {
         check_checkov(&workflows)
     })?;
-    step("detect-secrets over tracked files", check_secrets)?;
+    step("detect-secrets over tracked files", secrets::check)?;
     step("semgrep (.semgrep/ rules)", check_semgrep)?;
     Ok(())
 }
@@ -547,134 +548,7 @@ fn check_checkov(workflows: &[PathBuf]) -> Result<String> {
     ))
 }
 
-// --- 6. detect-secrets -------------------------------------------------------------------------
-
-/// Lock files hold integrity hashes, not secrets; the baseline holds hashes of audited findings. Kubernetes keys that *name* a secret (never
-/// hold one) are excluded by line.
-const SECRETS_EXCLUDE_FILES: &str =
-    r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock|\.secrets\.baseline)$";
-const SECRETS_EXCLUDE_LINES: &str =
-    r"^\s*-?\s*(secretKey|passwordKey|existingSecret|automountServiceAccountToken):";
-
-fn detect_secrets(tool: &Path, dir: &Path, files: &[String]) -> Result<Value> {
-    let mut c = Command::new(tool);
-    c.current_dir(dir).args([
-        "scan",
-        "--exclude-files",
-        SECRETS_EXCLUDE_FILES,
-        "--exclude-lines",
-        SECRETS_EXCLUDE_LINES,
-    ]);
-    c.args(files);
-    let out = output(&mut c)?;
-    serde_json::from_str(&out).context("detect-secrets printed invalid JSON")
-}
-
-/// (file, type, hashed secret) of every result.
-fn secret_keys(report: &Value) -> BTreeSet<(String, String, String)> {
-    let mut keys = BTreeSet::new();
-    if let Some(results) = report["results"].as_object() {
-        for (file, list) in results {
-            for r in list.as_array().into_iter().flatten() {
-                keys.insert((
-                    file.clone(),
-                    r["type"].as_str().unwrap_or_default().to_owned(),
-                    r["hashed_secret"].as_str().unwrap_or_default().to_owned(),
-                ));
-            }
-        }
-    }
-    keys
-}
-
-fn check_secrets() -> Result<String> {
-    let tool = require("detect-secrets", VENV_HINT)?;
-    let tmp = TempDir::new("secrets")?;
-    // An AWS-style access key id and secret key, generated here so that no file in the
-    // repository holds anything a secret scanner (ours, or gitleaks in CI) would flag.
-    let alphabet: Vec<char> = ('A'..='Z').chain('a'..='z').chain('0'..='9').collect();
-    let pick = |n: usize, step: usize, upper: bool| -> String {
-        (0..n)
-            .map(|i| alphabet[(i * step + 3) % if upper { 36 } else { alphabet.len() }])
-            .map(|c| if upper { c.to_ascii_uppercase() } else { c })
-            .collect()
-    };
-    let key_id = format!("{}{}", ["AK", "IA"].concat(), pick(16, 7, true));
-    let key = pick(40, 11, false);
-    tmp.write(
-        "leak.env",
-        &format!("AWS_ACCESS_KEY_ID={key_id}\naws_secret_access_key = \"{key}\"\n"),
-    )?;
-    let probe = detect_secrets(&tool, &tmp.0, &["leak.env".to_owned()])?;
-    ensure!(
-        secret_keys(&probe)
-            .iter()
-            .any(|(_, kind, _)| kind == "AWS Access Key"),
-        "self-test: detect-secrets did not find the planted fake AWS key: {probe}"
-    );
-
-    let baseline_path = root().join(".secrets.baseline");
-    let baseline: Value = serde_json::from_str(
-        &std::fs::read_to_string(&baseline_path).context("reading .secrets.baseline")?,
-    )
-    .context(".secrets.baseline is not JSON")?;
-    let mut unaudited = Vec::new();
-    for (file, list) in baseline["results"].as_object().into_iter().flatten() {
-        for r in list.as_array().into_iter().flatten() {
-            if r["is_secret"] != Value::Bool(false) {
-                unaudited.push(format!(
-                    "{file}:{} {}",
-                    r["line_number"],
-                    r["type"].as_str().unwrap_or_default()
-                ));
-            }
-        }
-    }
-    ensure!(
-        unaudited.is_empty(),
-        ".secrets.baseline has entries not audited as false positives (`detect-secrets audit`):\n{}",
-        unaudited.join("\n")
-    );
-
-    let tracked: Vec<String> = output(cmd("git").args(["ls-files", "-z"]))?
-        .split('\0')
-        .filter(|f| !f.is_empty() && root().join(f).is_file())
-        .map(str::to_owned)
-        .collect();
-    ensure!(!tracked.is_empty(), "git ls-files listed nothing");
-    let scan = detect_secrets(&tool, &root(), &tracked)?;
-    let known = secret_keys(&baseline);
-    let found = secret_keys(&scan);
-    let new: Vec<String> = found
-        .difference(&known)
-        .map(|(file, kind, hash)| {
-            let lines: Vec<String> = scan["results"][file]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|r| r["hashed_secret"].as_str() == Some(hash.as_str()))
-                .map(|r| r["line_number"].to_string())
-                .collect();
-            format!("{file}:{}: {kind}", lines.join(","))
-        })
-        .collect();
-    if !new.is_empty() {
-        bail!(
-            "possible secrets not in .secrets.baseline (remove them; if false positives, \
-             refresh and audit the baseline as docs/security.md describes):\n{}",
-            new.join("\n")
-        );
-    }
-    let stale = known.difference(&found).count();
-    if stale > 0 {
-        eprintln!("workflows: warning: {stale} .secrets.baseline entries no longer match anything");
-    }
-    Ok(format!(
-        "{} tracked files, {} audited false positives",
-        tracked.len(),
-        found.len()
-    ))
-}
+// --- 6. detect-secrets: see workflows/secrets.rs ---------------------------------------------
 
 // --- 7. semgrep ------------------------------------------------------------------------------
 
