@@ -12,20 +12,31 @@ use deadpool_postgres::{GenericClient, Transaction};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
-/// Columns shared by lists and single articles; `{viewer}` is the parameter holding the
-/// viewer's id (NULL when anonymous).
+/// Columns shared by lists and single articles (the body is added only for single ones:
+/// lists do not return it). `{favorited}` and `{following}` are the viewer's flags.
 const SELECT: &str = "SELECT a.slug, a.title, a.description, a.created_at, a.updated_at,
         ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
               WHERE at.article_id = a.id ORDER BY t.name) AS tag_list,
         (SELECT count(*) FROM favorites f WHERE f.article_id = a.id) AS favorites_count,
-        EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = {viewer}) AS favorited,
+        {favorited} AS favorited,
         u.username, u.bio, u.image,
-        EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = {viewer} AND fo.followee_id = u.id) AS following,
-        a.body
+        {following} AS following{body}
     FROM articles a JOIN users u ON u.id = a.author_id";
 
-fn select(viewer: &str) -> String {
-    SELECT.replace("{viewer}", viewer)
+/// The SELECT for a viewer whose id is the parameter `viewer` (e.g. `$1`), or for an
+/// anonymous reader, whose flags are constants (no lookups at all).
+fn select(viewer: Option<&str>, with_body: bool) -> String {
+    let (favorited, following) = match viewer {
+        Some(p) => (
+            format!("EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = {p})"),
+            format!("EXISTS (SELECT 1 FROM follows fo WHERE fo.follower_id = {p} AND fo.followee_id = u.id)"),
+        ),
+        None => ("false".to_string(), "false".to_string()),
+    };
+    SELECT
+        .replace("{favorited}", &favorited)
+        .replace("{following}", &following)
+        .replace("{body}", if with_body { ", a.body" } else { "" })
 }
 
 fn author(r: &Row) -> Profile {
@@ -119,18 +130,22 @@ pub async fn list(
         format!(" WHERE {}", conditions.join(" AND "))
     };
     let n = params.len();
+    let viewer_param = format!("${}", n + 3);
     let page_sql = format!(
         "{}{where_clause} ORDER BY a.created_at DESC, a.id DESC LIMIT ${} OFFSET ${}",
-        select(&format!("${}", n + 1)),
-        n + 2,
-        n + 3
+        select(viewer.map(|_| viewer_param.as_str()), false),
+        n + 1,
+        n + 2
     );
     let count_sql =
         format!("SELECT count(*) FROM articles a JOIN users u ON u.id = a.author_id{where_clause}");
     let (page_stmt, count_stmt) =
         tokio::try_join!(db.prepare_cached(&page_sql), db.prepare_cached(&count_sql))?;
     let mut page_params = params.clone();
-    page_params.extend([&viewer as &(dyn ToSql + Sync), &limit, &offset]);
+    page_params.extend([&limit as &(dyn ToSql + Sync), &offset]);
+    if let Some(v) = &viewer {
+        page_params.push(v);
+    }
     let (rows, count) = tokio::try_join!(
         db.query(&page_stmt, &page_params),
         db.query_one(&count_stmt, &params)
@@ -139,14 +154,21 @@ pub async fn list(
 }
 
 pub async fn get(db: &impl GenericClient, slug: &str, viewer: Option<i64>) -> ApiResult<Article> {
-    let stmt = db
-        .prepare_cached(&format!("{} WHERE a.slug = $2", select("$1")))
-        .await?;
-    let row = db
-        .query_opt(&stmt, &[&viewer, &slug])
-        .await?
-        .ok_or(ApiError::NotFound("article"))?;
-    Ok(article(&row))
+    let row = match viewer {
+        Some(v) => {
+            let stmt = db
+                .prepare_cached(&format!("{} WHERE a.slug = $1", select(Some("$2"), true)))
+                .await?;
+            db.query_opt(&stmt, &[&slug, &v]).await?
+        }
+        None => {
+            let stmt = db
+                .prepare_cached(&format!("{} WHERE a.slug = $1", select(None, true)))
+                .await?;
+            db.query_opt(&stmt, &[&slug]).await?
+        }
+    };
+    Ok(article(&row.ok_or(ApiError::NotFound("article"))?))
 }
 
 /// The id and author of the article at `slug`.

@@ -1,10 +1,249 @@
-//! `cargo xtask bench` (written with the API).
+//! `cargo xtask bench`: a fixed, bounded load against the release API on loopback.
+//!
+//! Seeds 50 users, 500 articles, 10 tags (plus favourites and follows), then runs `wrk`
+//! (2 threads, 32 connections, `--duration` seconds each) on the read endpoints and prints
+//! requests/s, p50 and p99 latency per endpoint, and the server's RSS. A benchmark, not a test.
 
-use anyhow::Result;
+use crate::util::{cmd, exec, require};
+use anyhow::{bail, Context, Result};
+use conduit_testkit::{free_port, Postgres};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Seconds of load per endpoint.
+    #[arg(long, default_value_t = 10)]
+    duration: u32,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: u32,
+    /// wrk threads.
+    #[arg(long, default_value_t = 2)]
+    threads: u32,
+}
 
-pub fn run(_args: Args) -> Result<()> {
-    anyhow::bail!("bench: not written yet")
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    require("wrk", "install it (Debian: apt-get install wrk)")?;
+    exec(cmd("cargo").args(["build", "--release", "--locked", "--bin", "conduit-api"]))?;
+    let pg = Postgres::start_temporary()?;
+    sql(&pg.url("postgres"), "CREATE DATABASE conduit_bench")?;
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server(
+        Command::new(crate::util::target_dir().join("release/conduit-api"))
+            .env_clear()
+            .env("DATABASE_URL", pg.url("conduit_bench"))
+            .env("CONDUIT_LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "CONDUIT_ADMIN_LISTEN",
+                format!("127.0.0.1:{}", free_port()?),
+            )
+            .env(
+                "CONDUIT_JWT_SECRET",
+                "benchmark-only-secret-of-sufficient-length",
+            )
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting conduit-api")?,
+    );
+    wait_ready(port)?;
+
+    let token = seed(port, &pg.url("conduit_bench"))?;
+    let slug = "bench-article-250";
+    let endpoints = [
+        ("list articles (20)", format!("{base}/api/articles"), None),
+        ("get article", format!("{base}/api/articles/{slug}"), None),
+        ("tags", format!("{base}/api/tags"), None),
+        (
+            "current user",
+            format!("{base}/api/user"),
+            Some(token.as_str()),
+        ),
+    ];
+    println!(
+        "\nconduit-api release build, wrk -t{} -c{} -d{}s, 50 users / 500 articles / 10 tags\n",
+        args.threads, args.connections, args.duration
+    );
+    println!(
+        "{:<20} {:>10} {:>10} {:>10} {:>8}",
+        "endpoint", "req/s", "p50", "p99", "errors"
+    );
+    for (name, url, auth) in &endpoints {
+        let mut wrk = Command::new("wrk");
+        wrk.args([
+            "--latency",
+            "-t",
+            &args.threads.to_string(),
+            "-c",
+            &args.connections.to_string(),
+        ])
+        .args(["-d", &format!("{}s", args.duration)]);
+        if let Some(t) = auth {
+            wrk.args(["-H", &format!("Authorization: Token {t}")]);
+        }
+        wrk.arg(url);
+        let out = crate::util::output(&mut wrk)?;
+        let stats = parse_wrk(&out).with_context(|| format!("unexpected wrk output:\n{out}"))?;
+        println!(
+            "{name:<20} {:>10.0} {:>10} {:>10} {:>8}",
+            stats.rps, stats.p50, stats.p99, stats.errors
+        );
+    }
+    println!(
+        "\nserver RSS after load: {}",
+        rss(server.0.id()).unwrap_or_else(|| "unknown".into())
+    );
+    Ok(())
+}
+
+struct WrkStats {
+    rps: f64,
+    p50: String,
+    p99: String,
+    errors: u64,
+}
+
+fn parse_wrk(out: &str) -> Option<WrkStats> {
+    let field = |prefix: &str| {
+        out.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(prefix)
+                .map(|rest| rest.trim().to_string())
+        })
+    };
+    let rps = field("Requests/sec:")?.parse().ok()?;
+    let errors = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    Some(WrkStats {
+        rps,
+        p50: field("50%")?,
+        p99: field("99%")?,
+        errors,
+    })
+}
+
+fn rss(pid: u32) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(format!("{:.1} MB", kb / 1024.0))
+}
+
+fn wait_ready(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok((200, _)) = http(port, "GET", "/readyz", None) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("conduit-api did not become ready")
+}
+
+/// One user through the API (for a real password hash and token), the rest by SQL.
+fn seed(port: u16, db_url: &str) -> Result<String> {
+    let body = r#"{"user":{"username":"bench0","email":"bench0@example.com","password":"bench-password"}}"#;
+    let (status, res) = http(port, "POST", "/api/users", Some(body))?;
+    if status != 201 {
+        bail!("registering the bench user: {status} {res}");
+    }
+    let token = res
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .context("no token in the registration response")?
+        .to_string();
+    sql(
+        db_url,
+        "INSERT INTO users (username, email, password_hash, bio)
+           SELECT 'bench' || i, 'bench' || i || '@example.com', (SELECT password_hash FROM users WHERE username = 'bench0'),
+                  'Writer number ' || i
+           FROM generate_series(1, 49) i;
+         INSERT INTO tags (name) SELECT 'tag' || i FROM generate_series(0, 9) i;
+         INSERT INTO articles (slug, author_id, title, description, body, created_at)
+           SELECT 'bench-article-' || i, (SELECT id FROM users WHERE username = 'bench' || (i % 50)),
+                  'Bench article ' || i, 'What article ' || i || ' is about', repeat('Some body text. ', 100),
+                  now() - make_interval(mins => 500 - i)
+           FROM generate_series(0, 499) i;
+         INSERT INTO article_tags (article_id, tag_id)
+           SELECT a.id, t.id FROM articles a JOIN tags t ON (a.id + t.id) % 4 = 0;
+         INSERT INTO favorites (user_id, article_id)
+           SELECT u.id, a.id FROM users u JOIN articles a ON (u.id * 7 + a.id) % 10 = 0;
+         INSERT INTO follows (follower_id, followee_id)
+           SELECT f.id, g.id FROM users f JOIN users g ON f.id <> g.id AND (f.id + g.id) % 5 = 0;
+         ANALYZE;",
+    )?;
+    Ok(token)
+}
+
+fn sql(url: &str, statements: &str) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        tokio::spawn(conn);
+        client.batch_execute(statements).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// A minimal HTTP/1.1 exchange for seeding (no client library needed in xtask).
+fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no HTTP status")?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_wrk_output() {
+        let out = "Running 1s test\n  Latency Distribution\n     50%    1.20ms\n     75%    2ms\n     99%    9.50ms\n  1000 requests\nRequests/sec:   4321.50\n";
+        let s = super::parse_wrk(out).unwrap();
+        assert_eq!(
+            (s.rps, s.p50.as_str(), s.p99.as_str(), s.errors),
+            (4321.5, "1.20ms", "9.50ms", 0)
+        );
+        assert!(super::parse_wrk("garbage").is_none());
+    }
 }

@@ -17,7 +17,8 @@ pub fn run() -> Result<()> {
     let database_url = match std::env::var("DATABASE_URL") {
         Ok(url) => url,
         Err(_) => {
-            let pg = Postgres::start_in(&dev_dir.join("postgres"), PG_PORT).context("starting PostgreSQL")?;
+            let pg = Postgres::start_in(&dev_dir.join("postgres"), PG_PORT)
+                .context("starting PostgreSQL")?;
             create_database(&pg.url("postgres"), "conduit")?;
             let url = pg.url("conduit");
             _postgres = Some(pg);
@@ -28,7 +29,8 @@ pub fn run() -> Result<()> {
     let redis_url = match std::env::var("REDIS_URL") {
         Ok(url) => Some(url),
         Err(_) if which("redis-server").is_some() => {
-            let r = Redis::start_in(&dev_dir.join("redis"), REDIS_PORT).context("starting Redis")?;
+            let r =
+                Redis::start_in(&dev_dir.join("redis"), REDIS_PORT).context("starting Redis")?;
             let url = r.url();
             _redis = Some(r);
             Some(url)
@@ -46,8 +48,9 @@ pub fn run() -> Result<()> {
         eprintln!("  Redis           {r}");
     }
     eprintln!("  Ctrl-C stops everything.\n");
-    let mut api = cmd(root().join("target/debug/conduit-api"));
-    api.env("DATABASE_URL", &database_url).env("CONDUIT_LISTEN", &listen);
+    let mut api = cmd(crate::util::target_dir().join("debug/conduit-api"));
+    api.env("DATABASE_URL", &database_url)
+        .env("CONDUIT_LISTEN", &listen);
     if let Some(r) = &redis_url {
         api.env("REDIS_URL", r);
     }
@@ -60,13 +63,20 @@ pub fn run() -> Result<()> {
 }
 
 fn create_database(admin_url: &str, name: &str) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let (client, conn) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
-        let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await?.is_some();
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+            .await?
+            .is_some();
         if !exists {
-            client.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await?;
+            client
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .await?;
         }
         anyhow::Ok(())
     })

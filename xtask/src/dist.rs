@@ -1,14 +1,18 @@
 //! `cargo xtask dist`: release artefacts in `target/dist/`.
 
-use crate::util::{cmd, exec, root};
+use crate::util::{cmd, exec};
 use anyhow::{Context, Result};
 
 pub fn run() -> Result<()> {
     exec(cmd("cargo").args(["build", "--release", "--locked", "--bin", "conduit-api"]))?;
-    let dist = root().join("target/dist");
+    let dist = crate::util::target_dir().join("dist");
     std::fs::create_dir_all(&dist)?;
     let target = dist.join("conduit-api");
-    std::fs::copy(root().join("target/release/conduit-api"), &target).context("copying conduit-api")?;
+    std::fs::copy(
+        crate::util::target_dir().join("release/conduit-api"),
+        &target,
+    )
+    .context("copying conduit-api")?;
     eprintln!("built {}", target.display());
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use crate::suites;
 use crate::util::{cmd, exec};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -60,17 +60,60 @@ fn rust() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The shared types must keep compiling for the browser.
+    exec(cmd("cargo").args([
+        "check",
+        "--locked",
+        "-p",
+        "conduit-types",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+
+    // One PostgreSQL and one Redis for every test process (nextest runs each test in its own
+    // process); each test still gets its own database. Servers that the caller already
+    // configured through DATABASE_URL / REDIS_URL are used as they are.
+    let _postgres = match std::env::var_os("DATABASE_URL") {
+        Some(_) => None,
+        None => Some(
+            conduit_testkit::Postgres::start_temporary()
+                .context("starting PostgreSQL for the tests")?,
+        ),
+    };
+    let _redis = match (
+        std::env::var_os("REDIS_URL"),
+        crate::util::which("redis-server"),
+    ) {
+        (None, Some(_)) => Some(
+            conduit_testkit::Redis::start_temporary().context("starting Redis for the tests")?,
+        ),
+        _ => None,
+    };
+    let with_servers = |c: &mut std::process::Command| {
+        if let Some(pg) = &_postgres {
+            c.env("DATABASE_URL", pg.url("postgres"));
+        }
+        if let Some(r) = &_redis {
+            c.env("REDIS_URL", r.url());
+        }
+    };
     if crate::util::which("cargo-nextest").is_some() {
-        exec(cmd("cargo").args([
+        let mut nextest = cmd("cargo");
+        nextest.args([
             "nextest",
             "run",
             "--workspace",
             "--locked",
             "--no-fail-fast",
-        ]))?;
+        ]);
+        with_servers(&mut nextest);
+        exec(&mut nextest)?;
         // nextest does not run doctests.
         exec(cmd("cargo").args(["test", "--workspace", "--locked", "--doc"]))
     } else {
-        exec(cmd("cargo").args(["test", "--workspace", "--locked", "--no-fail-fast"]))
+        let mut test = cmd("cargo");
+        test.args(["test", "--workspace", "--locked", "--no-fail-fast"]);
+        with_servers(&mut test);
+        exec(&mut test)
     }
 }

@@ -12,6 +12,13 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Cargo's target directory (`CARGO_TARGET_DIR` when set).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
 /// Read-only reference data (`openapi.yml`, CRD schemas, advisory-db) beside the checkout.
 /// `CONDUIT_SHARED_DIR` overrides the default `../shared`.
 pub fn shared_dir() -> PathBuf {
@@ -80,7 +87,10 @@ fn display(c: &Command) -> String {
 /// `cargo xtask test` finds the same pinned linters and scanners CI uses.
 pub fn add_local_tools_to_path() {
     let root = root();
-    let local = [root.join("node_modules/.bin"), root.join("target/ci-venv/bin")];
+    let local = [
+        root.join("node_modules/.bin"),
+        root.join("target/ci-venv/bin"),
+    ];
     let current = std::env::var_os("PATH").unwrap_or_default();
     let dirs = local
         .into_iter()
