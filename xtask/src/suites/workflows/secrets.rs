@@ -18,8 +18,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Lock files hold integrity hashes, not secrets; the baseline holds hashes of audited findings.
-const EXCLUDE_FILES: &str =
-    r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock|\.secrets\.baseline)$";
+const EXCLUDE_FILES: &str = r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock|\.terraform\.lock\.hcl|\.secrets\.baseline)$";
 /// Kubernetes keys that *name* a secret (never hold one).
 const EXCLUDE_LINES: &str =
     r"^\s*-?\s*(secretKey|passwordKey|existingSecret|automountServiceAccountToken):";
