@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod kustomize;
 pub mod nix;
+pub mod observability;
 pub mod terraform;
 pub mod workflows;
 
@@ -30,6 +31,11 @@ pub const ALL: &[Suite] = &[
         name: "terraform",
         about: "terraform/: fmt, validate, test, emulator apply, checkov",
         run: terraform::run,
+    },
+    Suite {
+        name: "observability",
+        about: "alert rules (promtool test rules) and the API's metrics (promtool check metrics)",
+        run: observability::run,
     },
     Suite {
         name: "kustomize",
