@@ -23,6 +23,14 @@ async fn by_email(db: &Client, email: &str, sort: &str, limit: i64) -> Result<()
     let q = format!("{}{where_clause} ORDER BY a.created_at DESC LIMIT ${} OFFSET ${}", select, n + 2, n + 3);
     // ok: conduit.sql.no-interpolated-values
     let msg = format!("user {} not found", email);
+    // ok: conduit.sql.no-interpolated-values
+    let fav = format!("EXISTS (SELECT 1 FROM favorites f WHERE f.user_id = {p})");
+    // ok: conduit.sql.no-interpolated-values
+    let fol = format!("SELECT 1 FROM follows WHERE follower_id = {viewer_param}");
+    // ruleid: conduit.sql.no-interpolated-values
+    let bad = format!("SELECT 1 FROM follows WHERE follower_id = {viewer}");
+    // ruleid: conduit.sql.no-interpolated-values
+    let bad = format!("SELECT 1 FROM users WHERE name = {pname}");
     // ruleid: conduit.sql.no-string-concatenation
     let q = "SELECT * FROM users WHERE email = '".to_owned() + email + "'";
     // ruleid: conduit.sql.no-string-concatenation
