@@ -4,17 +4,10 @@
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use std::net::TcpListener;
-use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-static STARTED: OnceLock<f64> = OnceLock::new();
 
 pub fn server(listener: TcpListener, _production: bool) -> std::io::Result<Server> {
-    STARTED.get_or_init(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64())
-    });
+    // Create the instruments now: the first scrape already shows every zero series.
+    crate::metrics::global();
     Ok(HttpServer::new(|| {
         App::new()
             .route("/metrics", web::get().to(metrics))
@@ -30,16 +23,12 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
 
-/// Prometheus text format: build information and process start time.
+/// Prometheus text exposition format 0.0.4 of every metric (see [`crate::metrics`]).
 async fn metrics() -> HttpResponse {
-    let body = format!(
-        "# HELP conduit_build_info Build information.\n# TYPE conduit_build_info gauge\n\
-         conduit_build_info{{service=\"conduit-api\",version=\"{}\"}} 1\n\
-         # HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n\
-         # TYPE process_start_time_seconds gauge\nprocess_start_time_seconds {}\n",
-        env!("CARGO_PKG_VERSION"),
-        STARTED.get().copied().unwrap_or_default()
-    );
+    // Reading /proc and encoding is quick, but blocking file reads stay off the event loop.
+    let body = web::block(|| crate::metrics::global().render())
+        .await
+        .unwrap_or_default();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

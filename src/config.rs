@@ -29,8 +29,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub admin_listen: SocketAddr,
     pub database: DatabaseSettings,
-    pub redis_url: Option<String>,
+    pub redis: RedisSettings,
     pub jwt: JwtSettings,
+    pub rate_limits: crate::ratelimit::Rules,
+    /// Take the client address from the last `X-Forwarded-For` hop (behind the ALB).
+    pub trust_forwarded_for: bool,
     /// Behind a TLS-terminating load balancer: send HSTS, mark cookies `Secure`.
     pub behind_tls: bool,
     /// Origins allowed to call the API from a browser; empty = CORS off (same-origin only).
@@ -52,6 +55,17 @@ pub struct DatabaseSettings {
     /// PEM file with the CA that signs the server certificate (e.g. the RDS bundle) for
     /// `sslmode=require`/`verify-full`; without it, the system's web PKI roots are used.
     pub ca_file: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct RedisSettings {
+    pub url: Option<String>,
+    /// Namespace of every key, so several deployments can share one Redis.
+    pub key_prefix: String,
+    /// Bound on every Redis command: the API never hangs on Redis.
+    pub timeout: Duration,
+    pub cache_ttl: Duration,
+    pub cache_enabled: bool,
 }
 
 #[derive(Clone)]
@@ -140,6 +154,47 @@ impl Settings {
             ca_file: var("CONDUIT_DB_CA_FILE"),
         };
         let redis_url = var("REDIS_URL");
+        let key_prefix = var("CONDUIT_REDIS_KEY_PREFIX").unwrap_or_else(|| "conduit".into());
+        if !key_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(ConfigError::Invalid {
+                name: "CONDUIT_REDIS_KEY_PREFIX",
+                reason: "letters, digits, '-', '_' and '.' only".into(),
+            });
+        }
+        let redis = RedisSettings {
+            url: redis_url.clone(),
+            key_prefix,
+            timeout: millis(
+                var("CONDUIT_REDIS_TIMEOUT_MS"),
+                "CONDUIT_REDIS_TIMEOUT_MS",
+                250,
+            )?,
+            cache_ttl: Duration::from_secs(bounded(
+                var("CONDUIT_CACHE_TTL_SECS"),
+                "CONDUIT_CACHE_TTL_SECS",
+                60,
+                1,
+                3600,
+            )? as u64),
+            cache_enabled: boolean(var("CONDUIT_CACHE_ENABLED"), "CONDUIT_CACHE_ENABLED", true)?,
+        };
+        let rule =
+            |name: &'static str, default: &str| -> Result<crate::ratelimit::Rule, ConfigError> {
+                var(name)
+                    .as_deref()
+                    .unwrap_or(default)
+                    .parse()
+                    .map_err(|reason| ConfigError::Invalid { name, reason })
+            };
+        let rate_limits = crate::ratelimit::Rules {
+            login_per_ip: rule("CONDUIT_RATE_LIMIT_LOGIN_PER_IP", "20/60")?,
+            login_per_account: rule("CONDUIT_RATE_LIMIT_LOGIN_PER_ACCOUNT", "10/300")?,
+            register_per_ip: rule("CONDUIT_RATE_LIMIT_REGISTER_PER_IP", "20/3600")?,
+            writes_per_user: rule("CONDUIT_RATE_LIMIT_WRITES_PER_USER", "120/60")?,
+        };
         if let Some(r) = &redis_url {
             if !(r.starts_with("redis://") || r.starts_with("rediss://")) {
                 return Err(ConfigError::Invalid {
@@ -202,8 +257,14 @@ impl Settings {
             listen,
             admin_listen,
             database,
-            redis_url,
+            redis,
             jwt,
+            rate_limits,
+            trust_forwarded_for: boolean(
+                var("CONDUIT_TRUST_FORWARDED_FOR"),
+                "CONDUIT_TRUST_FORWARDED_FOR",
+                false,
+            )?,
             behind_tls: boolean(var("CONDUIT_BEHIND_TLS"), "CONDUIT_BEHIND_TLS", false)?,
             cors_allowed_origins,
             max_body_bytes: bounded(
@@ -354,6 +415,9 @@ mod tests {
             ("CONDUIT_ENV", "staging"),
             ("CONDUIT_CORS_ALLOWED_ORIGINS", "*"),
             ("REDIS_URL", "http://x"),
+            ("CONDUIT_RATE_LIMIT_LOGIN_PER_IP", "lots"),
+            ("CONDUIT_REDIS_KEY_PREFIX", "a b"),
+            ("CONDUIT_CACHE_TTL_SECS", "0"),
         ] {
             let err = settings(&[DB, (name, value)])
                 .err()

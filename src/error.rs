@@ -20,6 +20,12 @@ pub enum ApiError {
     /// Field-level problems (`{"errors": {"title": ["can't be blank"]}}`).
     #[error("validation failed")]
     Validation(BTreeMap<String, Vec<String>>),
+    /// Over a rate limit: retry after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests(u64),
+    /// A cookie-authenticated unsafe request without the matching CSRF token.
+    #[error("missing or invalid CSRF token")]
+    Csrf,
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     /// A dependency (the database) is down or saturated: retry later.
@@ -52,6 +58,13 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => {
                 ErrorResponse::single("body", format!("must be at most {limit} bytes"))
             }
+            ApiError::TooManyRequests(secs) => {
+                ErrorResponse::single("body", format!("too many requests, retry in {secs} s"))
+            }
+            ApiError::Csrf => ErrorResponse::single(
+                "csrf",
+                "X-CSRF-Token header must match the conduit_csrf cookie",
+            ),
             ApiError::Unavailable(_) => {
                 ErrorResponse::single("body", "service temporarily unavailable, try again")
             }
@@ -64,7 +77,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Csrf => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -89,6 +103,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::TooManyRequests(secs) => {
+                res.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             _ => {}
         }
@@ -140,4 +157,17 @@ pub fn is_unique_violation(e: &tokio_postgres::Error, constraint: &str) -> bool 
         db.code() == &tokio_postgres::error::SqlState::UNIQUE_VIOLATION
             && db.constraint() == Some(constraint)
     })
+}
+
+impl From<crate::kv::KvError> for ApiError {
+    fn from(e: crate::kv::KvError) -> Self {
+        // Sessions fail closed: without Redis we cannot tell a revoked token from a live one.
+        ApiError::Unavailable(e.into())
+    }
+}
+
+impl From<crate::ratelimit::Limited> for ApiError {
+    fn from(l: crate::ratelimit::Limited) -> Self {
+        ApiError::TooManyRequests(l.0)
+    }
 }

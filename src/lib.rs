@@ -6,12 +6,17 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod kv;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod ratelimit;
 pub mod routes;
+pub mod sessions;
 pub mod slug;
 pub mod startup;
 pub mod telemetry;

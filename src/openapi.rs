@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
     ),
     servers((url = "/api")),
     paths(
-        users::login, users::register, users::current, users::update,
+        users::login, users::register, users::current, users::update, users::logout, users::revoke_all,
         profiles::get, profiles::follow, profiles::unfollow,
         articles::feed, articles::list, articles::create, articles::get, articles::update, articles::delete,
         articles::favorite, articles::unfavorite,

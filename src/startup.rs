@@ -1,8 +1,12 @@
 //! Builds the application: pool, migrations, the public server and the admin server.
 
 use crate::auth::jwt::Jwt;
+use crate::cache::Cache;
 use crate::config::{Environment, Settings};
+use crate::kv::Kv;
 use crate::openapi::ApiDoc;
+use crate::ratelimit::{RateLimiter, Rules};
+use crate::sessions::Sessions;
 use crate::{admin, db, middleware as mw, routes};
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
@@ -10,6 +14,7 @@ use actix_web::middleware::{from_fn, Compress, Condition, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use deadpool_postgres::Pool;
 use std::net::TcpListener;
+use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -18,6 +23,12 @@ pub struct AppState {
     pub pool: Pool,
     pub jwt: Jwt,
     pub behind_tls: bool,
+    pub trust_forwarded_for: bool,
+    pub redis: Option<Arc<Kv>>,
+    pub sessions: Sessions,
+    pub cache: Cache,
+    pub limiter: RateLimiter,
+    pub rate_limits: Rules,
 }
 
 pub struct Application {
@@ -39,11 +50,40 @@ impl Application {
         if settings.migrate_on_start {
             db::migrate(&pool).await?;
         }
+        let redis = match &settings.redis.url {
+            Some(url) => Some(Arc::new(Kv::new(
+                url,
+                &settings.redis.key_prefix,
+                settings.redis.timeout,
+            )?)),
+            None => {
+                tracing::warn!(
+                    "REDIS_URL is not set: sessions, cache and rate limits live in this process. \
+                     Fine for one instance; run Redis for more than one."
+                );
+                None
+            }
+        };
+        let sessions = match &redis {
+            Some(kv) => Sessions::redis(kv.clone(), settings.jwt.ttl),
+            None => Sessions::memory(settings.jwt.ttl),
+        };
         let state = web::Data::new(AppState {
             pool,
             jwt: Jwt::new(&settings.jwt),
             behind_tls: settings.behind_tls,
+            trust_forwarded_for: settings.trust_forwarded_for,
+            cache: Cache::new(
+                redis.clone(),
+                settings.redis.cache_ttl,
+                settings.redis.cache_enabled,
+            ),
+            limiter: RateLimiter::new(redis.clone()),
+            rate_limits: settings.rate_limits.clone(),
+            sessions,
+            redis,
         });
+        crate::metrics::observe_pool(&state.pool);
         let listener = TcpListener::bind(settings.listen)?;
         let admin_listener = TcpListener::bind(settings.admin_listen)?;
         let port = listener.local_addr()?.port();
@@ -77,8 +117,10 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(from_fn(mw::security_headers))
                 .wrap(from_fn(mw::request_log))
+                .wrap(from_fn(crate::metrics::http_middleware))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/statusz", web::get().to(routes::health::statusz))
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
                 )

@@ -8,6 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
+    /// The server-side session this token belongs to.
+    sid: String,
     iat: u64,
     exp: u64,
 }
@@ -32,10 +34,11 @@ impl Jwt {
         }
     }
 
-    pub fn issue(&self, user_id: i64) -> anyhow::Result<String> {
+    pub fn issue(&self, user_id: i64, session_id: &str) -> anyhow::Result<String> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         let claims = Claims {
             sub: user_id.to_string(),
+            sid: session_id.to_string(),
             iat: now,
             exp: now + self.ttl_secs,
         };
@@ -46,10 +49,14 @@ impl Jwt {
         )?)
     }
 
-    /// The user id of a valid, unexpired token.
-    pub fn verify(&self, token: &str) -> Option<i64> {
+    /// The user id and session id of a valid, unexpired token.
+    pub fn verify(&self, token: &str) -> Option<(i64, String)> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        data.claims.sub.parse().ok()
+        Some((data.claims.sub.parse().ok()?, data.claims.sid))
+    }
+
+    pub fn ttl_secs(&self) -> u64 {
+        self.ttl_secs
     }
 }
 
@@ -69,8 +76,8 @@ mod tests {
     #[test]
     fn round_trip_and_rejections() {
         let a = jwt(&[1; 32], 60);
-        let token = a.issue(42).unwrap();
-        assert_eq!(a.verify(&token), Some(42));
+        let token = a.issue(42, "s1").unwrap();
+        assert_eq!(a.verify(&token), Some((42, "s1".to_string())));
         assert_eq!(
             jwt(&[2; 32], 60).verify(&token),
             None,
@@ -90,6 +97,7 @@ mod tests {
         let a = jwt(&[1; 32], 60);
         let claims = Claims {
             sub: "1".into(),
+            sid: "s".into(),
             iat: 0,
             exp: 1,
         };

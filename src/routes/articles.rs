@@ -1,6 +1,7 @@
 //! `/articles`, `/articles/feed`, `/articles/{slug}` and favourites.
 
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::cache::Lookup;
 use crate::db::articles::{self, ArticleChanges, Filter, NewArticle};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
@@ -75,7 +76,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: MaybeAuthUser,
     q: web::Query<ListQuery>,
-) -> ApiResult<web::Json<MultipleArticlesResponse>> {
+) -> ApiResult<HttpResponse> {
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     let filter = Filter {
         tag: q.tag.as_deref(),
@@ -83,13 +84,47 @@ pub async fn list(
         favorited_by: q.favorited.as_deref(),
         followed_by: None,
     };
-    let client = state.pool.get().await?;
-    let (articles, articles_count) =
-        articles::list(&client, &filter, user.id(), limit, offset).await?;
-    Ok(web::Json(MultipleArticlesResponse {
-        articles,
-        articles_count,
-    }))
+    let load = || async {
+        let client = state.pool.get().await?;
+        let (articles, articles_count) =
+            articles::list(&client, &filter, user.id(), limit, offset).await?;
+        to_json(&MultipleArticlesResponse {
+            articles,
+            articles_count,
+        })
+    };
+    if user.0.is_some() {
+        return Ok(json_body(load().await?.into(), None));
+    }
+    // The key encodes every filter unambiguously (a JSON array of the values).
+    let key = serde_json::to_string(&(&q.tag, &q.author, &q.favorited, limit, offset))
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let (body, lookup) = state
+        .cache
+        .get_or_load(&format!("articles:{key}"), load)
+        .await?;
+    Ok(json_body(body, Some(lookup)))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// A JSON response from already-serialised bytes; `X-Cache` tells hits from misses.
+pub fn json_body(body: std::sync::Arc<str>, lookup: Option<Lookup>) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.content_type("application/json");
+    if let Some(l) = lookup {
+        res.insert_header((
+            "x-cache",
+            match l {
+                Lookup::Hit => "hit",
+                Lookup::Miss => "miss",
+                Lookup::Bypass => "bypass",
+            },
+        ));
+    }
+    res.body(body.to_string())
 }
 
 /// Most recent articles by authors the signed-in user follows.
@@ -132,10 +167,21 @@ pub async fn get(
     state: web::Data<AppState>,
     user: MaybeAuthUser,
     slug: web::Path<String>,
-) -> ApiResult<web::Json<ArticleResponse>> {
-    let client = state.pool.get().await?;
-    let article = articles::get(&client, &slug, user.id()).await?;
-    Ok(web::Json(ArticleResponse { article }))
+) -> ApiResult<HttpResponse> {
+    let load = || async {
+        let client = state.pool.get().await?;
+        to_json(&ArticleResponse {
+            article: articles::get(&client, &slug, user.id()).await?,
+        })
+    };
+    if user.0.is_some() {
+        return Ok(json_body(load().await?.into(), None));
+    }
+    let (body, lookup) = state
+        .cache
+        .get_or_load(&format!("article:{slug}"), load)
+        .await?;
+    Ok(json_body(body, Some(lookup)))
 }
 
 /// Create an article; its slug comes from the title and is unique.
@@ -174,6 +220,7 @@ pub async fn create(
     .await?;
     let article = articles::get(&tx, &slug, Some(user.id)).await?;
     tx.commit().await?;
+    state.cache.invalidate().await;
     tracing::info!(user_id = user.id, "article published");
     Ok(HttpResponse::Created().json(ArticleResponse { article }))
 }
@@ -220,6 +267,7 @@ pub async fn update(
     let new_slug = articles::update(&mut tx, id, &slug, &changes).await?;
     let article = articles::get(&tx, &new_slug, Some(user.id)).await?;
     tx.commit().await?;
+    state.cache.invalidate().await;
     Ok(web::Json(ArticleResponse { article }))
 }
 
@@ -245,6 +293,7 @@ pub async fn delete(
         return Err(ApiError::Forbidden);
     }
     articles::delete(&client, id).await?;
+    state.cache.invalidate().await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -266,6 +315,7 @@ pub async fn favorite(
     let client = state.pool.get().await?;
     let (id, _) = articles::find(&client, &slug).await?;
     articles::favorite(&client, user.id, id).await?;
+    state.cache.invalidate().await;
     let article = articles::get(&client, &slug, Some(user.id)).await?;
     Ok(web::Json(ArticleResponse { article }))
 }
@@ -288,6 +338,7 @@ pub async fn unfavorite(
     let client = state.pool.get().await?;
     let (id, _) = articles::find(&client, &slug).await?;
     articles::unfavorite(&client, user.id, id).await?;
+    state.cache.invalidate().await;
     let article = articles::get(&client, &slug, Some(user.id)).await?;
     Ok(web::Json(ArticleResponse { article }))
 }

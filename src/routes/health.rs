@@ -28,3 +28,25 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             .json(json!({"status": "unavailable", "database": "timeout"})),
     }
 }
+
+/// Dependency status for operators: PostgreSQL and Redis. Unlike `/readyz`, a Redis outage
+/// shows here without taking the pod out of the load balancer.
+pub async fn statusz(state: web::Data<AppState>) -> HttpResponse {
+    let database = async {
+        let client = state.pool.get().await?;
+        client.simple_query("SELECT 1").await?;
+        anyhow::Ok(())
+    };
+    let database = match tokio::time::timeout(Duration::from_secs(1), database).await {
+        Ok(Ok(())) => "ok",
+        _ => "unavailable",
+    };
+    let redis = match &state.redis {
+        None => "not configured (in-process sessions, cache and rate limits)",
+        Some(kv) => match kv.ping().await {
+            Ok(()) => "ok",
+            Err(_) => "unavailable (anonymous reads bypass the cache; signed-in requests get 503)",
+        },
+    };
+    HttpResponse::Ok().json(json!({"database": database, "redis": redis}))
+}

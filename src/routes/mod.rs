@@ -16,6 +16,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .service(web::resource("/users").post(users::register))
             .service(web::resource("/users/login").post(users::login))
+            .service(web::resource("/users/logout").post(users::logout))
+            .service(web::resource("/user/sessions").delete(users::revoke_all))
             .service(
                 web::resource("/user")
                     .get(users::current)

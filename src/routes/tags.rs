@@ -1,9 +1,9 @@
 //! `/tags`.
 
 use crate::db::tags;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use conduit_types::{ErrorResponse, TagsResponse};
 
 /// Tags in use, most used first.
@@ -12,9 +12,14 @@ use conduit_types::{ErrorResponse, TagsResponse};
         (status = 200, description = "Tags", body = TagsResponse),
         (status = 422, description = "Unexpected error", body = ErrorResponse),
     ))]
-pub async fn list(state: web::Data<AppState>) -> ApiResult<web::Json<TagsResponse>> {
-    let client = state.pool.get().await?;
-    Ok(web::Json(TagsResponse {
-        tags: tags::in_use(&client).await?,
-    }))
+pub async fn list(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let load = || async {
+        let client = state.pool.get().await?;
+        let tags = TagsResponse {
+            tags: tags::in_use(&client).await?,
+        };
+        serde_json::to_string(&tags).map_err(|e| ApiError::Internal(e.into()))
+    };
+    let (body, lookup) = state.cache.get_or_load("tags", load).await?;
+    Ok(super::articles::json_body(body, Some(lookup)))
 }
