@@ -222,6 +222,7 @@ pub async fn create(
     tx.commit().await?;
     state.cache.invalidate().await;
     tracing::info!(user_id = user.id, "article published");
+    crate::metrics::article_published();
     Ok(HttpResponse::Created().json(ArticleResponse { article }))
 }
 

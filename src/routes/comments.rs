@@ -52,6 +52,7 @@ pub async fn create(
     let (article_id, _) = articles::find(&client, &slug).await?;
     let comment = comments::insert(&client, article_id, user.id, text).await?;
     tracing::info!(user_id = user.id, "comment posted");
+    crate::metrics::comment_posted();
     Ok(HttpResponse::Ok().json(CommentResponse { comment }))
 }
 

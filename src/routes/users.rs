@@ -95,6 +95,7 @@ pub async fn register(
     let row = users::insert(&client, &username, &email, &hash).await?;
     drop(client);
     tracing::info!(user_id = row.id, "user registered");
+    crate::metrics::user_registered();
     signed_in(&state, &req, row, HttpResponse::Created()).await
 }
 
@@ -145,6 +146,7 @@ pub async fn login(
     };
     if !password::verify(creds.password, stored).await? {
         tracing::info!("login failed");
+        crate::metrics::login_failed();
         return Err(ApiError::InvalidCredentials);
     }
     let row = row.ok_or(ApiError::InvalidCredentials)?;
