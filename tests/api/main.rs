@@ -8,4 +8,5 @@ mod health;
 mod helpers;
 mod openapi;
 mod profiles;
+mod sessions_cache_limits;
 mod users;
