@@ -65,18 +65,24 @@ impl Kv {
         Ok(c)
     }
 
-    /// Runs one command (or pipeline/script) within the timeout.
+    /// Runs one command (or pipeline/script) within the timeout, and records it.
     pub async fn run<T: redis::FromRedisValue>(&self, cmd: impl RedisOp<T>) -> Result<T, KvError> {
         let started = std::time::Instant::now();
-        let mut conn = self.connection().await?;
-        let left = self
-            .timeout
-            .saturating_sub(started.elapsed())
-            .max(Duration::from_millis(1));
-        tokio::time::timeout(left, cmd.run(&mut conn))
-            .await
-            .map_err(|_| KvError::Timeout(self.timeout))?
-            .map_err(KvError::from)
+        let result = async {
+            let mut conn = self.connection().await?;
+            let left = self
+                .timeout
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_millis(1));
+            tokio::time::timeout(left, cmd.run(&mut conn))
+                .await
+                .map_err(|_| KvError::Timeout(self.timeout))?
+                .map_err(KvError::from)
+        }
+        .await;
+        crate::metrics::redis_command(&cmd.name(), started.elapsed(), result.is_ok());
+        crate::metrics::set_redis_fallback(result.is_err());
+        result
     }
 
     pub async fn ping(&self) -> Result<(), KvError> {
@@ -87,11 +93,19 @@ impl Kv {
 /// Something that can run on a connection: a command, a pipeline or a script invocation.
 pub trait RedisOp<T> {
     fn run<'a>(&'a self, conn: &'a mut ConnectionManager) -> redis::RedisFuture<'a, T>;
+    /// The lower-case command name for metrics (bounded: never a key).
+    fn name(&self) -> String;
 }
 
 impl<T: redis::FromRedisValue + Send + 'static> RedisOp<T> for redis::Cmd {
     fn run<'a>(&'a self, conn: &'a mut ConnectionManager) -> redis::RedisFuture<'a, T> {
         Box::pin(self.query_async(conn))
+    }
+    fn name(&self) -> String {
+        match self.args_iter().next() {
+            Some(redis::Arg::Simple(name)) => String::from_utf8_lossy(name).to_ascii_lowercase(),
+            _ => "unknown".into(),
+        }
     }
 }
 
@@ -99,10 +113,16 @@ impl<T: redis::FromRedisValue + Send + 'static> RedisOp<T> for redis::Pipeline {
     fn run<'a>(&'a self, conn: &'a mut ConnectionManager) -> redis::RedisFuture<'a, T> {
         Box::pin(self.query_async(conn))
     }
+    fn name(&self) -> String {
+        "pipeline".into()
+    }
 }
 
 impl<T: redis::FromRedisValue + Send + 'static> RedisOp<T> for redis::ScriptInvocation<'_> {
     fn run<'a>(&'a self, conn: &'a mut ConnectionManager) -> redis::RedisFuture<'a, T> {
         Box::pin(self.invoke_async(conn))
+    }
+    fn name(&self) -> String {
+        "evalsha".into()
     }
 }

@@ -55,9 +55,27 @@ impl Cache {
         }
     }
 
-    /// The cached JSON for `key` (e.g. `article:<slug>`), or what `load` produces, which is
-    /// then stored. Says whether it was a hit.
-    pub async fn get_or_load<F, Fut, E>(&self, key: &str, load: F) -> Result<(Arc<str>, Lookup), E>
+    /// The cached JSON for `key` in `cache` (a fixed name for metrics: `articles`, `tags`),
+    /// or what `load` produces, which is then stored. Says whether it was a hit.
+    pub async fn get_or_load<F, Fut, E>(
+        &self,
+        cache: &'static str,
+        key: &str,
+        load: F,
+    ) -> Result<(Arc<str>, Lookup), E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<String, E>>,
+    {
+        let key = format!("{cache}:{key}");
+        let result = self.lookup(&key, load).await;
+        if let Ok((_, lookup)) = &result {
+            crate::metrics::cache_lookup(cache, *lookup == Lookup::Hit);
+        }
+        result
+    }
+
+    async fn lookup<F, Fut, E>(&self, key: &str, load: F) -> Result<(Arc<str>, Lookup), E>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<String, E>>,

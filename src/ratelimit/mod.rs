@@ -91,7 +91,11 @@ impl RateLimiter {
                 Err(e) => tracing::warn!(error = %e, "rate limiting falls back to this instance"),
             }
         }
-        self.local.hit(&format!("{bucket}:{key}"), rule)
+        let result = self.local.hit(&format!("{bucket}:{key}"), rule);
+        if result.is_err() {
+            crate::metrics::ratelimit_rejected();
+        }
+        result
     }
 }
 

@@ -101,7 +101,7 @@ pub async fn list(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let (body, lookup) = state
         .cache
-        .get_or_load(&format!("articles:{key}"), load)
+        .get_or_load("articles", &format!("list:{key}"), load)
         .await?;
     Ok(json_body(body, Some(lookup)))
 }
@@ -179,7 +179,7 @@ pub async fn get(
     }
     let (body, lookup) = state
         .cache
-        .get_or_load(&format!("article:{slug}"), load)
+        .get_or_load("articles", &format!("slug:{slug}"), load)
         .await?;
     Ok(json_body(body, Some(lookup)))
 }

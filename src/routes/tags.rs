@@ -20,6 +20,6 @@ pub async fn list(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         };
         serde_json::to_string(&tags).map_err(|e| ApiError::Internal(e.into()))
     };
-    let (body, lookup) = state.cache.get_or_load("tags", load).await?;
+    let (body, lookup) = state.cache.get_or_load("tags", "all", load).await?;
     Ok(super::articles::json_body(body, Some(lookup)))
 }

@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: a fixed, bounded load against the release API on loopback.
 //!
 //! Seeds 50 users, 500 articles, 10 tags (plus favourites and follows), then runs `wrk`
-//! (2 threads, 32 connections, `--duration` seconds each) on the read endpoints and prints
-//! requests/s, p50 and p99 latency per endpoint, and the server's RSS. A benchmark, not a test.
+//! (2 threads, 32 connections, `--duration` seconds each) on the read endpoints, once with the
+//! cache off and once with it on (Redis when installed), and prints requests/s, p50 and p99
+//! per endpoint, the server's RSS and the cache hit ratio. A benchmark, not a test.
 
 use crate::util::{cmd, exec, require};
 use anyhow::{bail, Context, Result};
@@ -39,44 +40,71 @@ pub fn run(args: Args) -> Result<()> {
     exec(cmd("cargo").args(["build", "--release", "--locked", "--bin", "conduit-api"]))?;
     let pg = Postgres::start_temporary()?;
     sql(&pg.url("postgres"), "CREATE DATABASE conduit_bench")?;
-    let port = free_port()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Server(
-        Command::new(crate::util::target_dir().join("release/conduit-api"))
+    let db = pg.url("conduit_bench");
+    let redis = crate::util::which("redis-server")
+        .map(|_| conduit_testkit::Redis::start_temporary())
+        .transpose()?;
+
+    println!(
+        "\nconduit-api release build, wrk -t{} -c{} -d{}s, 50 users / 500 articles / 10 tags",
+        args.threads, args.connections, args.duration
+    );
+    let mut phases = vec![(
+        "cache off (no Redis)",
+        vec![("CONDUIT_CACHE_ENABLED", "false".to_string())],
+    )];
+    match &redis {
+        Some(r) => phases.push(("cache on (Redis)", vec![("REDIS_URL", r.url())])),
+        None => phases.push(("cache on (in-process; no redis-server)", vec![])),
+    }
+    for (i, (name, env)) in phases.iter().enumerate() {
+        let port = free_port()?;
+        let admin_port = free_port()?;
+        let mut command = Command::new(crate::util::target_dir().join("release/conduit-api"));
+        command
             .env_clear()
-            .env("DATABASE_URL", pg.url("conduit_bench"))
+            .env("DATABASE_URL", &db)
             .env("CONDUIT_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "CONDUIT_ADMIN_LISTEN",
-                format!("127.0.0.1:{}", free_port()?),
-            )
+            .env("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{admin_port}"))
             .env(
                 "CONDUIT_JWT_SECRET",
                 "benchmark-only-secret-of-sufficient-length",
             )
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .context("starting conduit-api")?,
-    );
-    wait_ready(port)?;
+            .stdout(Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let server = Server(command.spawn().context("starting conduit-api")?);
+        wait_ready(port)?;
+        if i == 0 {
+            seed(port, &db)?;
+        }
+        let token = login(port)?;
+        println!("\n{name}");
+        load(&args, port, &token)?;
+        let hits = cache_hit_ratio(admin_port);
+        println!(
+            "server RSS after load: {}; cache hit ratio: {}",
+            rss(server.0.id()).unwrap_or_else(|| "unknown".into()),
+            hits.map_or("n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
+        );
+    }
+    Ok(())
+}
 
-    let token = seed(port, &pg.url("conduit_bench"))?;
-    let slug = "bench-article-250";
+fn load(args: &Args, port: u16, token: &str) -> Result<()> {
+    let base = format!("http://127.0.0.1:{port}");
     let endpoints = [
         ("list articles (20)", format!("{base}/api/articles"), None),
-        ("get article", format!("{base}/api/articles/{slug}"), None),
-        ("tags", format!("{base}/api/tags"), None),
         (
-            "current user",
-            format!("{base}/api/user"),
-            Some(token.as_str()),
+            "get article",
+            format!("{base}/api/articles/bench-article-250"),
+            None,
         ),
+        ("tags", format!("{base}/api/tags"), None),
+        ("current user", format!("{base}/api/user"), Some(token)),
     ];
-    println!(
-        "\nconduit-api release build, wrk -t{} -c{} -d{}s, 50 users / 500 articles / 10 tags\n",
-        args.threads, args.connections, args.duration
-    );
     println!(
         "{:<20} {:>10} {:>10} {:>10} {:>8}",
         "endpoint", "req/s", "p50", "p99", "errors"
@@ -102,11 +130,42 @@ pub fn run(args: Args) -> Result<()> {
             stats.rps, stats.p50, stats.p99, stats.errors
         );
     }
-    println!(
-        "\nserver RSS after load: {}",
-        rss(server.0.id()).unwrap_or_else(|| "unknown".into())
-    );
     Ok(())
+}
+
+/// Hits / lookups from the server's own `conduit_cache_requests_total` counters.
+fn cache_hit_ratio(admin_port: u16) -> Option<f64> {
+    let (_, metrics) = http(admin_port, "GET", "/metrics", None).ok()?;
+    let (mut hit, mut all) = (0.0, 0.0);
+    for line in metrics
+        .lines()
+        .filter(|l| l.starts_with("conduit_cache_requests_total{"))
+    {
+        let value: f64 = line.rsplit(' ').next()?.parse().ok()?;
+        all += value;
+        if line.contains("result=\"hit\"") {
+            hit += value;
+        }
+    }
+    (all > 0.0).then(|| hit / all)
+}
+
+fn login(port: u16) -> Result<String> {
+    let body = r#"{"user":{"email":"bench0@example.com","password":"bench-password"}}"#;
+    let (status, res) = http(port, "POST", "/api/users/login", Some(body))?;
+    if status != 200 {
+        bail!("logging in the bench user: {status} {res}");
+    }
+    token_of(&res)
+}
+
+fn token_of(res: &str) -> Result<String> {
+    Ok(res
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .context("no token in the response")?
+        .to_string())
 }
 
 struct WrkStats {
@@ -162,19 +221,13 @@ fn wait_ready(port: u16) -> Result<()> {
     bail!("conduit-api did not become ready")
 }
 
-/// One user through the API (for a real password hash and token), the rest by SQL.
-fn seed(port: u16, db_url: &str) -> Result<String> {
+/// One user through the API (for a real password hash), the rest by SQL.
+fn seed(port: u16, db_url: &str) -> Result<()> {
     let body = r#"{"user":{"username":"bench0","email":"bench0@example.com","password":"bench-password"}}"#;
     let (status, res) = http(port, "POST", "/api/users", Some(body))?;
     if status != 201 {
         bail!("registering the bench user: {status} {res}");
     }
-    let token = res
-        .split("\"token\":\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .context("no token in the registration response")?
-        .to_string();
     sql(
         db_url,
         "INSERT INTO users (username, email, password_hash, bio)
@@ -194,8 +247,7 @@ fn seed(port: u16, db_url: &str) -> Result<String> {
          INSERT INTO follows (follower_id, followee_id)
            SELECT f.id, g.id FROM users f JOIN users g ON f.id <> g.id AND (f.id + g.id) % 5 = 0;
          ANALYZE;",
-    )?;
-    Ok(token)
+    )
 }
 
 fn sql(url: &str, statements: &str) -> Result<()> {
