@@ -6,6 +6,7 @@ mod comments;
 mod errors;
 mod health;
 mod helpers;
+mod observability;
 mod openapi;
 mod profiles;
 mod sessions_cache_limits;

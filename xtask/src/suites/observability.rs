@@ -1,8 +1,424 @@
-//! The `observability` suite (not written yet).
+//! The `observability` suite: the services' alert rules and dashboards
+//! (`kustomize/apps/conduit/base/monitoring/`) and the API's real `/metrics`.
+//!
+//! 1. `generate.py --check`: rules.yaml and dashboards/*.json are what the generator makes;
+//! 2. every alert has `summary`, `description`, a `runbook_url` whose file exists in
+//!    `docs/runbooks/`, and a severity Alertmanager routes (critical, warning, info);
+//! 3. `promtool check rules` on each PrometheusRule's groups;
+//! 4. `promtool test rules` on `monitoring/tests/*.test.yaml`, and every alert has a test where
+//!    it fires and one where it must not;
+//! 5. self-test: with every alert's expression replaced by one that never fires, the unit
+//!    tests must fail (they can catch a broken rule);
+//! 6. the API integration test `observability` (real API, real PostgreSQL, traffic, scrape:
+//!    every metric the rules and dashboards use exists; logs carry no secrets), then
+//!    `promtool check metrics` on the scrape it saved.
 
-use anyhow::Result;
+use crate::util::{cmd, exec, require, root, target_dir};
+use anyhow::{bail, Context, Result};
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const MONITORING: &str = "kustomize/apps/conduit/base/monitoring";
+const SEVERITIES: [&str; 3] = ["critical", "warning", "info"];
 
 pub fn run() -> Result<()> {
-    eprintln!("observability: no checks yet");
+    let started = Instant::now();
+    let promtool = require(
+        "promtool",
+        "install the Debian package `prometheus` (it provides promtool)",
+    )?;
+    let python = require("python3", "install python3 (runs the generator check)")?;
+    let dir = root().join(MONITORING);
+    let out = target_dir().join("observability-suite");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).with_context(|| format!("cleaning {}", out.display()))?;
+    }
+    std::fs::create_dir_all(out.join("rules"))?;
+
+    step("rules.yaml and dashboards/ match generate.py", || {
+        exec(cmd(&python).arg(dir.join("generate.py")).arg("--check"))
+    })?;
+
+    let rules = prometheus_rules(&std::fs::read_to_string(dir.join("rules.yaml"))?)?;
+    let alerts: Vec<Alert> = rules.iter().flat_map(|r| r.alerts.clone()).collect();
+    step(
+        &format!(
+            "{} alerts: annotations, severity, runbook files",
+            alerts.len()
+        ),
+        || {
+            let problems: Vec<String> = alerts
+                .iter()
+                .flat_map(|a| alert_problems(a, &root().join("docs/runbooks")))
+                .collect();
+            if !problems.is_empty() {
+                bail!("{}", problems.join("\n"));
+            }
+            Ok(())
+        },
+    )?;
+
+    for r in &rules {
+        std::fs::write(
+            out.join("rules").join(format!("{}.yaml", r.name)),
+            serde_yaml::to_string(&r.spec)?,
+        )?;
+    }
+    step("promtool check rules", || {
+        let mut c = cmd(&promtool);
+        c.args(["check", "rules"]);
+        for r in &rules {
+            c.arg(out.join("rules").join(format!("{}.yaml", r.name)));
+        }
+        exec(&mut c)
+    })?;
+
+    let tests = test_files(&dir.join("tests"))?;
+    for t in &tests {
+        std::fs::copy(t, out.join(t.file_name().unwrap()))?;
+    }
+    let copies: Vec<PathBuf> = tests
+        .iter()
+        .map(|t| out.join(t.file_name().unwrap()))
+        .collect();
+    step(
+        &format!("promtool test rules ({} files)", copies.len()),
+        || exec(cmd(&promtool).args(["test", "rules"]).args(&copies)),
+    )?;
+
+    step("every alert is tested firing and not firing", || {
+        let mut cases = BTreeMap::new();
+        for t in &tests {
+            for (alert, fires) in alert_cases(&std::fs::read_to_string(t)?)? {
+                let e: &mut (bool, bool) = cases.entry(alert).or_default();
+                if fires {
+                    e.0 = true
+                } else {
+                    e.1 = true
+                }
+            }
+        }
+        let problems = coverage_problems(&alerts, &cases);
+        if !problems.is_empty() {
+            bail!("{}", problems.join("\n"));
+        }
+        Ok(())
+    })?;
+
+    step(
+        "self-test: the unit tests fail when the alerts never fire",
+        || {
+            let broken = out.join("never-fires");
+            std::fs::create_dir_all(broken.join("rules"))?;
+            for r in &rules {
+                std::fs::write(
+                    broken.join("rules").join(format!("{}.yaml", r.name)),
+                    serde_yaml::to_string(&never_firing(&r.spec))?,
+                )?;
+            }
+            for t in &tests {
+                let copy = broken.join(t.file_name().unwrap());
+                std::fs::copy(t, &copy)?;
+                let status = cmd(&promtool)
+                    .args(["test", "rules"])
+                    .arg(&copy)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .status()?;
+                if status.success() {
+                    bail!(
+                        "{} passes against rules whose alerts never fire: it asserts nothing",
+                        t.display()
+                    );
+                }
+                eprintln!("   {} fails as it should", copy.display());
+            }
+            Ok(())
+        },
+    )?;
+
+    let scrape = out.join("scrape.txt");
+    step(
+        "API: traffic, scrape, metric names of rules and dashboards, logs without secrets",
+        || {
+            exec(
+                cmd("cargo")
+                    .args(["test", "--test", "api", "observability"])
+                    .env("CONDUIT_REQUIRE_PROMTOOL", "1")
+                    .env("CONDUIT_SCRAPE_OUT", &scrape),
+            )
+        },
+    )?;
+    step("promtool check metrics on the scrape", || {
+        let text = std::fs::read(&scrape).context("the API test did not save its scrape")?;
+        let series = text
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty() && l[0] != b'#')
+            .count();
+        eprintln!("   {series} samples");
+        exec(
+            cmd(&promtool)
+                .args(["check", "metrics"])
+                .stdin(std::fs::File::open(&scrape)?),
+        )
+    })?;
+
+    eprintln!(
+        "\nobservability: all checks passed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    eprintln!("\n-- observability: {name}");
+    let t = Instant::now();
+    f().with_context(|| format!("observability suite step `{name}` failed"))?;
+    eprintln!("   ok ({:.1}s)", t.elapsed().as_secs_f64());
+    Ok(())
+}
+
+struct Rule {
+    name: String,
+    spec: Value,
+    alerts: Vec<Alert>,
+}
+
+#[derive(Clone, Debug)]
+struct Alert {
+    name: String,
+    severity: Option<String>,
+    annotations: BTreeMap<String, String>,
+}
+
+/// The PrometheusRule objects of a multi-document YAML file.
+fn prometheus_rules(text: &str) -> Result<Vec<Rule>> {
+    let mut out = Vec::new();
+    // Documents are separated by `---` lines (no serde dependency for the streaming reader).
+    for doc in text.split("\n---\n") {
+        let v: Value = serde_yaml::from_str(doc)?;
+        if v["kind"].as_str() != Some("PrometheusRule") {
+            continue;
+        }
+        let name = v["metadata"]["name"]
+            .as_str()
+            .context("PrometheusRule without metadata.name")?
+            .to_string();
+        let spec = v["spec"].clone();
+        let mut alerts = Vec::new();
+        for group in spec["groups"].as_sequence().into_iter().flatten() {
+            for rule in group["rules"].as_sequence().into_iter().flatten() {
+                let Some(alert) = rule["alert"].as_str() else {
+                    continue;
+                };
+                let annotations = rule["annotations"]
+                    .as_mapping()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+                    .collect();
+                alerts.push(Alert {
+                    name: alert.to_string(),
+                    severity: rule["labels"]["severity"].as_str().map(str::to_string),
+                    annotations,
+                });
+            }
+        }
+        out.push(Rule { name, spec, alerts });
+    }
+    if out.is_empty() {
+        bail!("no PrometheusRule found");
+    }
+    Ok(out)
+}
+
+fn alert_problems(a: &Alert, runbooks: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    for key in ["summary", "description", "runbook_url"] {
+        if a.annotations.get(key).is_none_or(|v| v.trim().is_empty()) {
+            problems.push(format!("{}: no {key} annotation", a.name));
+        }
+    }
+    match a.severity.as_deref() {
+        Some(s) if SEVERITIES.contains(&s) => {}
+        other => problems.push(format!(
+            "{}: severity {other:?} is not one of {SEVERITIES:?}",
+            a.name
+        )),
+    }
+    if let Some(url) = a.annotations.get("runbook_url") {
+        let expected = format!("/docs/runbooks/{}.md", a.name);
+        if !url.ends_with(&expected) {
+            problems.push(format!(
+                "{}: runbook_url {url} does not end in {expected}",
+                a.name
+            ));
+        } else if !runbooks.join(format!("{}.md", a.name)).is_file() {
+            problems.push(format!(
+                "{}: docs/runbooks/{}.md does not exist",
+                a.name, a.name
+            ));
+        }
+    }
+    problems
+}
+
+fn test_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.yaml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no *.test.yaml in {}", dir.display());
+    }
+    Ok(files)
+}
+
+/// (alert name, whether the case expects it to fire) for every `alert_rule_test`.
+fn alert_cases(text: &str) -> Result<Vec<(String, bool)>> {
+    let v: Value = serde_yaml::from_str(text)?;
+    let mut out = Vec::new();
+    for test in v["tests"].as_sequence().into_iter().flatten() {
+        for case in test["alert_rule_test"].as_sequence().into_iter().flatten() {
+            let name = case["alertname"]
+                .as_str()
+                .context("alert_rule_test without alertname")?;
+            let fires = case["exp_alerts"]
+                .as_sequence()
+                .is_some_and(|s| !s.is_empty());
+            out.push((name.to_string(), fires));
+        }
+    }
+    Ok(out)
+}
+
+fn coverage_problems(alerts: &[Alert], cases: &BTreeMap<String, (bool, bool)>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for a in alerts {
+        let (fires, silent) = cases.get(&a.name).copied().unwrap_or_default();
+        if !fires {
+            problems.push(format!("{}: no test where it fires", a.name));
+        }
+        if !silent {
+            problems.push(format!("{}: no test where it must stay silent", a.name));
+        }
+    }
+    for name in cases.keys() {
+        if !alerts.iter().any(|a| &a.name == name) {
+            problems.push(format!("tests name an alert that does not exist: {name}"));
+        }
+    }
+    problems
+}
+
+/// The rule groups with every alert expression replaced by one that is never true.
+fn never_firing(spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    if let Some(groups) = spec["groups"].as_sequence_mut() {
+        for group in groups {
+            if let Some(rules) = group["rules"].as_sequence_mut() {
+                for rule in rules {
+                    if rule.get("alert").is_some() {
+                        rule["expr"] = Value::String("vector(1) == 0".into());
+                    }
+                }
+            }
+        }
+    }
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = r#"
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: r}
+spec:
+  groups:
+    - name: g
+      rules:
+        - record: x:y:z
+          expr: sum(up)
+        - alert: Good
+          expr: up == 0
+          labels: {severity: warning}
+          annotations: {summary: s, description: d, runbook_url: "https://x/docs/runbooks/Good.md"}
+        - alert: Bad
+          expr: up == 0
+          labels: {severity: page}
+          annotations: {summary: s, runbook_url: "https://x/elsewhere.md"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+"#;
+
+    #[test]
+    fn alerts_are_checked_for_annotations_severity_and_runbooks() {
+        let rules = prometheus_rules(RULES).unwrap();
+        assert_eq!(rules.len(), 1);
+        let alerts = &rules[0].alerts;
+        assert_eq!(alerts.len(), 2);
+        let tmp = std::env::temp_dir().join(format!("obs-suite-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        std::fs::write(tmp.join("Good.md"), "# Good").unwrap();
+        assert!(alert_problems(&alerts[0], &tmp).is_empty());
+        let bad = alert_problems(&alerts[1], &tmp);
+        assert_eq!(bad.len(), 3, "{bad:?}");
+        std::fs::remove_dir_all(&tmp).unwrap();
+        // Without its runbook file, the good alert is a problem too.
+        assert_eq!(
+            alert_problems(&alerts[0], Path::new("/nonexistent")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn coverage_needs_a_firing_and_a_silent_case() {
+        let rules = prometheus_rules(RULES).unwrap();
+        let cases = alert_cases(
+            r#"
+tests:
+  - alert_rule_test:
+      - {alertname: Good, eval_time: 1m, exp_alerts: [{exp_labels: {severity: warning}}]}
+      - {alertname: Good, eval_time: 1m, exp_alerts: []}
+      - {alertname: Bad, eval_time: 1m}
+      - {alertname: Ghost, eval_time: 1m, exp_alerts: []}
+"#,
+        )
+        .unwrap();
+        let mut map = BTreeMap::new();
+        for (name, fires) in cases {
+            let e: &mut (bool, bool) = map.entry(name).or_default();
+            if fires {
+                e.0 = true
+            } else {
+                e.1 = true
+            }
+        }
+        let problems = coverage_problems(&rules[0].alerts, &map);
+        assert_eq!(
+            problems,
+            [
+                "Bad: no test where it fires".to_string(),
+                "tests name an alert that does not exist: Ghost".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn never_firing_replaces_only_alert_expressions() {
+        let rules = prometheus_rules(RULES).unwrap();
+        let broken = never_firing(&rules[0].spec);
+        let r = &broken["groups"][0]["rules"];
+        assert_eq!(r[0]["expr"], Value::String("sum(up)".into()));
+        assert_eq!(r[1]["expr"], Value::String("vector(1) == 0".into()));
+    }
 }
