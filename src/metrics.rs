@@ -185,7 +185,7 @@ impl Metrics {
                 .with_unit("{connection}")
                 .with_callback(move |o| {
                     let s = statuses().unwrap_or(EMPTY_POOL);
-                    o.observe(s.max_size as i64, &[pool_attr.clone()]);
+                    o.observe(s.max_size as i64, std::slice::from_ref(&pool_attr));
                 })
                 .build()
         };
@@ -197,7 +197,7 @@ impl Metrics {
                 .with_unit("{request}")
                 .with_callback(move |o| {
                     let s = statuses().unwrap_or(EMPTY_POOL);
-                    o.observe(s.waiting as i64, &[pool_attr.clone()]);
+                    o.observe(s.waiting as i64, std::slice::from_ref(&pool_attr));
                 })
                 .build()
         };

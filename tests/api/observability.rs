@@ -310,7 +310,7 @@ async fn the_scrape_has_the_http_db_business_and_process_metrics() {
     assert!(text.contains("db_client_connections_pending_requests{"));
 
     // Build and process.
-    assert!(text.contains(&format!(r#"conduit_build_info{{revision="#)));
+    assert!(text.contains(r#"conduit_build_info{revision="#));
     assert!(text.contains(&format!(r#"version="{}""#, env!("CARGO_PKG_VERSION"))));
     assert!(sample(&text, "process_resident_memory_bytes") > 1e6);
     assert!(sample(&text, "process_open_fds") > 3.0);
