@@ -11,15 +11,25 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Everything logged by this test process from the first call on (the subscriber is global,
-/// so tests running at the same time are captured too).
-fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+/// so tests running at the same time are captured too). `helpers::spawn_app_on` may call it so
+/// that every test's logs are captured. With `CONDUIT_TEST_LOG_FILE` set, the lines are also
+/// appended to that file, which the observability suite scans after the whole API test run.
+pub fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = buf.clone();
+        let file = std::env::var_os("CONDUIT_TEST_LOG_FILE").map(|path| {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .unwrap_or_else(|e| panic!("CONDUIT_TEST_LOG_FILE {path:?}: {e}"));
+            Arc::new(Mutex::new(f))
+        });
+        let (sink, file_sink) = (buf.clone(), file.clone());
         let subscriber = conduit_api::telemetry::subscriber(
             tracing_subscriber::EnvFilter::new("info"),
-            move || Sink(sink.clone()),
+            move || Sink(sink.clone(), file_sink.clone()),
         );
         tracing::subscriber::set_global_default(subscriber)
             .expect("no other global subscriber in the test process");
@@ -28,11 +38,14 @@ fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
     .clone()
 }
 
-struct Sink(Arc<Mutex<Vec<u8>>>);
+struct Sink(Arc<Mutex<Vec<u8>>>, Option<Arc<Mutex<std::fs::File>>>);
 
 impl Write for Sink {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(data);
+        if let Some(f) = &self.1 {
+            f.lock().unwrap().write_all(data)?;
+        }
         Ok(data.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {

@@ -9,9 +9,10 @@
 //!    it fires and one where it must not;
 //! 5. self-test: with every alert's expression replaced by one that never fires, the unit
 //!    tests must fail (they can catch a broken rule);
-//! 6. the API integration test `observability` (real API, real PostgreSQL, traffic, scrape:
-//!    every metric the rules and dashboards use exists; logs carry no secrets), then
-//!    `promtool check metrics` on the scrape it saved.
+//! 6. the whole API integration test run (real API, real PostgreSQL); its `observability` tests
+//!    drive traffic, scrape, check that every metric the rules and dashboards use exists and
+//!    that the logs carry no secrets; the run's log lines (`CONDUIT_TEST_LOG_FILE`) are then
+//!    scanned for secrets and structure, and `promtool check metrics` runs on the saved scrape.
 
 use crate::util::{cmd, exec, require, root, target_dir};
 use anyhow::{bail, Context, Result};
@@ -140,15 +141,28 @@ pub fn run() -> Result<()> {
     )?;
 
     let scrape = out.join("scrape.txt");
+    let logs = out.join("api-test-logs.jsonl");
     step(
-        "API: traffic, scrape, metric names of rules and dashboards, logs without secrets",
+        "API tests (all): the observability tests scrape after traffic and check the metric names \
+         of rules and dashboards; the log lines are saved",
         || {
             exec(
                 cmd("cargo")
-                    .args(["test", "--test", "api", "observability"])
+                    .args(["test", "--test", "api"])
                     .env("CONDUIT_REQUIRE_PROMTOOL", "1")
-                    .env("CONDUIT_SCRAPE_OUT", &scrape),
+                    .env("CONDUIT_SCRAPE_OUT", &scrape)
+                    .env("CONDUIT_TEST_LOG_FILE", &logs),
             )
+        },
+    )?;
+    step(
+        "the logs of the API test run: JSON lines, no passwords, tokens or emails",
+        || {
+            let text = std::fs::read_to_string(&logs)
+                .context("the API tests did not write CONDUIT_TEST_LOG_FILE")?;
+            let (lines, requests) = scan_logs(&text)?;
+            eprintln!("   {lines} lines, {requests} request lines scanned");
+            Ok(())
         },
     )?;
     step("promtool check metrics on the scrape", || {
@@ -332,6 +346,63 @@ fn never_firing(spec: &Value) -> Value {
     spec
 }
 
+/// Strings that never appear in the logs of the test run: the test users' addresses, the
+/// `password-<name>` passwords of `helpers::register`, `Authorization: Token` headers and JWTs
+/// (base64 of `{"`).
+const FORBIDDEN_IN_LOGS: [&str; 4] = ["@example.com", "password-", "Token ", "eyJ"];
+
+/// Every line is a JSON object with the base fields; request lines carry the request and trace
+/// ids; nothing forbidden. Returns (lines, request lines).
+fn scan_logs(text: &str) -> Result<(usize, usize)> {
+    let mut problems = Vec::new();
+    let (mut lines, mut requests) = (0, 0);
+    for (i, line) in text.lines().enumerate() {
+        lines += 1;
+        for f in FORBIDDEN_IN_LOGS {
+            if line.contains(f) {
+                problems.push(format!("line {}: contains {f:?}", i + 1));
+            }
+        }
+        let v: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("line {}: not JSON ({e})", i + 1));
+                continue;
+            }
+        };
+        for key in ["timestamp", "level", "target", "message"] {
+            if v.get(key).is_none() {
+                problems.push(format!("line {}: no {key}", i + 1));
+            }
+        }
+        if v["message"] == "request" {
+            requests += 1;
+            for key in [
+                "request_id",
+                "trace_id",
+                "span_id",
+                "route",
+                "status",
+                "latency_ms",
+            ] {
+                if v.get(key).is_none() {
+                    problems.push(format!("line {}: request line without {key}", i + 1));
+                }
+            }
+        }
+    }
+    if lines == 0 || requests == 0 {
+        problems.push(format!(
+            "{lines} lines, {requests} request lines: nothing was captured"
+        ));
+    }
+    if !problems.is_empty() {
+        problems.truncate(20);
+        bail!("{}", problems.join("\n"));
+    }
+    Ok((lines, requests))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,5 +491,18 @@ tests:
         let r = &broken["groups"][0]["rules"];
         assert_eq!(r[0]["expr"], Value::String("sum(up)".into()));
         assert_eq!(r[1]["expr"], Value::String("vector(1) == 0".into()));
+    }
+    #[test]
+    fn the_log_scan_finds_secrets_and_broken_lines() {
+        let ok = r#"{"timestamp":"t","level":"INFO","target":"x","message":"request","request_id":"r","trace_id":"t","span_id":"s","route":"/a","status":200,"latency_ms":1.0}"#;
+        assert_eq!(scan_logs(ok).unwrap(), (1, 1));
+        let leak = ok.replace("/a", "jake@example.com");
+        assert!(scan_logs(&leak).is_err());
+        let jwt = format!("{ok}\n{}", ok.replace("\"r\"", "\"eyJhbGciOi\""));
+        assert!(scan_logs(&jwt).is_err());
+        assert!(scan_logs(&format!("{ok}\nplain text")).is_err());
+        let no_trace = ok.replace(r#""trace_id":"t","#, "");
+        assert!(scan_logs(&no_trace).is_err());
+        assert!(scan_logs("").is_err());
     }
 }
