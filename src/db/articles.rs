@@ -15,9 +15,7 @@ use tokio_postgres::Row;
 /// Columns shared by lists and single articles (the body is added only for single ones:
 /// lists do not return it). `{favorited}` and `{following}` are the viewer's flags.
 const SELECT: &str = "SELECT a.slug, a.title, a.description, a.created_at, a.updated_at,
-        ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
-              WHERE at.article_id = a.id ORDER BY t.name) AS tag_list,
-        (SELECT count(*) FROM favorites f WHERE f.article_id = a.id) AS favorites_count,
+        a.tag_list, a.favorites_count,
         {favorited} AS favorited,
         u.username, u.bio, u.image,
         {following} AS following{body}
@@ -275,10 +273,14 @@ pub async fn delete(db: &impl GenericClient, id: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// Favourites the article; the count on the article row moves only when a row was added.
 pub async fn favorite(db: &impl GenericClient, user: i64, article_id: i64) -> ApiResult<()> {
     let stmt = db
         .prepare_cached(
-            "INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            "WITH added AS (INSERT INTO favorites (user_id, article_id) VALUES ($1, $2)
+                            ON CONFLICT DO NOTHING RETURNING article_id)
+             UPDATE articles SET favorites_count = favorites_count + 1
+             WHERE id IN (SELECT article_id FROM added)",
         )
         .await?;
     db.execute(&stmt, &[&user, &article_id]).await?;
@@ -287,7 +289,12 @@ pub async fn favorite(db: &impl GenericClient, user: i64, article_id: i64) -> Ap
 
 pub async fn unfavorite(db: &impl GenericClient, user: i64, article_id: i64) -> ApiResult<()> {
     let stmt = db
-        .prepare_cached("DELETE FROM favorites WHERE user_id = $1 AND article_id = $2")
+        .prepare_cached(
+            "WITH removed AS (DELETE FROM favorites WHERE user_id = $1 AND article_id = $2
+                              RETURNING article_id)
+             UPDATE articles SET favorites_count = favorites_count - 1
+             WHERE id IN (SELECT article_id FROM removed)",
+        )
         .await?;
     db.execute(&stmt, &[&user, &article_id]).await?;
     Ok(())

@@ -36,10 +36,19 @@ pub async fn set_for_article(
     let link = db
         .prepare_cached("INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name = ANY($2)")
         .await?;
+    // The article row keeps a sorted copy for lists.
+    let copy = db
+        .prepare_cached(
+            "UPDATE articles SET tag_list = ARRAY(SELECT t.name FROM article_tags at
+                 JOIN tags t ON t.id = at.tag_id WHERE at.article_id = $1 ORDER BY t.name)
+             WHERE id = $1",
+        )
+        .await?;
     db.execute(&unlink, &[&article_id]).await?;
     if !tags.is_empty() {
         db.execute(&insert, &[&tags]).await?;
         db.execute(&link, &[&article_id, &tags]).await?;
     }
+    db.execute(&copy, &[&article_id]).await?;
     Ok(())
 }

@@ -246,6 +246,10 @@ fn seed(port: u16, db_url: &str) -> Result<()> {
            SELECT u.id, a.id FROM users u JOIN articles a ON (u.id * 7 + a.id) % 10 = 0;
          INSERT INTO follows (follower_id, followee_id)
            SELECT f.id, g.id FROM users f JOIN users g ON f.id <> g.id AND (f.id + g.id) % 5 = 0;
+         UPDATE articles a SET
+           favorites_count = (SELECT count(*) FROM favorites f WHERE f.article_id = a.id),
+           tag_list = ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
+                            WHERE at.article_id = a.id ORDER BY t.name);
          ANALYZE;",
     )
 }
