@@ -76,6 +76,46 @@ pub fn run() -> Result<()> {
         exec(&mut c)
     })?;
 
+    step(
+        "dashboards: structure, and every query parses (promtool check rules)",
+        || {
+            let mut exprs = Vec::new();
+            for f in std::fs::read_dir(dir.join("dashboards"))? {
+                let path = f?.path();
+                if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                    continue;
+                }
+                let json: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path)?)
+                        .with_context(|| format!("{} is not JSON", path.display()))?;
+                let found =
+                    dashboard_queries(&json).with_context(|| format!("{}", path.display()))?;
+                eprintln!("   {}: {} queries", path.display(), found.len());
+                exprs.extend(found);
+            }
+            // Grafana's variables replaced by sample values make each query plain PromQL, which
+            // promtool parses as the expression of a recording rule.
+            let rules: Vec<serde_json::Value> = exprs
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let e = e
+                        .replace("$__rate_interval", "5m")
+                        .replace("$namespace", "conduit");
+                    serde_json::json!({"record": format!("dashboard:query:{i}"), "expr": e})
+                })
+                .collect();
+            let file = out.join("dashboard-queries.yaml");
+            std::fs::write(
+                &file,
+                serde_yaml::to_string(
+                    &serde_json::json!({"groups": [{"name": "dashboards", "rules": rules}]}),
+                )?,
+            )?;
+            exec(cmd(&promtool).args(["check", "rules"]).arg(&file))
+        },
+    )?;
+
     let tests = test_files(&dir.join("tests"))?;
     for t in &tests {
         std::fs::copy(t, out.join(t.file_name().unwrap()))?;
@@ -346,6 +386,52 @@ fn never_firing(spec: &Value) -> Value {
     spec
 }
 
+/// The PromQL of every panel; each panel needs an id unique in the dashboard, a grid position
+/// and at least one query, and the dashboard a `uid` and the `datasource` variable it uses.
+fn dashboard_queries(d: &serde_json::Value) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    if d["uid"].as_str().is_none_or(str::is_empty) {
+        problems.push("no uid".to_string());
+    }
+    let vars: Vec<&str> = d["templating"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    if !vars.contains(&"datasource") {
+        problems.push("no `datasource` variable".into());
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    let mut exprs = Vec::new();
+    for p in d["panels"].as_array().into_iter().flatten() {
+        let title = p["title"].as_str().unwrap_or("?");
+        if !ids.insert(p["id"].to_string()) {
+            problems.push(format!("{title}: duplicate or missing id {}", p["id"]));
+        }
+        if !p["gridPos"].is_object() {
+            problems.push(format!("{title}: no gridPos"));
+        }
+        if p["type"] == "row" {
+            continue;
+        }
+        let targets: Vec<&str> = p["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["expr"].as_str())
+            .collect();
+        if targets.is_empty() {
+            problems.push(format!("{title}: no query"));
+        }
+        exprs.extend(targets.into_iter().map(str::to_string));
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    Ok(exprs)
+}
+
 /// Strings that never appear in the logs of the test run: the test users' addresses, the
 /// `password-<name>` passwords of `helpers::register`, `Authorization: Token` headers and JWTs
 /// (base64 of `{"`).
@@ -504,5 +590,27 @@ tests:
         let no_trace = ok.replace(r#""trace_id":"t","#, "");
         assert!(scan_logs(&no_trace).is_err());
         assert!(scan_logs("").is_err());
+    }
+    #[test]
+    fn dashboards_need_ids_positions_and_queries() {
+        let good = serde_json::json!({
+            "uid": "u",
+            "templating": {"list": [{"name": "datasource"}]},
+            "panels": [
+                {"id": 1, "type": "row", "title": "r", "gridPos": {}},
+                {"id": 2, "type": "timeseries", "title": "t", "gridPos": {},
+                 "targets": [{"expr": "up"}]}
+            ]
+        });
+        assert_eq!(dashboard_queries(&good).unwrap(), ["up"]);
+        let mut dup = good.clone();
+        dup["panels"][1]["id"] = 1.into();
+        assert!(dashboard_queries(&dup).is_err());
+        let mut empty = good.clone();
+        empty["panels"][1]["targets"] = serde_json::json!([]);
+        assert!(dashboard_queries(&empty).is_err());
+        let mut no_var = good;
+        no_var["templating"]["list"] = serde_json::json!([]);
+        assert!(dashboard_queries(&no_var).is_err());
     }
 }
