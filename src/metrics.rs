@@ -36,7 +36,7 @@ const REDIS_BUCKETS: [f64; 12] = [
 /// Pool name label of the `db_client_connections_*` series.
 pub const POOL_NAME: &str = "conduit";
 /// Caches whose hit/miss series exist from the start (others appear on first use).
-pub const KNOWN_CACHES: [&str; 3] = ["articles", "profiles", "tags"];
+pub const KNOWN_CACHES: [&str; 2] = ["articles", "tags"];
 /// Redis commands whose duration series exist from the start.
 pub const KNOWN_REDIS_COMMANDS: [&str; 6] = ["get", "set", "del", "incr", "expire", "ping"];
 
