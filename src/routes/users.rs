@@ -140,10 +140,7 @@ pub async fn login(
         let client = state.pool.get().await?;
         users::find_by_email(&client, &email).await?
     };
-    let (stored, row) = match row {
-        Some(r) => (Some(r.password_hash.clone()), Some(r)),
-        None => (None, None),
-    };
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
     if !password::verify(creds.password, stored).await? {
         tracing::info!("login failed");
         crate::metrics::login_failed();
