@@ -93,6 +93,7 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> ApiResult<(Vec<ArticleSummary>, i64)> {
+    let _timed = super::timed("articles_list");
     // The WHERE clause is assembled from fixed fragments (only the values are parameters),
     // so each filter combination gets its own prepared statement and a plan that fits it.
     let mut conditions = Vec::new();
@@ -152,6 +153,7 @@ pub async fn list(
 }
 
 pub async fn get(db: &impl GenericClient, slug: &str, viewer: Option<i64>) -> ApiResult<Article> {
+    let _timed = super::timed("articles_get");
     let row = match viewer {
         Some(v) => {
             let stmt = db
@@ -171,6 +173,7 @@ pub async fn get(db: &impl GenericClient, slug: &str, viewer: Option<i64>) -> Ap
 
 /// The id and author of the article at `slug`.
 pub async fn find(db: &impl GenericClient, slug: &str) -> ApiResult<(i64, i64)> {
+    let _timed = super::timed("articles_find");
     let stmt = db
         .prepare_cached("SELECT id, author_id FROM articles WHERE slug = $1")
         .await?;
@@ -191,6 +194,7 @@ pub struct NewArticle<'a> {
 /// Inserts the article under a slug derived from its title; a taken slug (even one taken
 /// by a concurrent insert) gets a random suffix instead of an error.
 pub async fn insert(tx: &Transaction<'_>, author: i64, a: &NewArticle<'_>) -> ApiResult<String> {
+    let _timed = super::timed("articles_insert");
     let stmt = tx
         .prepare_cached(
             "INSERT INTO articles (slug, author_id, title, description, body) VALUES ($1, $2, $3, $4, $5)
@@ -228,6 +232,7 @@ pub async fn update(
     current_slug: &str,
     c: &ArticleChanges<'_>,
 ) -> ApiResult<String> {
+    let _timed = super::timed("articles_update");
     let fields = tx
         .prepare_cached(
             "UPDATE articles SET title = COALESCE($2, title), description = COALESCE($3, description),
@@ -266,6 +271,7 @@ pub async fn update(
 }
 
 pub async fn delete(db: &impl GenericClient, id: i64) -> ApiResult<()> {
+    let _timed = super::timed("articles_delete");
     let stmt = db
         .prepare_cached("DELETE FROM articles WHERE id = $1")
         .await?;
@@ -275,6 +281,7 @@ pub async fn delete(db: &impl GenericClient, id: i64) -> ApiResult<()> {
 
 /// Favourites the article; the count on the article row moves only when a row was added.
 pub async fn favorite(db: &impl GenericClient, user: i64, article_id: i64) -> ApiResult<()> {
+    let _timed = super::timed("articles_favorite");
     let stmt = db
         .prepare_cached(
             "WITH added AS (INSERT INTO favorites (user_id, article_id) VALUES ($1, $2)
@@ -288,6 +295,7 @@ pub async fn favorite(db: &impl GenericClient, user: i64, article_id: i64) -> Ap
 }
 
 pub async fn unfavorite(db: &impl GenericClient, user: i64, article_id: i64) -> ApiResult<()> {
+    let _timed = super::timed("articles_unfavorite");
     let stmt = db
         .prepare_cached(
             "WITH removed AS (DELETE FROM favorites WHERE user_id = $1 AND article_id = $2

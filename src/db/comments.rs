@@ -27,6 +27,7 @@ pub async fn list(
     article_id: i64,
     viewer: Option<i64>,
 ) -> ApiResult<Vec<Comment>> {
+    let _timed = super::timed("comments_list");
     let stmt = db
         .prepare_cached(
             "SELECT c.id, c.created_at, c.updated_at, c.body, u.username, u.bio, u.image,
@@ -49,6 +50,7 @@ pub async fn insert(
     author: i64,
     body: &str,
 ) -> ApiResult<Comment> {
+    let _timed = super::timed("comments_insert");
     let stmt = db
         .prepare_cached(
             "WITH c AS (INSERT INTO comments (article_id, author_id, body) VALUES ($1, $2, $3)
@@ -64,6 +66,7 @@ pub async fn insert(
 
 /// Deletes comment `id` of the article if `user` wrote it.
 pub async fn delete(db: &impl GenericClient, article_id: i64, id: i64, user: i64) -> ApiResult<()> {
+    let _timed = super::timed("comments_delete");
     let find = db
         .prepare_cached("SELECT author_id FROM comments WHERE id = $1 AND article_id = $2")
         .await?;

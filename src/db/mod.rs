@@ -75,6 +75,26 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Records how long a named database operation took, when dropped: one line at the top of
+/// each function below gives the per-statement latency metric.
+pub(crate) struct Timed {
+    name: &'static str,
+    started: std::time::Instant,
+}
+
+pub(crate) fn timed(name: &'static str) -> Timed {
+    Timed {
+        name,
+        started: std::time::Instant::now(),
+    }
+}
+
+impl Drop for Timed {
+    fn drop(&mut self) {
+        crate::metrics::db_operation(self.name, self.started.elapsed());
+    }
+}
+
 /// RFC 3339 in UTC with exactly three fractional digits: `2026-01-02T03:04:05.678Z`.
 pub fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

@@ -10,6 +10,7 @@ pub async fn get(
     username: &str,
     viewer: Option<i64>,
 ) -> ApiResult<(i64, Profile)> {
+    let _timed = super::timed("profiles_get");
     let stmt = db
         .prepare_cached(
             "SELECT u.id, u.username, u.bio, u.image,
@@ -33,6 +34,7 @@ pub async fn get(
 }
 
 pub async fn follow(db: &impl GenericClient, follower: i64, username: &str) -> ApiResult<Profile> {
+    let _timed = super::timed("profiles_follow");
     let (id, profile) = get(db, username, Some(follower)).await?;
     if id == follower {
         return Err(ApiError::invalid("profile", "you cannot follow yourself"));
@@ -54,6 +56,7 @@ pub async fn unfollow(
     follower: i64,
     username: &str,
 ) -> ApiResult<Profile> {
+    let _timed = super::timed("profiles_unfollow");
     let (id, profile) = get(db, username, Some(follower)).await?;
     let stmt = db
         .prepare_cached("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")

@@ -5,6 +5,7 @@ use deadpool_postgres::GenericClient;
 
 /// Tags in use, most used first.
 pub async fn in_use(db: &impl GenericClient) -> ApiResult<Vec<String>> {
+    let _timed = super::timed("tags_in_use");
     let stmt = db
         .prepare_cached(
             "SELECT t.name FROM tags t JOIN article_tags at ON at.tag_id = t.id
@@ -25,6 +26,7 @@ pub async fn set_for_article(
     article_id: i64,
     tags: &[String],
 ) -> ApiResult<()> {
+    let _timed = super::timed("tags_set_for_article");
     let insert = db
         .prepare_cached(
             "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING",

@@ -45,6 +45,7 @@ pub async fn insert(
     email: &str,
     password_hash: &str,
 ) -> ApiResult<UserRow> {
+    let _timed = super::timed("users_insert");
     let stmt = db
         .prepare_cached(&format!(
             "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) RETURNING {COLUMNS}"
@@ -58,6 +59,7 @@ pub async fn insert(
 }
 
 pub async fn find_by_email(db: &impl GenericClient, email: &str) -> ApiResult<Option<UserRow>> {
+    let _timed = super::timed("users_find_by_email");
     let stmt = db
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)"
@@ -67,6 +69,7 @@ pub async fn find_by_email(db: &impl GenericClient, email: &str) -> ApiResult<Op
 }
 
 pub async fn find_by_id(db: &impl GenericClient, id: i64) -> ApiResult<Option<UserRow>> {
+    let _timed = super::timed("users_find_by_id");
     let stmt = db
         .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .await?;
@@ -83,6 +86,7 @@ pub struct UserChanges<'a> {
 }
 
 pub async fn update(db: &impl GenericClient, id: i64, c: &UserChanges<'_>) -> ApiResult<UserRow> {
+    let _timed = super::timed("users_update");
     let stmt = db
         .prepare_cached(&format!(
             "UPDATE users SET

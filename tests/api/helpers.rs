@@ -80,6 +80,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
+    // Every test's logs go to the capture that the log-hygiene test scans.
+    crate::observability::captured_logs();
     let app = Application::build(settings_for(&db.url, overrides))
         .await
         .expect("the app builds");
