@@ -16,8 +16,9 @@ locals {
 module "kms" {
   source = "../../modules/kms"
 
-  name         = local.name
-  cluster_name = local.cluster_name
+  name                    = local.name
+  cluster_name            = local.cluster_name
+  rotation_period_in_days = var.kms_rotation_period_in_days
 }
 
 module "network" {
@@ -51,6 +52,8 @@ module "eks" {
   create_addons          = var.create_eks_addons
   create_access_entries  = var.create_eks_access_entries
   create_node_group      = var.create_eks_node_group
+
+  set_access_config_and_upgrade_policy = var.eks_access_config_and_upgrade_policy
 }
 
 module "ecr" {
@@ -101,6 +104,9 @@ module "rds" {
   backup_retention_days      = local.settings.db_backup_retention_days
   deletion_protection        = local.settings.deletion_protection
   ca_cert_identifier         = var.db_ca_cert_identifier
+
+  performance_insights_enabled = var.db_performance_insights
+  create_parameter_group       = var.db_parameter_group
 }
 
 module "elasticache" {

@@ -94,8 +94,14 @@ variable "create_eks_access_entries" {
   default     = true
 }
 
+variable "eks_access_config_and_upgrade_policy" {
+  description = "Send the EKS access configuration (API mode) and upgrade policy."
+  type        = bool
+  default     = true
+}
+
 variable "create_eks_node_group" {
-  description = "Manage the EKS managed node group."
+  description = "Manage the EKS managed node group and its launch template."
   type        = bool
   default     = true
 }
@@ -104,6 +110,24 @@ variable "db_ca_cert_identifier" {
   description = "Certificate authority of the RDS server certificate (null: region default)."
   type        = string
   default     = "rds-ca-rsa2048-g1"
+}
+
+variable "kms_rotation_period_in_days" {
+  description = "Rotation period of the KMS keys (null: the AWS default of 365 days)."
+  type        = number
+  default     = 365
+}
+
+variable "db_performance_insights" {
+  description = "Enable RDS Performance Insights."
+  type        = bool
+  default     = true
+}
+
+variable "db_parameter_group" {
+  description = "Attach the TLS-only, logging RDS parameter group."
+  type        = bool
+  default     = true
 }
 
 variable "create_redis_replication_group" {

@@ -5,6 +5,10 @@ locals {
   control_plane_lg = "/aws/eks/${var.cluster_name}/cluster"
   log_types        = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
+  # kubelet (10250) and the webhook/aggregated API ports of the platform's controllers:
+  # 443 and 9443 (Load Balancer Controller, External Secrets), 4443 (metrics-server), 8443.
+  node_ports_from_control_plane = [443, 4443, 8443, 9443, 10250]
+
   # Add-ons that must exist before nodes join (networking) and those that need nodes to schedule.
   addons_before_nodes = var.create_addons ? toset(["vpc-cni", "kube-proxy"]) : toset([])
   addons_after_nodes  = var.create_addons ? toset(["coredns", "aws-ebs-csi-driver"]) : toset([])
@@ -76,46 +80,59 @@ resource "aws_security_group" "node" {
   })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "cluster_from_nodes" {
-  security_group_id            = aws_security_group.cluster.id
-  description                  = "Kubernetes API from the nodes"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.node.id
+resource "aws_security_group_rule" "cluster_from_nodes" {
+  type                     = "ingress"
+  security_group_id        = aws_security_group.cluster.id
+  description              = "Kubernetes API from the nodes"
+  protocol                 = "tcp"
+  from_port                = 443
+  to_port                  = 443
+  source_security_group_id = aws_security_group.node.id
 }
 
-resource "aws_vpc_security_group_egress_rule" "cluster_to_nodes" {
-  security_group_id            = aws_security_group.cluster.id
-  description                  = "kubelet, webhooks and metrics on the nodes"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 65535
-  referenced_security_group_id = aws_security_group.node.id
+resource "aws_security_group_rule" "cluster_to_nodes" {
+  for_each = toset([for p in local.node_ports_from_control_plane : tostring(p)])
+
+  type                     = "egress"
+  security_group_id        = aws_security_group.cluster.id
+  description              = "Control plane to the nodes on ${each.value}"
+  protocol                 = "tcp"
+  from_port                = tonumber(each.value)
+  to_port                  = tonumber(each.value)
+  source_security_group_id = aws_security_group.node.id
 }
 
-resource "aws_vpc_security_group_ingress_rule" "node_from_cluster" {
-  security_group_id            = aws_security_group.node.id
-  description                  = "kubelet, webhooks and metrics from the control plane"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 65535
-  referenced_security_group_id = aws_security_group.cluster.id
+resource "aws_security_group_rule" "node_from_cluster" {
+  for_each = toset([for p in local.node_ports_from_control_plane : tostring(p)])
+
+  type                     = "ingress"
+  security_group_id        = aws_security_group.node.id
+  description              = "Control plane to the nodes on ${each.value}"
+  protocol                 = "tcp"
+  from_port                = tonumber(each.value)
+  to_port                  = tonumber(each.value)
+  source_security_group_id = aws_security_group.cluster.id
 }
 
-resource "aws_vpc_security_group_ingress_rule" "node_to_node" {
-  security_group_id            = aws_security_group.node.id
-  description                  = "Pod and node traffic inside the group (DNS, service mesh, metrics)"
-  ip_protocol                  = "-1"
-  referenced_security_group_id = aws_security_group.node.id
+resource "aws_security_group_rule" "node_to_node" {
+  type              = "ingress"
+  security_group_id = aws_security_group.node.id
+  description       = "Pod and node traffic inside the group (DNS, service mesh, metrics)"
+  protocol          = "-1"
+  from_port         = 0
+  to_port           = 0
+  self              = true
 }
 
-#checkov:skip=CKV_AWS_382: nodes pull images and reach AWS APIs through the NAT gateway and VPC endpoints; egress is not port-restricted on purpose
-resource "aws_vpc_security_group_egress_rule" "node_all" {
+resource "aws_security_group_rule" "node_all" {
+  #checkov:skip=CKV_AWS_382: nodes pull images and call AWS APIs through the NAT gateway and VPC endpoints; pods need arbitrary egress ports
+  type              = "egress"
   security_group_id = aws_security_group.node.id
   description       = "Egress to the VPC endpoints, NAT gateway and data stores"
-  ip_protocol       = "-1"
-  cidr_ipv4         = "0.0.0.0/0"
+  protocol          = "-1"
+  from_port         = 0
+  to_port           = 0
+  cidr_blocks       = ["0.0.0.0/0"]
 }
 
 resource "aws_eks_cluster" "this" {
@@ -141,13 +158,21 @@ resource "aws_eks_cluster" "this" {
     }
   }
 
-  access_config {
-    authentication_mode                         = "API"
-    bootstrap_cluster_creator_admin_permissions = false
+  dynamic "access_config" {
+    for_each = var.set_access_config_and_upgrade_policy ? [1] : []
+
+    content {
+      authentication_mode                         = "API"
+      bootstrap_cluster_creator_admin_permissions = false
+    }
   }
 
-  upgrade_policy {
-    support_type = "STANDARD"
+  dynamic "upgrade_policy" {
+    for_each = var.set_access_config_and_upgrade_policy ? [1] : []
+
+    content {
+      support_type = "STANDARD"
+    }
   }
 
   tags = var.tags
@@ -233,6 +258,8 @@ resource "aws_iam_role_policy_attachment" "node" {
 }
 
 resource "aws_launch_template" "node" {
+  count = var.create_node_group ? 1 : 0
+
   name_prefix            = "${var.cluster_name}-node-"
   description            = "EKS managed nodes of ${var.cluster_name}: IMDSv2 only, encrypted root volume"
   update_default_version = true
@@ -285,8 +312,8 @@ resource "aws_eks_node_group" "default" {
   instance_types  = var.node_instance_types
 
   launch_template {
-    id      = aws_launch_template.node.id
-    version = aws_launch_template.node.latest_version
+    id      = aws_launch_template.node[0].id
+    version = aws_launch_template.node[0].latest_version
   }
 
   scaling_config {

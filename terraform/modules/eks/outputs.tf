@@ -15,7 +15,7 @@ output "cluster_endpoint" {
 
 output "cluster_certificate_authority_data" {
   description = "Base64 CA bundle of the Kubernetes API."
-  value       = aws_eks_cluster.this.certificate_authority[0].data
+  value       = one(aws_eks_cluster.this.certificate_authority[*].data)
 }
 
 output "oidc_provider_arn" {
@@ -55,5 +55,5 @@ output "cluster_log_group_name" {
 
 output "launch_template_id" {
   description = "Launch template of the managed nodes."
-  value       = aws_launch_template.node.id
+  value       = try(aws_launch_template.node[0].id, null)
 }

@@ -143,8 +143,14 @@ variable "create_access_entries" {
   default     = true
 }
 
+variable "set_access_config_and_upgrade_policy" {
+  description = "Send access_config (API authentication mode, no creator admin) and upgrade_policy (standard support). Off only for emulators that do not return them."
+  type        = bool
+  default     = true
+}
+
 variable "create_node_group" {
-  description = "Manage the node group. Off only for emulators that cannot model it."
+  description = "Manage the node group and its launch template. Off only for emulators that cannot model them."
   type        = bool
   default     = true
 }

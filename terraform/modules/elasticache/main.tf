@@ -6,15 +6,16 @@ resource "aws_security_group" "this" {
   tags = merge(var.tags, { Name = "${var.name}-redis" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "redis" {
+resource "aws_security_group_rule" "redis" {
   for_each = var.allowed_security_group_ids
 
-  security_group_id            = aws_security_group.this.id
-  description                  = "Redis from an allowed security group"
-  ip_protocol                  = "tcp"
-  from_port                    = 6379
-  to_port                      = 6379
-  referenced_security_group_id = each.value
+  type                     = "ingress"
+  security_group_id        = aws_security_group.this.id
+  description              = "Redis from an allowed security group"
+  protocol                 = "tcp"
+  from_port                = 6379
+  to_port                  = 6379
+  source_security_group_id = each.value
 }
 
 resource "aws_elasticache_parameter_group" "this" {

@@ -135,23 +135,33 @@ data "aws_iam_policy_document" "grafana_cloudwatch" {
     sid = "ReadMetrics"
     actions = [
       "cloudwatch:DescribeAlarmsForMetric",
-      "cloudwatch:DescribeAlarmHistory",
-      "cloudwatch:DescribeAlarms",
       "cloudwatch:ListMetrics",
       "cloudwatch:GetMetricData",
-      "cloudwatch:GetInsightRuleReport",
       "ec2:DescribeTags",
       "ec2:DescribeInstances",
       "ec2:DescribeRegions",
       "tag:GetResources",
-      "logs:DescribeLogGroups",
     ]
     resources = ["*"]
   }
 
   statement {
+    sid = "ReadAlarms"
+    actions = [
+      "cloudwatch:DescribeAlarmHistory",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:GetInsightRuleReport",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:insight-rule/*",
+    ]
+  }
+
+  statement {
     sid = "QueryLogs"
     actions = [
+      "logs:DescribeLogGroups",
       "logs:GetLogGroupFields",
       "logs:StartQuery",
       "logs:StopQuery",
@@ -331,7 +341,7 @@ data "aws_iam_policy_document" "github_apply" {
   #checkov:skip=CKV_AWS_286: the deploy role must pass the roles it creates; PassRole is scoped to this environment's role names
   #checkov:skip=CKV_AWS_289: the deploy role manages this environment's roles and policies; resources are scoped to their name prefix
   #checkov:skip=CKV_AWS_290: as above, write access is limited to the environment's IAM name prefix and OIDC providers
-  #checkov:skip=CKV_AWS_355: iam:Get*/List* are read-only and needed to refresh state
+  #checkov:skip=CKV_AWS_356: iam:Get*/List* are read-only and needed to refresh every IAM resource in the state
   source_policy_documents = [data.aws_iam_policy_document.github_state.json]
 
   statement {

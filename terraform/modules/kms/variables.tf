@@ -26,12 +26,12 @@ variable "deletion_window_in_days" {
 }
 
 variable "rotation_period_in_days" {
-  description = "Automatic key material rotation period."
+  description = "Automatic key material rotation period (null: the AWS default of 365 days, for emulators that do not model the setting)."
   type        = number
   default     = 365
 
   validation {
-    condition     = var.rotation_period_in_days >= 90 && var.rotation_period_in_days <= 2560
+    condition     = var.rotation_period_in_days == null || try(var.rotation_period_in_days >= 90 && var.rotation_period_in_days <= 2560, false)
     error_message = "rotation_period_in_days must be between 90 and 2560."
   }
 }

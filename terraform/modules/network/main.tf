@@ -1,4 +1,5 @@
 data "aws_availability_zones" "available" {
+  #checkov:skip=CKV_AWS_394: only the first az_count zones in sorted order are used, so a new AZ never changes the subnets
   state = "available"
 
   filter {
@@ -231,13 +232,14 @@ resource "aws_security_group" "endpoints" {
   tags = merge(var.tags, { Name = "${var.name}-vpc-endpoints" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
+resource "aws_security_group_rule" "endpoints_https" {
+  type              = "ingress"
   security_group_id = aws_security_group.endpoints.id
   description       = "HTTPS from the VPC"
-  ip_protocol       = "tcp"
+  protocol          = "tcp"
   from_port         = 443
   to_port           = 443
-  cidr_ipv4         = aws_vpc.this.cidr_block
+  cidr_blocks       = [aws_vpc.this.cidr_block]
 }
 
 resource "aws_vpc_endpoint" "interface" {

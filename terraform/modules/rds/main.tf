@@ -20,18 +20,21 @@ resource "aws_security_group" "this" {
   tags = merge(var.tags, { Name = "${var.identifier}-postgres" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "postgres" {
+resource "aws_security_group_rule" "postgres" {
   for_each = var.allowed_security_group_ids
 
-  security_group_id            = aws_security_group.this.id
-  description                  = "PostgreSQL from an allowed security group"
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = each.value
+  type                     = "ingress"
+  security_group_id        = aws_security_group.this.id
+  description              = "PostgreSQL from an allowed security group"
+  protocol                 = "tcp"
+  from_port                = 5432
+  to_port                  = 5432
+  source_security_group_id = each.value
 }
 
 resource "aws_db_parameter_group" "this" {
+  count = var.create_parameter_group ? 1 : 0
+
   name        = "${var.identifier}-postgres${local.major}"
   family      = "postgres${local.major}"
   description = "TLS-only connections and statement logging for ${var.identifier}"
@@ -113,6 +116,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 }
 
 resource "aws_db_instance" "this" {
+  #checkov:skip=CKV_AWS_293: deletion protection is a variable: production sets it (asserted by the env and module tests); staging is disposable
   identifier     = var.identifier
   engine         = "postgres"
   engine_version = var.engine_version
@@ -134,7 +138,7 @@ resource "aws_db_instance" "this" {
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = [aws_security_group.this.id]
   publicly_accessible    = false
-  parameter_group_name   = aws_db_parameter_group.this.name
+  parameter_group_name   = try(aws_db_parameter_group.this[0].name, null)
   ca_cert_identifier     = var.ca_cert_identifier
 
   iam_database_authentication_enabled = true
@@ -151,9 +155,9 @@ resource "aws_db_instance" "this" {
   skip_final_snapshot       = !var.deletion_protection
   final_snapshot_identifier = var.deletion_protection ? "${var.identifier}-final" : null
 
-  performance_insights_enabled          = true
-  performance_insights_kms_key_id       = var.kms_key_arn
-  performance_insights_retention_period = var.performance_insights_retention_days
+  performance_insights_enabled          = var.performance_insights_enabled
+  performance_insights_kms_key_id       = var.performance_insights_enabled ? var.kms_key_arn : null
+  performance_insights_retention_period = var.performance_insights_enabled ? var.performance_insights_retention_days : null
   monitoring_interval                   = var.monitoring_interval
   monitoring_role_arn                   = aws_iam_role.monitoring.arn
 

@@ -37,3 +37,13 @@ output "log_group_names" {
   description = "Exported PostgreSQL log groups."
   value       = [for g in aws_cloudwatch_log_group.this : g.name]
 }
+
+output "deletion_protection" {
+  description = "Whether the instance refuses deletion (and takes a final snapshot)."
+  value       = aws_db_instance.this.deletion_protection
+}
+
+output "backup_retention_days" {
+  description = "Automated backup retention in days."
+  value       = aws_db_instance.this.backup_retention_period
+}

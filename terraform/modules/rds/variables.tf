@@ -119,6 +119,18 @@ variable "monitoring_interval" {
   }
 }
 
+variable "performance_insights_enabled" {
+  description = "Performance Insights (encrypted with the RDS key). Off only for emulators that do not model it."
+  type        = bool
+  default     = true
+}
+
+variable "create_parameter_group" {
+  description = "Use the TLS-only, logging parameter group. Off only for emulators that do not return parameters."
+  type        = bool
+  default     = true
+}
+
 variable "performance_insights_retention_days" {
   description = "Performance Insights retention (7 is free)."
   type        = number

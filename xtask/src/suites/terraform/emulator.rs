@@ -41,14 +41,21 @@ const SERVICES: &[&str] = &[
 ];
 
 /// Variables that switch off exactly what moto cannot model (see the module READMEs).
-const EMULATOR_VARS: &str = r#"# moto gaps: add-ons and access entries answer 404, the replication group cannot be read back
-# (its subnet and parameter groups neither deleted nor created), and an RDS CA change is
-# never reflected. Secrets are deleted without a recovery window so a re-run starts clean.
-create_eks_addons              = false
-create_eks_access_entries      = false
-create_redis_replication_group = false
-db_ca_cert_identifier          = null
-secret_recovery_window_days    = 0
+const EMULATOR_VARS: &str = r#"# moto gaps (measured with moto 5.2): EKS add-ons and access entries answer 404; the cluster
+# does not return access_config/upgrade_policy and invents node-group attributes (perpetual
+# replacement); KMS rotation periods, RDS Performance Insights, parameter-group parameters and CA
+# changes are not modelled; the Redis replication group cannot be read back, its subnet group not
+# deleted and parameter groups not created. Secrets skip the recovery window so a re-run is clean.
+create_eks_addons                    = false
+create_eks_access_entries            = false
+create_eks_node_group                = false
+eks_access_config_and_upgrade_policy = false
+kms_rotation_period_in_days          = null
+db_performance_insights              = false
+db_parameter_group                   = false
+db_ca_cert_identifier                = null
+create_redis_replication_group       = false
+secret_recovery_window_days          = 0
 "#;
 
 pub fn run(tf: &Terraform) -> Result<String> {
@@ -61,7 +68,7 @@ pub fn run(tf: &Terraform) -> Result<String> {
     std::fs::create_dir_all(&dir)?;
     let server = Moto::start(&moto, &dir.join("moto.log"))?;
     let endpoint = format!("http://127.0.0.1:{}", server.port);
-    eprintln!("   moto_server {} on {endpoint}", moto.display());
+    eprintln!("   emulator: moto_server {} on {endpoint}", moto.display());
 
     // 1. Fixtures the environment expects to exist already: the state bucket and a DNS zone.
     let fixtures = dir.join("fixtures");
@@ -141,19 +148,28 @@ pub fn run(tf: &Terraform) -> Result<String> {
     let added = summary_number(&apply, "Apply complete! Resources: ", " added")
         .context("apply printed no summary")?;
     eprintln!(
-        "   apply: {added} resources created in {:.0}s",
+        "   emulator apply: {added} resources created in {:.0}s",
         t.elapsed().as_secs_f64()
     );
 
     let outputs = captured(&mut tfc(&["output", "-json"]), "emulator output")?;
     check_outputs(&outputs)?;
-    let state_in_s3 = s3_object_exists(
-        server.port,
-        STATE_BUCKET,
-        "conduit/staging/terraform.tfstate",
-    )?;
-    if !state_in_s3 {
-        bail!("the S3 backend did not write conduit/staging/terraform.tfstate to the bucket");
+    // The state went through the committed S3 backend (with its lock file) into moto.
+    let pulled = captured(&mut tfc(&["state", "pull"]), "emulator state pull")?;
+    let state: serde_json::Value = serde_json::from_str(&pulled).context("terraform state pull")?;
+    let in_state = state["resources"].as_array().map_or(0, Vec::len);
+    let backend = std::fs::read_to_string(
+        tf.work
+            .join("data")
+            .join("emulator-staging")
+            .join("terraform.tfstate"),
+    )
+    .unwrap_or_default();
+    if in_state == 0
+        || !backend.contains("\"type\": \"s3\"")
+        || staging.join("terraform.tfstate").exists()
+    {
+        bail!("the state was not stored through the S3 backend");
     }
 
     // 3. The second plan must be empty: exit code 0 with -detailed-exitcode.
@@ -172,7 +188,10 @@ pub fn run(tf: &Terraform) -> Result<String> {
         String::from_utf8_lossy(&plan.stderr)
     );
     match plan.status.code() {
-        Some(0) => eprintln!("   re-plan: no changes ({:.0}s)", t.elapsed().as_secs_f64()),
+        Some(0) => eprintln!(
+            "   emulator re-plan: no changes ({:.0}s)",
+            t.elapsed().as_secs_f64()
+        ),
         Some(2) => bail!("the plan after apply is not empty:\n{plan_text}"),
         _ => bail!("the plan after apply failed:\n{plan_text}"),
     }
@@ -199,7 +218,7 @@ pub fn run(tf: &Terraform) -> Result<String> {
         bail!("created {added} resources but destroyed {destroyed}");
     }
     eprintln!(
-        "   destroy: {destroyed} resources removed in {:.0}s",
+        "   emulator destroy: {destroyed} resources removed in {:.0}s",
         t.elapsed().as_secs_f64()
     );
     drop(server);
@@ -316,12 +335,6 @@ fn check_outputs(json: &str) -> Result<()> {
         bail!("outputs after apply:\n  {}", problems.join("\n  "));
     }
     Ok(())
-}
-
-/// HEAD on a path-style S3 object (moto accepts unsigned requests).
-fn s3_object_exists(port: u16, bucket: &str, key: &str) -> Result<bool> {
-    let status = http_status(port, "HEAD", &format!("/{bucket}/{key}"))?;
-    Ok(status == 200)
 }
 
 fn http_status(port: u16, method: &str, path: &str) -> Result<u16> {

@@ -74,18 +74,15 @@ pub fn check(source: &Path) -> Result<String> {
             problems.push(format!("modules/{m}/tests has no .tftest.hcl file"));
         }
         for t in &tests {
-            let text = read(t).unwrap_or_default();
-            if !text.contains("mock_provider \"aws\"") {
-                problems.push(format!(
-                    "{}: tests must use mock_provider \"aws\"",
-                    t.display()
-                ));
-            }
+            check_test_file(t, &mut problems);
         }
     }
 
     for e in ENVS {
         let dir = source.join("envs").join(e);
+        for t in &test_files(&dir.join("tests")) {
+            check_test_file(t, &mut problems);
+        }
         let versions = read(&dir.join("versions.tf")).unwrap_or_default();
         for needle in [
             "backend \"s3\"",
@@ -176,6 +173,28 @@ pub fn check(source: &Path) -> Result<String> {
         ENVS.len(),
         CONTRACT_OUTPUTS.len()
     ))
+}
+
+/// Tests run offline: a mock provider, or the real provider planning without credentials and
+/// without any endpoint (no API call can succeed, so none may be needed).
+fn check_test_file(path: &Path, problems: &mut Vec<String>) {
+    let text = read(path).unwrap_or_default();
+    let mocked = text.contains("mock_provider \"aws\"");
+    let offline = text.contains("skip_credentials_validation = true")
+        && text.contains("skip_requesting_account_id  = true")
+        && !text.contains("endpoints");
+    if !mocked && !offline {
+        problems.push(format!(
+            "{}: tests must use mock_provider \"aws\" or an offline provider block",
+            path.display()
+        ));
+    }
+    if !text.contains("expect_failures") && path.to_string_lossy().contains("/modules/") {
+        problems.push(format!(
+            "{}: module tests must cover variable validations with expect_failures",
+            path.display()
+        ));
+    }
 }
 
 /// Names of top-level `<kind> "<name>" {` blocks.

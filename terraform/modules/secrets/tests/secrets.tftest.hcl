@@ -1,0 +1,113 @@
+# Mock providers cannot model ephemeral resources (the generator of the JWT key and Redis
+# AUTH token), so this file plans with the real provider configured offline: no credentials,
+# no API calls (generate_values = false; the emulator run covers generation end to end).
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "offline"
+  secret_key                  = "offline"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
+
+variables {
+  environment              = "staging"
+  kms_key_arn              = "arn:aws:kms:eu-west-1:111111111111:key/secrets"
+  app_reader_arns          = ["arn:aws:iam::111111111111:role/conduit-staging-api", "arn:aws:iam::111111111111:role/conduit-staging-external-secrets"]
+  platform_reader_arns     = ["arn:aws:iam::111111111111:role/conduit-staging-external-secrets"]
+  terraform_principal_arns = ["arn:aws:iam::111111111111:role/conduit-staging-github-apply"]
+  generate_values          = false
+}
+
+run "secrets_are_named_and_encrypted" {
+  command = plan
+
+  assert {
+    condition     = toset([for s in aws_secretsmanager_secret.this : s.name]) == toset(["conduit/staging/jwt-secret", "conduit/staging/redis-auth", "conduit/staging/alertmanager-slack-webhook", "conduit/staging/grafana-admin"])
+    error_message = "Secret names follow conduit/<env>/<name>."
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_secretsmanager_secret.this : s.kms_key_id == var.kms_key_arn])
+    error_message = "Every secret is encrypted with the secrets key."
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_secretsmanager_secret.this : s.recovery_window_in_days == 30])
+    error_message = "Deleted secrets stay recoverable for 30 days by default."
+  }
+}
+
+run "only_named_readers_get_values" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, d in data.aws_iam_policy_document.this : anytrue([
+        for s in d.statement : s.effect == "Deny" && contains(s.actions, "secretsmanager:GetSecretValue") && anytrue([
+          for c in s.condition : c.test == "ArnNotEquals" && c.variable == "aws:PrincipalArn"
+        ])
+      ])
+    ])
+    error_message = "Each secret policy must deny GetSecretValue to everyone but the named readers."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in data.aws_iam_policy_document.this["jwt-secret"].statement : [for c in s.condition : c.values] if s.effect == "Deny"
+    ])) == toset(concat(var.app_reader_arns, var.terraform_principal_arns))
+    error_message = "jwt-secret is readable by the API, External Secrets and Terraform only."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in data.aws_iam_policy_document.this["grafana-admin"].statement : [for c in s.condition : c.values] if s.effect == "Deny"
+    ])) == toset(concat(var.platform_reader_arns, var.terraform_principal_arns))
+    error_message = "The API must not read the platform secrets."
+  }
+
+  assert {
+    condition     = alltrue([for p in aws_secretsmanager_secret_policy.this : p.block_public_policy])
+    error_message = "Public secret policies are blocked."
+  }
+}
+
+run "no_values_in_state_when_not_generated" {
+  command = plan
+
+  assert {
+    condition     = length(aws_secretsmanager_secret_version.this) == 0
+    error_message = "Without generation, values are left to the operator."
+  }
+}
+
+run "rejects_unknown_environment" {
+  command = plan
+
+  variables {
+    environment = "dev"
+  }
+
+  expect_failures = [var.environment]
+}
+
+run "rejects_short_recovery_window" {
+  command = plan
+
+  variables {
+    recovery_window_in_days = 3
+  }
+
+  expect_failures = [var.recovery_window_in_days]
+}
+
+run "rejects_fractional_value_version" {
+  command = plan
+
+  variables {
+    value_version = 1.5
+  }
+
+  expect_failures = [var.value_version]
+}
