@@ -7,9 +7,9 @@
 //!    provider filesystem mirror; the environments with `-lockfile=readonly` so the committed
 //!    `.terraform.lock.hcl` must already be right.
 //! 4. `terraform test` (mock provider) for every directory that has `tests/`.
-//! 5. apply, a second plan that must be empty, and destroy of the staging composition against a
-//!    fresh `moto_server` on loopback (in a background thread while 3 and 4 run).
-//! 6. checkov with zero failed checks, and every inline skip carrying a reason.
+//! 5. checkov with zero failed checks, and every inline skip carrying a reason.
+//! 6. apply, a second plan that must be empty, and destroy of the staging composition against a
+//!    fresh `moto_server` on loopback (in a background thread while 3 to 5 run).
 //!
 //! All Terraform state, data directories and copies live under `target/terraform-suite/`; the
 //! source tree is only read.
@@ -47,9 +47,9 @@ pub fn run() -> Result<()> {
     })?;
 
     // The emulator run spends most of its time in the provider's polling waits, so it runs
-    // beside validate and test (which keep to WORKERS terraform processes) instead of after them.
+    // beside validate, test (which keep to WORKERS terraform processes) and checkov.
     eprintln!("\n-- terraform: moto apply / re-plan / destroy (staging), in the background");
-    let (emulator, validated, tested) = std::thread::scope(|s| {
+    let (emulator, validated, tested, scanned) = std::thread::scope(|s| {
         let emulator = s.spawn(|| {
             let t = Instant::now();
             let r = emulator::run(&tf);
@@ -64,19 +64,19 @@ pub fn run() -> Result<()> {
                 tf.test_all()
             })
         });
+        let scanned = step(&mut foreground, "checkov", || checkov::run(&tf.source));
         let emulator = emulator.join().expect("the emulator thread panicked");
         timings.extend(foreground);
-        (emulator, validated, tested)
+        (emulator, validated, tested, scanned)
     });
     validated?;
     tested.transpose()?;
+    scanned?;
     let (result, elapsed) = emulator;
     let summary = result.context("terraform suite step `moto apply / re-plan / destroy` failed")?;
     eprintln!("\n-- terraform: moto apply / re-plan / destroy (staging)");
     eprintln!("   ok ({:.1}s): {summary}", elapsed.as_secs_f64());
     timings.push(("moto apply / re-plan / destroy (parallel)".into(), elapsed));
-
-    step(&mut timings, "checkov", || checkov::run(&tf.source))?;
 
     let total = started.elapsed();
     eprintln!("\nterraform suite timings:");

@@ -145,6 +145,7 @@ pub fn run(tf: &Terraform) -> Result<String> {
         ]),
         "emulator apply",
     )?;
+    std::fs::write(dir.join("apply.log"), &apply)?;
     let added = summary_number(&apply, "Apply complete! Resources: ", " added")
         .context("apply printed no summary")?;
     eprintln!(
@@ -208,6 +209,7 @@ pub fn run(tf: &Terraform) -> Result<String> {
         ]),
         "emulator destroy",
     )?;
+    std::fs::write(dir.join("destroy.log"), &destroy)?;
     let destroyed = summary_number(&destroy, "Destroy complete! Resources: ", " destroyed")
         .context("destroy printed no summary")?;
     let left = captured(&mut tfc(&["state", "list"]), "emulator state list")?;
