@@ -139,6 +139,7 @@ module "iam" {
   ecr_repository_arns       = values(module.ecr.repository_arns)
   github_repository         = var.github_repository
   state_bucket_name         = local.state_bucket_name
+  state_kms_key_arn         = var.state_kms_key_arn
 }
 
 module "edge" {

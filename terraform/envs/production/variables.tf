@@ -33,6 +33,12 @@ variable "state_bucket_name" {
   default     = null
 }
 
+variable "state_kms_key_arn" {
+  description = "KMS key of the state bucket (bootstrap output); the CI plan/apply roles get use of it."
+  type        = string
+  default     = null
+}
+
 variable "domain_name" {
   description = "Public host name served by the ALB; null skips the ACM certificate."
   type        = string

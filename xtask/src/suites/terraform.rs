@@ -216,7 +216,7 @@ impl Terraform {
         Ok("every .tf and .tftest.hcl file is canonically formatted".into())
     }
 
-    /// Module and environment directories, relative to `terraform/`.
+    /// Module, environment and bootstrap directories, relative to `terraform/`.
     pub fn roots(&self) -> Result<Vec<String>> {
         let mut dirs = Vec::new();
         for group in ["modules", "envs"] {
@@ -228,6 +228,9 @@ impl Terraform {
                 .collect();
             names.sort();
             dirs.extend(names);
+        }
+        if self.source.join("bootstrap").is_dir() {
+            dirs.push("bootstrap".to_string());
         }
         Ok(dirs)
     }
@@ -250,7 +253,8 @@ impl Terraform {
     fn validate(&self, rel: &str) -> Result<String> {
         let dir = self.copy.join(rel);
         let data = rel.replace('/', "-");
-        let is_env = rel.starts_with("envs/");
+        // Root modules that are applied (environments, bootstrap) commit their lock file.
+        let is_env = rel.starts_with("envs/") || rel == "bootstrap";
         let mut init = self.command(&dir, &data);
         init.args(["init", "-backend=false", "-input=false", "-no-color"]);
         if is_env {

@@ -119,6 +119,17 @@ pub fn check(source: &Path) -> Result<String> {
             }
         }
     }
+    let bootstrap = source.join("bootstrap");
+    if !bootstrap.join(".terraform.lock.hcl").is_file() {
+        problems.push("bootstrap/.terraform.lock.hcl must be committed".into());
+    }
+    if test_files(&bootstrap.join("tests")).is_empty() {
+        problems.push("bootstrap/tests has no .tftest.hcl file".into());
+    }
+    for t in &test_files(&bootstrap.join("tests")) {
+        check_test_file(t, &mut problems);
+    }
+
     for f in SHARED_ENV_FILES {
         let a = read(&source.join("envs/staging").join(f)).unwrap_or_default();
         let b = read(&source.join("envs/production").join(f)).unwrap_or_default();
