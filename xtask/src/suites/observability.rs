@@ -187,8 +187,10 @@ pub fn run() -> Result<()> {
          of rules and dashboards; the log lines are saved",
         || {
             exec(
+                // `--workspace` keeps the feature set of the Rust suite's build, so nothing
+                // is compiled again.
                 cmd("cargo")
-                    .args(["test", "--test", "api"])
+                    .args(["test", "--workspace", "--locked", "--test", "api"])
                     .env("CONDUIT_REQUIRE_PROMTOOL", "1")
                     .env("CONDUIT_SCRAPE_OUT", &scrape)
                     .env("CONDUIT_TEST_LOG_FILE", &logs),
