@@ -279,31 +279,31 @@ pub async fn delete(db: &impl GenericClient, id: i64) -> ApiResult<()> {
     Ok(())
 }
 
-/// Favourites the article; the count on the article row moves only when a row was added.
-pub async fn favorite(db: &impl GenericClient, user: i64, article_id: i64) -> ApiResult<()> {
-    let _timed = super::timed("articles_favorite");
-    let stmt = db
-        .prepare_cached(
-            "WITH added AS (INSERT INTO favorites (user_id, article_id) VALUES ($1, $2)
-                            ON CONFLICT DO NOTHING RETURNING article_id)
-             UPDATE articles SET favorites_count = favorites_count + 1
-             WHERE id IN (SELECT article_id FROM added)",
-        )
-        .await?;
-    db.execute(&stmt, &[&user, &article_id]).await?;
-    Ok(())
-}
-
-pub async fn unfavorite(db: &impl GenericClient, user: i64, article_id: i64) -> ApiResult<()> {
-    let _timed = super::timed("articles_unfavorite");
-    let stmt = db
-        .prepare_cached(
-            "WITH removed AS (DELETE FROM favorites WHERE user_id = $1 AND article_id = $2
-                              RETURNING article_id)
-             UPDATE articles SET favorites_count = favorites_count - 1
-             WHERE id IN (SELECT article_id FROM removed)",
-        )
-        .await?;
+/// Favourites (`on`) or unfavourites the article, idempotently; the count on the article row
+/// moves only when a favourite row was really added or removed.
+pub async fn set_favorite(
+    db: &impl GenericClient,
+    user: i64,
+    article_id: i64,
+    on: bool,
+) -> ApiResult<()> {
+    let _timed = super::timed(if on {
+        "articles_favorite"
+    } else {
+        "articles_unfavorite"
+    });
+    let sql = if on {
+        "WITH changed AS (INSERT INTO favorites (user_id, article_id) VALUES ($1, $2)
+                          ON CONFLICT DO NOTHING RETURNING article_id)
+         UPDATE articles SET favorites_count = favorites_count + 1
+         WHERE id IN (SELECT article_id FROM changed)"
+    } else {
+        "WITH changed AS (DELETE FROM favorites WHERE user_id = $1 AND article_id = $2
+                          RETURNING article_id)
+         UPDATE articles SET favorites_count = favorites_count - 1
+         WHERE id IN (SELECT article_id FROM changed)"
+    };
+    let stmt = db.prepare_cached(sql).await?;
     db.execute(&stmt, &[&user, &article_id]).await?;
     Ok(())
 }

@@ -313,12 +313,7 @@ pub async fn favorite(
     user: AuthUser,
     slug: web::Path<String>,
 ) -> ApiResult<web::Json<ArticleResponse>> {
-    let client = state.pool.get().await?;
-    let (id, _) = articles::find(&client, &slug).await?;
-    articles::favorite(&client, user.id, id).await?;
-    state.cache.invalidate().await;
-    let article = articles::get(&client, &slug, Some(user.id)).await?;
-    Ok(web::Json(ArticleResponse { article }))
+    set_favorite(&state, &user, &slug, true).await
 }
 
 /// Unfavourite an article (idempotent).
@@ -336,10 +331,19 @@ pub async fn unfavorite(
     user: AuthUser,
     slug: web::Path<String>,
 ) -> ApiResult<web::Json<ArticleResponse>> {
+    set_favorite(&state, &user, &slug, false).await
+}
+
+async fn set_favorite(
+    state: &AppState,
+    user: &AuthUser,
+    slug: &str,
+    on: bool,
+) -> ApiResult<web::Json<ArticleResponse>> {
     let client = state.pool.get().await?;
-    let (id, _) = articles::find(&client, &slug).await?;
-    articles::unfavorite(&client, user.id, id).await?;
+    let (id, _) = articles::find(&client, slug).await?;
+    articles::set_favorite(&client, user.id, id, on).await?;
     state.cache.invalidate().await;
-    let article = articles::get(&client, &slug, Some(user.id)).await?;
+    let article = articles::get(&client, slug, Some(user.id)).await?;
     Ok(web::Json(ArticleResponse { article }))
 }
