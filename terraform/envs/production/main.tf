@@ -133,7 +133,7 @@ module "iam" {
   oidc_provider_arn         = module.eks.oidc_provider_arn
   oidc_issuer               = module.eks.oidc_issuer
   app_secret_arns           = [module.secrets.jwt_secret_arn, module.secrets.redis_auth_secret_arn, module.rds.master_secret_arn]
-  platform_secret_arns      = [module.secrets.secret_arns["alertmanager-slack-webhook"], module.secrets.secret_arns["grafana-admin"]]
+  platform_secret_arns      = module.secrets.platform_secret_arns
   secrets_kms_key_arn       = module.kms.key_arns["secrets"]
   fluent_bit_log_group_arns = values(module.observability.log_group_arns)
   ecr_repository_arns       = values(module.ecr.repository_arns)
@@ -145,10 +145,11 @@ module "iam" {
 module "edge" {
   source = "../../modules/edge"
 
-  name                     = local.name
-  vpc_id                   = module.network.vpc_id
-  domain_name              = var.domain_name
-  route53_zone_id          = var.route53_zone_id
-  target_security_group_id = module.eks.node_security_group_id
-  logs_kms_key_arn         = module.kms.key_arns["logs"]
+  name                      = local.name
+  vpc_id                    = module.network.vpc_id
+  domain_name               = var.domain_name
+  subject_alternative_names = var.domain_name == null ? [] : ["status.${var.domain_name}"]
+  route53_zone_id           = var.route53_zone_id
+  target_security_group_id  = module.eks.node_security_group_id
+  logs_kms_key_arn          = module.kms.key_arns["logs"]
 }

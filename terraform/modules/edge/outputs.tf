@@ -3,6 +3,14 @@ output "acm_certificate_arn" {
   value       = local.validate_by_dns ? aws_acm_certificate_validation.this[0].certificate_arn : try(aws_acm_certificate.this[0].arn, "")
 }
 
+output "certificate_domain_names" {
+  description = "Names the certificate covers: the subject, then the other SANs sorted; empty without a domain."
+  value = local.create_certificate ? concat(
+    [aws_acm_certificate.this[0].domain_name],
+    sort(tolist(setsubtract(aws_acm_certificate.this[0].subject_alternative_names, [aws_acm_certificate.this[0].domain_name]))),
+  ) : []
+}
+
 output "certificate_validation_records" {
   description = "DNS records to create by hand when no Route 53 zone is given."
   value = local.create_certificate ? [

@@ -12,6 +12,12 @@ locals {
   # Add-ons that must exist before nodes join (networking) and those that need nodes to schedule.
   addons_before_nodes = var.create_addons ? toset(["vpc-cni", "kube-proxy"]) : toset([])
   addons_after_nodes  = var.create_addons ? toset(["coredns", "aws-ebs-csi-driver"]) : toset([])
+
+  # Add-on configuration values. The VPC CNI's network policy agent is what enforces the
+  # Kubernetes NetworkPolicies of the workloads; without it they are accepted but ignored.
+  addon_configuration = {
+    vpc-cni = jsonencode({ enableNetworkPolicy = "true" })
+  }
 }
 
 # --- Control plane ---------------------------------------------------------------------------
@@ -346,6 +352,7 @@ resource "aws_eks_addon" "before_nodes" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = each.value
   addon_version               = lookup(var.addon_versions, each.value, null)
+  configuration_values        = lookup(local.addon_configuration, each.value, null)
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
 

@@ -29,7 +29,7 @@ variable "app_secret_arns" {
 }
 
 variable "platform_secret_arns" {
-  description = "Operator-set secrets only External Secrets reads (alertmanager-slack-webhook, grafana-admin)."
+  description = "Operator-set secrets only External Secrets reads (alertmanager-slack-webhook, grafana-admin, alertmanager-smtp, uptime-kuma-admin)."
   type        = list(string)
   default     = []
 }

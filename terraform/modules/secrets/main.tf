@@ -26,6 +26,18 @@ locals {
       generated   = false
       length      = 0
     }
+    alertmanager-smtp = {
+      description = "SMTP credentials (JSON username/password) Alertmanager sends mail with; set by the operator"
+      readers     = var.platform_reader_arns
+      generated   = false
+      length      = 0
+    }
+    uptime-kuma-admin = {
+      description = "Uptime Kuma admin credentials (JSON username/password); set by the operator"
+      readers     = var.platform_reader_arns
+      generated   = false
+      length      = 0
+    }
   }
   generated = var.generate_values ? { for k, v in local.secrets : k => v if v.generated } : {}
 }
@@ -33,7 +45,7 @@ locals {
 resource "aws_secretsmanager_secret" "this" {
   for_each = local.secrets
 
-  #checkov:skip=CKV2_AWS_57: rotation needs app-side dual-key support (JWT) or is operator-driven (webhook, Grafana); regenerate by bumping value_version
+  #checkov:skip=CKV2_AWS_57: rotation needs app-side dual-key support (JWT) or is operator-driven (webhook, SMTP, Grafana, Uptime Kuma); regenerate by bumping value_version
   name                    = "${local.prefix}/${each.key}"
   description             = each.value.description
   kms_key_id              = var.kms_key_arn

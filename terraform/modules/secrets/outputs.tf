@@ -1,6 +1,11 @@
 output "secret_arns" {
-  description = "Secret ARNs by short name (jwt-secret, redis-auth, alertmanager-slack-webhook, grafana-admin)."
+  description = "Secret ARNs by short name (jwt-secret, redis-auth, alertmanager-slack-webhook, grafana-admin, alertmanager-smtp, uptime-kuma-admin)."
   value       = { for k, v in aws_secretsmanager_secret.this : k => v.arn }
+}
+
+output "platform_secret_arns" {
+  description = "ARNs of the operator-set platform secrets (every secret without a generated value), for the External Secrets role."
+  value       = [for k, v in aws_secretsmanager_secret.this : v.arn if !local.secrets[k].generated]
 }
 
 output "secret_names" {

@@ -19,7 +19,7 @@ variable "app_reader_arns" {
 }
 
 variable "platform_reader_arns" {
-  description = "IAM roles that may read the operator-set platform secrets (alertmanager-slack-webhook, grafana-admin): External Secrets."
+  description = "IAM roles that may read the operator-set platform secrets (alertmanager-slack-webhook, grafana-admin, alertmanager-smtp, uptime-kuma-admin): External Secrets."
   type        = list(string)
 }
 

@@ -67,3 +67,21 @@ run "production_is_highly_available_and_protected" {
     error_message = "The region defaults to eu-west-1."
   }
 }
+
+run "certificate_covers_the_status_page" {
+  command = plan
+
+  variables {
+    domain_name = "conduit.example.com"
+  }
+
+  assert {
+    condition     = module.edge.certificate_domain_names == tolist(["conduit.example.com", "status.conduit.example.com"])
+    error_message = "The ALB certificate must cover the app and status.<domain> (the status page)."
+  }
+
+  assert {
+    condition     = length(setsubtract(["conduit/production/alertmanager-smtp", "conduit/production/uptime-kuma-admin"], values(module.secrets.secret_names))) == 0
+    error_message = "The secrets the monitoring manifests read exist in this environment."
+  }
+}

@@ -62,3 +62,21 @@ run "staging_is_smaller_and_disposable" {
     error_message = "The cluster is conduit-staging."
   }
 }
+
+run "certificate_covers_the_status_page" {
+  command = plan
+
+  variables {
+    domain_name = "conduit.example.com"
+  }
+
+  assert {
+    condition     = module.edge.certificate_domain_names == tolist(["conduit.example.com", "status.conduit.example.com"])
+    error_message = "The ALB certificate must cover the app and status.<domain> (the status page)."
+  }
+
+  assert {
+    condition     = length(setsubtract(["conduit/staging/alertmanager-smtp", "conduit/staging/uptime-kuma-admin"], values(module.secrets.secret_names))) == 0
+    error_message = "The secrets the monitoring manifests read exist in this environment."
+  }
+}

@@ -115,6 +115,23 @@ run "certificate_without_zone_exports_records" {
   }
 }
 
+run "certificate_covers_the_alternative_names" {
+  variables {
+    domain_name               = "conduit.example.com"
+    subject_alternative_names = ["status.conduit.example.com"]
+  }
+
+  assert {
+    condition     = aws_acm_certificate.this[0].subject_alternative_names == toset(["status.conduit.example.com"])
+    error_message = "The certificate carries the requested alternative names."
+  }
+
+  assert {
+    condition     = output.certificate_domain_names == tolist(["conduit.example.com", "status.conduit.example.com"])
+    error_message = "certificate_domain_names lists the subject, then the SANs."
+  }
+}
+
 run "rejects_a_tiny_rate_limit" {
   command = plan
 

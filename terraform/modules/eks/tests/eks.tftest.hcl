@@ -126,6 +126,11 @@ run "irsa_addons_and_access_entries" {
   }
 
   assert {
+    condition     = try(jsondecode(aws_eks_addon.before_nodes["vpc-cni"].configuration_values).enableNetworkPolicy, null) == "true"
+    error_message = "The VPC CNI must run its network policy agent (enableNetworkPolicy = \"true\"), or NetworkPolicies are not enforced."
+  }
+
+  assert {
     condition     = length(aws_eks_access_entry.admin) == 1 && aws_eks_access_policy_association.admin["arn:aws:iam::111111111111:role/admin"].access_scope[0].type == "cluster"
     error_message = "Cluster admins are granted through access entries."
   }

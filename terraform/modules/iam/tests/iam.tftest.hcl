@@ -42,7 +42,7 @@ variables {
   oidc_provider_arn         = "arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
   oidc_issuer               = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
   app_secret_arns           = ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/jwt-secret-AbCdEf"]
-  platform_secret_arns      = ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/grafana-admin-AbCdEf"]
+  platform_secret_arns      = ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/grafana-admin-AbCdEf", "arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/uptime-kuma-admin-AbCdEf"]
   secrets_kms_key_arn       = "arn:aws:kms:eu-west-1:111111111111:key/secrets"
   fluent_bit_log_group_arns = ["arn:aws:logs:eu-west-1:111111111111:log-group:/aws/eks/conduit-staging/application"]
   ecr_repository_arns       = ["arn:aws:ecr:eu-west-1:111111111111:repository/api", "arn:aws:ecr:eu-west-1:111111111111:repository/web"]
@@ -87,6 +87,11 @@ run "app_roles_are_least_privilege" {
   assert {
     condition     = !contains(tolist(data.aws_iam_policy_document.api.statement[0].resources), var.platform_secret_arns[0])
     error_message = "The API must not read the platform secrets."
+  }
+
+  assert {
+    condition     = data.aws_iam_policy_document.external_secrets.statement[0].resources == toset(concat(var.app_secret_arns, var.platform_secret_arns))
+    error_message = "External Secrets reads exactly the app secrets and every platform secret it is given."
   }
 
   assert {

@@ -24,7 +24,7 @@ run "secrets_are_named_and_encrypted" {
   command = plan
 
   assert {
-    condition     = toset([for s in aws_secretsmanager_secret.this : s.name]) == toset(["conduit/staging/jwt-secret", "conduit/staging/redis-auth", "conduit/staging/alertmanager-slack-webhook", "conduit/staging/grafana-admin"])
+    condition     = toset([for s in aws_secretsmanager_secret.this : s.name]) == toset(["conduit/staging/jwt-secret", "conduit/staging/redis-auth", "conduit/staging/alertmanager-slack-webhook", "conduit/staging/grafana-admin", "conduit/staging/alertmanager-smtp", "conduit/staging/uptime-kuma-admin"])
     error_message = "Secret names follow conduit/<env>/<name>."
   }
 
@@ -61,10 +61,18 @@ run "only_named_readers_get_values" {
   }
 
   assert {
-    condition = toset(flatten([
-      for s in data.aws_iam_policy_document.this["grafana-admin"].statement : [for c in s.condition : c.values] if s.effect == "Deny"
-    ])) == toset(concat(var.platform_reader_arns, var.terraform_principal_arns))
-    error_message = "The API must not read the platform secrets."
+    condition = alltrue([
+      for k in ["alertmanager-slack-webhook", "grafana-admin", "alertmanager-smtp", "uptime-kuma-admin"] :
+      toset(flatten([
+        for s in data.aws_iam_policy_document.this[k].statement : [for c in s.condition : c.values] if s.effect == "Deny"
+      ])) == toset(concat(var.platform_reader_arns, var.terraform_principal_arns))
+    ])
+    error_message = "The API must not read the platform secrets; External Secrets and Terraform may."
+  }
+
+  assert {
+    condition     = length(output.platform_secret_arns) == 4
+    error_message = "The four operator-set secrets are exported for the External Secrets role."
   }
 
   assert {
