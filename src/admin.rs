@@ -5,7 +5,7 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use std::net::TcpListener;
 
-pub fn server(listener: TcpListener, _production: bool) -> std::io::Result<Server> {
+pub fn server(listener: TcpListener) -> std::io::Result<Server> {
     // Create the instruments now: the first scrape already shows every zero series.
     crate::metrics::global();
     Ok(HttpServer::new(|| {

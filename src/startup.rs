@@ -2,7 +2,7 @@
 
 use crate::auth::jwt::Jwt;
 use crate::cache::Cache;
-use crate::config::{Environment, Settings};
+use crate::config::Settings;
 use crate::kv::Kv;
 use crate::openapi::ApiDoc;
 use crate::ratelimit::{RateLimiter, Rules};
@@ -131,10 +131,7 @@ impl Application {
         .workers(settings.workers)
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .run();
-        let admin = admin::server(
-            admin_listener,
-            settings.environment == Environment::Production,
-        )?;
+        let admin = admin::server(admin_listener)?;
         tracing::info!(port, admin_port, environment = ?settings.environment, "listening");
         Ok(Self {
             port,
