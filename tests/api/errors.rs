@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[tokio::test]
@@ -69,9 +69,7 @@ async fn unknown_routes_and_methods_get_json_errors() {
     assert_eq!(missing.body["errors"]["route"][0], "not found");
     let root = app.get("/", None).await;
     assert_eq!(root.status, StatusCode::NOT_FOUND);
-    let wrong_method = app
-        .request(reqwest::Method::PATCH, "/api/tags", None, None)
-        .await;
+    let wrong_method = app.request(Method::PATCH, "/api/tags", None, None).await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(
         wrong_method.body["errors"]["method"].is_array(),
@@ -98,31 +96,19 @@ async fn every_response_carries_security_headers_and_a_request_id() {
         );
         assert_eq!(res.headers["x-request-id"].len(), 36);
     }
-    let echoed = app
-        .http
-        .get(format!("{}/api/tags", app.address))
-        .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(echoed.headers()["x-request-id"], "abc-123");
-    let unsafe_id = app
-        .http
-        .get(format!("{}/api/tags", app.address))
-        .header("x-request-id", "a\"b")
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(unsafe_id.headers()["x-request-id"], "a\"b");
+    let app_ref = &app;
+    let get_tags_with = |header: &'static str, value: &'static str| async move {
+        app_ref
+            .request_with(Method::GET, "/api/tags", None, None, &[(header, value)])
+            .await
+    };
+    let echoed = get_tags_with("x-request-id", "abc-123").await;
+    assert_eq!(echoed.headers["x-request-id"], "abc-123");
+    let unsafe_id = get_tags_with("x-request-id", "a\"b").await;
+    assert_ne!(unsafe_id.headers["x-request-id"], "a\"b");
     // No CORS unless origins are configured.
-    let cors = app
-        .http
-        .get(format!("{}/api/tags", app.address))
-        .header("Origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert!(cors.headers().get("access-control-allow-origin").is_none());
+    let cors = get_tags_with("Origin", "https://evil.example").await;
+    assert!(cors.headers.get("access-control-allow-origin").is_none());
 
     let tls = spawn_app_with(&[("CONDUIT_BEHIND_TLS", "true")]).await;
     let res = tls.get("/api/tags", None).await;
@@ -136,31 +122,34 @@ async fn every_response_carries_security_headers_and_a_request_id() {
 async fn cors_allows_only_configured_origins() {
     let app = spawn_app_with(&[("CONDUIT_CORS_ALLOWED_ORIGINS", "https://conduit.example")]).await;
     let preflight = app
-        .http
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{}/api/articles", app.address),
+        .request_with(
+            Method::OPTIONS,
+            "/api/articles",
+            None,
+            None,
+            &[
+                ("Origin", "https://conduit.example"),
+                ("Access-Control-Request-Method", "POST"),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization,content-type",
+                ),
+            ],
         )
-        .header("Origin", "https://conduit.example")
-        .header("Access-Control-Request-Method", "POST")
-        .header(
-            "Access-Control-Request-Headers",
-            "authorization,content-type",
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(preflight.status().is_success());
+        .await;
+    assert!(preflight.status.is_success());
     assert_eq!(
-        preflight.headers()["access-control-allow-origin"],
+        preflight.headers["access-control-allow-origin"],
         "https://conduit.example"
     );
     let other = app
-        .http
-        .get(format!("{}/api/tags", app.address))
-        .header("Origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert!(other.headers().get("access-control-allow-origin").is_none());
+        .request_with(
+            Method::GET,
+            "/api/tags",
+            None,
+            None,
+            &[("Origin", "https://evil.example")],
+        )
+        .await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
 }

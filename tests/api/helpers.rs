@@ -110,9 +110,24 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Res {
+        self.request_with(method, path, token, body, &[]).await
+    }
+
+    /// [`TestApp::request`] with extra request headers (cookies, origins, request ids…).
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Res {
         let mut req = self
             .http
             .request(method, format!("{}{}", self.address, path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(t) = token {
             req = req.header("Authorization", format!("Token {t}"));
         }
