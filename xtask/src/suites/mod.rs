@@ -2,6 +2,7 @@
 //! Each suite owns one part of the repository and checks it offline.
 
 pub mod audit;
+pub mod docs;
 pub mod kustomize;
 pub mod nix;
 pub mod observability;
@@ -46,5 +47,10 @@ pub const ALL: &[Suite] = &[
         name: "workflows",
         about: ".github/: zizmor, actionlint, schemas, pinning, checkov",
         run: workflows::run,
+    },
+    Suite {
+        name: "docs",
+        about: "docs/: architecture diagrams parse and are rendered; compose.yaml against the Compose spec",
+        run: docs::run,
     },
 ];
