@@ -1,9 +1,350 @@
-//! The documentation: architecture diagrams parse and match their rendered SVGs, and the
-//! Docker Compose file validates against the Compose specification.
+//! The `docs` suite: the documentation and the Docker Compose path, offline.
+//!
+//! 1. diagrams: `node docs/diagrams/render.mjs` parses and renders every Mermaid source in
+//!    `docs/diagrams/` with the `mermaid` package inside headless Chromium (playwright-core),
+//!    checks that each committed SVG was rendered from the current source and that
+//!    `docs/architecture.md` embeds each source verbatim; a broken source and a stale SVG must
+//!    be rejected;
+//! 2. `compose.yaml` against the Compose specification schema (check-jsonschema's bundled
+//!    `vendor.compose-spec`, no download); a misspelt key must be rejected;
+//! 3. the Compose policy (`docs/compose.rs`): non-root, read-only, no capabilities, only the
+//!    web port on loopback, health checks, migrate before the API, secrets from `.env`, image
+//!    tags at the crate version; a file breaking each rule must be rejected;
+//! 4. `.env.example` defines every variable `compose.yaml` requires, holds only placeholders,
+//!    and `.env` is git-ignored;
+//! 5. the command policy of the docs (`docs/commands.rs`): every shell command in README.md and
+//!    docs/ is run by the test command, or its block says what it needs (AWS, a cluster, Nix,
+//!    Docker, a registry).
 
-use anyhow::Result;
+mod commands;
+mod compose;
+
+use crate::util::{cmd, output, require, root, target_dir};
+use anyhow::{bail, ensure, Context, Result};
+use serde_yaml::Value;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+const VENV_HINT: &str = "run .ci/run (it installs .ci/requirements.txt into target/ci-venv)";
 
 pub fn run() -> Result<()> {
-    eprintln!("docs: nothing checked yet");
+    let started = Instant::now();
+    let scratch = target_dir().join("docs-suite");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+
+    step(
+        "diagrams parse, render, and the committed SVGs are current",
+        || diagrams(&scratch),
+    )?;
+    step(
+        "compose.yaml against the Compose specification schema",
+        || compose_schema(&scratch),
+    )?;
+    step("compose.yaml policy", compose_policy)?;
+    step(".env.example and .gitignore", env_example)?;
+    step(
+        "every command in the docs is tested or says what it needs",
+        commands::run,
+    )?;
+
+    eprintln!("docs: all checks passed in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+fn step(what: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    let t = Instant::now();
+    eprintln!("docs: {what} ...");
+    f().with_context(|| format!("docs: {what}"))?;
+    eprintln!("docs: {what}: ok ({:.1?})", t.elapsed());
+    Ok(())
+}
+
+fn node() -> Result<PathBuf> {
+    require("node", "install Node.js (Debian: nodejs), then `npm ci`")
+}
+
+fn diagrams(scratch: &std::path::Path) -> Result<()> {
+    let node = node()?;
+    ensure!(
+        root()
+            .join("node_modules/mermaid/dist/mermaid.min.js")
+            .is_file(),
+        "node_modules/mermaid is missing: run `npm ci` (package.json pins mermaid)"
+    );
+    let script = root().join("docs/diagrams/render.mjs");
+    let out = output(cmd(&node).arg(&script))?;
+    eprint!("{out}");
+    let rendered = out.lines().filter(|l| l.starts_with("ok ")).count();
+    let sources = std::fs::read_dir(root().join("docs/diagrams"))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "mmd"))
+        .count();
+    ensure!(
+        sources >= 4 && rendered == sources,
+        "{rendered} of {sources} diagrams rendered (expected every one, at least 4)"
+    );
+
+    // Negative control: a source that does not parse, and a valid one whose SVG is stale.
+    let dir = scratch.join("diagrams-control");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(
+        dir.join("broken.mmd"),
+        "flowchart TB\n  a[\"unclosed --> b\n",
+    )?;
+    std::fs::write(dir.join("stale.mmd"), "flowchart TB\n  a --> b\n")?;
+    std::fs::write(
+        dir.join("stale.svg"),
+        "<!-- mermaid-source-sha256: 0000 (mermaid) -->\n<svg></svg>\n",
+    )?;
+    let doc = dir.join("doc.md");
+    std::fs::write(
+        &doc,
+        "<!-- diagram: broken -->\n```mermaid\nflowchart TB\n  a[\"unclosed --> b\n```\n\n\
+         <!-- diagram: stale -->\n```mermaid\nflowchart TB\n  a --> c\n```\n",
+    )?;
+    let bad = cmd(&node)
+        .arg(&script)
+        .arg(format!("--dir={}", dir.display()))
+        .arg(format!("--doc={}", doc.display()))
+        .output()?;
+    let err = String::from_utf8_lossy(&bad.stderr);
+    ensure!(
+        !bad.status.success()
+            && err.contains("broken.mmd: does not parse")
+            && err.contains("stale.svg: stale")
+            && err.contains("embedded stale diagram differs"),
+        "the renderer accepted a broken source, a stale SVG or a drifted copy:\n{err}"
+    );
+    eprintln!("docs: control: a broken source, a stale SVG and a drifted copy are rejected");
+    Ok(())
+}
+
+fn check_jsonschema() -> Result<PathBuf> {
+    require("check-jsonschema", VENV_HINT)
+}
+
+fn compose_schema(scratch: &std::path::Path) -> Result<()> {
+    let tool = check_jsonschema()?;
+    let schema = |file: &std::path::Path| -> Command {
+        let mut c = cmd(&tool);
+        c.args(["--builtin-schema", "vendor.compose-spec"])
+            .arg(file);
+        c
+    };
+    let out = output(&mut schema(&root().join("compose.yaml")))?;
+    eprint!("{out}");
+
+    let text = std::fs::read_to_string(root().join("compose.yaml"))?;
+    let bad = scratch.join("compose-misspelt.yaml");
+    ensure!(
+        text.contains("read_only: true"),
+        "compose.yaml has no read_only key to misspell"
+    );
+    std::fs::write(&bad, text.replacen("read_only: true", "readonly: true", 1))?;
+    let rejected = schema(&bad).output()?;
+    ensure!(
+        !rejected.status.success()
+            && String::from_utf8_lossy(&rejected.stdout).contains("'readonly' was unexpected"),
+        "the Compose schema accepted a misspelt key:\n{}",
+        String::from_utf8_lossy(&rejected.stdout)
+    );
+    eprintln!("docs: control: the schema rejects a misspelt key (`readonly`)");
+    Ok(())
+}
+
+fn crate_version() -> Result<String> {
+    let manifest: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))?.parse()?;
+    manifest
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .context("Cargo.toml has no package.version")
+}
+
+fn compose_policy() -> Result<()> {
+    let version = crate_version()?;
+    let text = std::fs::read_to_string(root().join("compose.yaml"))?;
+    let compose: Value = serde_yaml::from_str(&text)?;
+    let problems = compose::problems(&compose, &version);
+    if !problems.is_empty() {
+        bail!("compose.yaml:\n  {}", problems.join("\n  "));
+    }
+    eprintln!(
+        "docs: {} services: non-root, read-only, no capabilities, only web:8081 on loopback, \
+         images at {version}",
+        compose::SERVICES.len()
+    );
+
+    // Negative control: each mutation must be caught by the rule it breaks.
+    let mutations: &[Mutation] = &[
+        (
+            "api publishes a port",
+            |c| {
+                set(
+                    c,
+                    &["services", "api", "ports"],
+                    Value::Sequence(vec!["8080:8080".into()]),
+                )
+            },
+            "api: publishes ports",
+        ),
+        (
+            "web on all interfaces",
+            |c| {
+                set(
+                    c,
+                    &["services", "web", "ports"],
+                    Value::Sequence(vec!["8081:8081".into()]),
+                )
+            },
+            "web: must publish exactly",
+        ),
+        (
+            "postgres as root",
+            |c| set(c, &["services", "postgres", "user"], "0:0".into()),
+            "postgres: `user` must be",
+        ),
+        (
+            "redis writable",
+            |c| set(c, &["services", "redis", "read_only"], false.into()),
+            "redis: `read_only: true` missing",
+        ),
+        (
+            "literal JWT key",
+            |c| {
+                set(
+                    c,
+                    &["services", "api", "environment", "CONDUIT_JWT_SECRET"],
+                    "0123456789abcdef0123456789abcdef".into(),
+                )
+            },
+            "api: CONDUIT_JWT_SECRET is a literal",
+        ),
+        (
+            "no migrate gate",
+            |c| {
+                set(
+                    c,
+                    &["services", "api", "depends_on", "migrate", "condition"],
+                    "service_started".into(),
+                )
+            },
+            "api: depends_on migrate",
+        ),
+        (
+            "redis without health check",
+            |c| remove(c, &["services", "redis"], "healthcheck"),
+            "redis: health check missing",
+        ),
+        (
+            "backend with egress",
+            |c| set(c, &["networks", "backend", "internal"], false.into()),
+            "networks.backend",
+        ),
+    ];
+    for (what, mutate, expected) in mutations {
+        let mut bad = compose.clone();
+        mutate(&mut bad);
+        let found = compose::problems(&bad, &version);
+        ensure!(
+            found.iter().any(|p| p.contains(expected)),
+            "the policy missed `{what}` (expected a problem containing {expected:?}, got {found:?})"
+        );
+    }
+    let other_version = compose::problems(&compose, "9.9.9");
+    ensure!(
+        other_version
+            .iter()
+            .any(|p| p.contains("the Nix image tag")),
+        "the policy did not notice image tags that differ from the crate version"
+    );
+    eprintln!(
+        "docs: control: {} broken variants rejected",
+        mutations.len() + 1
+    );
+    Ok(())
+}
+
+/// What a variant breaks, how, and the problem the policy must report for it.
+type Mutation = (&'static str, fn(&mut Value), &'static str);
+
+fn set(doc: &mut Value, path: &[&str], value: Value) {
+    let mut cur = doc;
+    for key in &path[..path.len() - 1] {
+        cur = cur
+            .as_mapping_mut()
+            .expect("a mapping")
+            .entry(Value::String(key.to_string()))
+            .or_insert(Value::Mapping(Default::default()));
+    }
+    cur.as_mapping_mut()
+        .expect("a mapping")
+        .insert(Value::String(path[path.len() - 1].to_string()), value);
+}
+
+fn remove(doc: &mut Value, path: &[&str], key: &str) {
+    let mut cur = doc;
+    for k in path {
+        cur = cur.get_mut(*k).expect("path exists");
+    }
+    cur.as_mapping_mut().expect("a mapping").remove(key);
+}
+
+fn env_example() -> Result<()> {
+    let compose = std::fs::read_to_string(root().join("compose.yaml"))?;
+    let example =
+        std::fs::read_to_string(root().join(".env.example")).context(".env.example is missing")?;
+    let defined: std::collections::BTreeMap<String, String> = example
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && l.contains('='))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    // Variables compose.yaml requires (`${NAME:?message}`).
+    let mut required = std::collections::BTreeSet::new();
+    for line in compose.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let mut rest = line;
+        while let Some(i) = rest.find("${") {
+            let tail = &rest[i + 2..];
+            let name: String = tail
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if tail[name.len()..].starts_with(":?") {
+                required.insert(name.clone());
+            }
+            rest = &tail[name.len()..];
+        }
+    }
+    ensure!(
+        !required.is_empty(),
+        "compose.yaml requires no variables from .env"
+    );
+    for name in &required {
+        let value = defined.get(name).with_context(|| {
+            format!(".env.example does not define {name}, which compose.yaml requires")
+        })?;
+        ensure!(
+            value.starts_with("change-me"),
+            ".env.example: {name} must be a `change-me…` placeholder, not a value"
+        );
+    }
+    // .env is ignored, .env.example is not.
+    let ignored = |path: &str| -> Result<bool> {
+        Ok(cmd("git")
+            .args(["check-ignore", "-q", "--no-index", path])
+            .status()?
+            .success())
+    };
+    ensure!(ignored(".env")?, ".env is not git-ignored");
+    ensure!(!ignored(".env.example")?, ".env.example is git-ignored");
+    eprintln!(
+        "docs: .env.example defines {} ({} required by compose.yaml); .env is git-ignored",
+        defined.keys().cloned().collect::<Vec<_>>().join(", "),
+        required.len()
+    );
     Ok(())
 }
