@@ -18,7 +18,15 @@ use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 
 /// What a block may say it needs.
-pub const NEEDS: &[&str] = &["AWS", "a cluster", "Nix", "Docker", "a registry", "GitHub"];
+pub const NEEDS: &[&str] = &[
+    "AWS",
+    "a cluster",
+    "Nix",
+    "Docker",
+    "a registry",
+    "GitHub",
+    "a running stack",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
@@ -58,7 +66,7 @@ pub const PROGRAMS: &[(&str, Kind)] = &[
     ("nix", Kind::Needs("Nix")),
     ("./result", Kind::Needs("Nix")),
     ("docker", Kind::Needs("Docker")),
-    ("curl http://127.0.0.1", Kind::Needs("Docker")),
+    ("curl", Kind::Needs("a running stack")),
     ("skopeo", Kind::Needs("a registry")),
     ("cosign", Kind::Needs("a registry")),
     ("gh", Kind::Needs("GitHub")),
