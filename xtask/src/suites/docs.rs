@@ -16,10 +16,15 @@
 //!    `docs/configuration.md`;
 //! 6. the command policy of the docs (`docs/commands.rs`): every shell command in README.md and
 //!    docs/ is run by the test command, or its block says what it needs (AWS, a cluster, Nix,
-//!    Docker, a registry).
+//!    Docker, a registry, GitHub, a running stack);
+//! 7. every relative link and `#anchor` in README.md and docs/ resolves (`docs/links.rs`).
+//!
+//! Every check is first shown input it must reject (a negative control), so a check that
+//! silently checks nothing cannot pass.
 
 mod commands;
 mod compose;
+mod links;
 
 use crate::util::{cmd, output, require, root, target_dir};
 use anyhow::{bail, ensure, Context, Result};
@@ -54,6 +59,9 @@ pub fn run() -> Result<()> {
         "every command in the docs is tested or says what it needs",
         commands::run,
     )?;
+    step("relative links and anchors resolve", || {
+        links::run(&commands::markdown_files()?)
+    })?;
 
     eprintln!("docs: all checks passed in {:.1?}", started.elapsed());
     Ok(())

@@ -332,7 +332,7 @@ pub fn check(blocks: &[Block]) -> (Vec<String>, Vec<String>, usize) {
     (problems, local, count)
 }
 
-fn markdown_files() -> Result<Vec<PathBuf>> {
+pub fn markdown_files() -> Result<Vec<PathBuf>> {
     let mut files = vec![root().join("README.md")];
     let mut stack = vec![root().join("docs")];
     while let Some(dir) = stack.pop() {
