@@ -42,6 +42,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub workers: usize,
     pub migrate_on_start: bool,
+    /// OTLP trace export (`OTEL_EXPORTER_OTLP_ENDPOINT` …); `None` = off.
+    pub traces: Option<crate::telemetry::TracesConfig>,
 }
 
 #[derive(Clone)]
@@ -293,6 +295,7 @@ impl Settings {
                 "CONDUIT_MIGRATE_ON_START",
                 true,
             )?,
+            traces: crate::telemetry::TracesConfig::from_lookup(&get)?,
         })
     }
 }

@@ -36,6 +36,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let command = cli.command.unwrap_or(Command::Serve);
+    // OTLP trace export when OTEL_EXPORTER_OTLP_ENDPOINT is set (serve only); dropping the
+    // guard at the end exports what is still queued.
+    let traces = match command {
+        Command::Serve => match telemetry::start_traces(settings.traces.as_ref()) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("trace export: {e:#}");
+                tracing::error!(error = %format!("{e:#}"), "trace export cannot start");
+                return ExitCode::from(2);
+            }
+        },
+        Command::Migrate => None,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -47,7 +61,7 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
+        match command {
             Command::Serve => {
                 let app = Application::build(settings).await?;
                 app.run_until_stopped().await?;
@@ -60,6 +74,7 @@ fn main() -> ExitCode {
         }
         anyhow::Ok(())
     });
+    drop(traces);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -13,6 +13,8 @@ pub struct TestApp {
     pub address: String,
     pub admin_address: String,
     pub http: reqwest::Client,
+    /// OTLP trace export when the overrides configure it, as `main` starts it (flushed on drop).
+    pub traces: Option<conduit_api::telemetry::Traces>,
     /// Kept so the database lives as long as the app (dropped with it).
     pub _db: TestDatabase,
 }
@@ -82,9 +84,10 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestApp {
     // Every test's logs go to the capture that the log-hygiene test scans.
     crate::observability::captured_logs();
-    let app = Application::build(settings_for(&db.url, overrides))
-        .await
-        .expect("the app builds");
+    let settings = settings_for(&db.url, overrides);
+    let traces = conduit_api::telemetry::start_traces(settings.traces.as_ref())
+        .expect("trace export starts");
+    let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     tokio::spawn(app.run_until_stopped());
@@ -98,6 +101,7 @@ pub async fn spawn_app_on(db: TestDatabase, overrides: &[(&str, &str)]) -> TestA
         address,
         admin_address,
         http,
+        traces,
         _db: db,
     }
 }
