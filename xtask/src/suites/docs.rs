@@ -17,7 +17,9 @@
 //! 6. the command policy of the docs (`docs/commands.rs`): every shell command in README.md and
 //!    docs/ is run by the test command, or its block says what it needs (AWS, a cluster, Nix,
 //!    Docker, a registry, GitHub, a running stack);
-//! 7. every relative link and `#anchor` in README.md and docs/ resolves (`docs/links.rs`).
+//! 7. every relative link and `#anchor` in README.md and docs/ resolves (`docs/links.rs`);
+//! 8. every alerting rule under `kustomize/` has a `runbook_url` into this repository that
+//!    resolves to a page or heading.
 //!
 //! Every check is first shown input it must reject (a negative control), so a check that
 //! silently checks nothing cannot pass.
@@ -62,6 +64,7 @@ pub fn run() -> Result<()> {
     step("relative links and anchors resolve", || {
         links::run(&commands::markdown_files()?)
     })?;
+    step("every alert has a runbook here", links::runbooks)?;
 
     eprintln!("docs: all checks passed in {:.1?}", started.elapsed());
     Ok(())

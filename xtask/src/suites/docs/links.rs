@@ -2,7 +2,7 @@
 //! `#anchors` into Markdown, the heading exists (GitHub's slug rules).
 
 use crate::util::root;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::path::{Component, Path, PathBuf};
 
 /// GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens.
@@ -172,4 +172,128 @@ mod tests {
             "checking-without-nix-cargo-xtask-test"
         );
     }
+}
+
+/// Where the alerts' `runbook_url`s point inside this repository.
+pub const REPO_BLOB: &str = "https://github.com/conduit-platform/conduit/blob/main/";
+
+/// Every alerting rule under `dir` (any YAML mapping with an `alert` key): its name and
+/// `annotations.runbook_url`.
+pub fn alert_runbooks(dir: &Path) -> Result<Vec<(String, PathBuf, Option<String>)>> {
+    fn walk(v: &serde_yaml::Value, file: &Path, out: &mut Vec<(String, PathBuf, Option<String>)>) {
+        match v {
+            serde_yaml::Value::Mapping(m) => {
+                if let Some(name) = m.get("alert").and_then(|a| a.as_str()) {
+                    let url = m
+                        .get("annotations")
+                        .and_then(|a| a.get("runbook_url"))
+                        .and_then(|u| u.as_str())
+                        .map(str::to_string);
+                    out.push((name.to_string(), file.to_path_buf(), url));
+                }
+                for (_, child) in m {
+                    walk(child, file, out);
+                }
+            }
+            serde_yaml::Value::Sequence(s) => s.iter().for_each(|c| walk(c, file, out)),
+            _ => {}
+        }
+    }
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                let text = std::fs::read_to_string(&path)?;
+                if !text.contains("alert:") {
+                    continue;
+                }
+                for doc in text.split("\n---") {
+                    let v: serde_yaml::Value = serde_yaml::from_str(doc)
+                        .with_context(|| format!("{} does not parse", path.display()))?;
+                    walk(&v, &path, &mut out);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Problems with the alerts' runbook links: missing, outside this repository, or pointing at
+/// a file or heading that does not exist.
+pub fn runbook_problems(base: &Path, alerts: &[(String, PathBuf, Option<String>)]) -> Vec<String> {
+    let mut out = vec![];
+    for (name, file, url) in alerts {
+        let at = format!(
+            "{} ({})",
+            name,
+            file.strip_prefix(base).unwrap_or(file).display()
+        );
+        let Some(url) = url else {
+            out.push(format!("{at}: no annotations.runbook_url"));
+            continue;
+        };
+        let Some(local) = url.strip_prefix(REPO_BLOB) else {
+            out.push(format!("{at}: runbook_url {url} is not under {REPO_BLOB}"));
+            continue;
+        };
+        // Reuse the Markdown link check: a one-link document at the repository root.
+        out.extend(
+            broken(
+                base,
+                Path::new("runbook_url.md"),
+                &format!("[r]({local})\n"),
+            )
+            .into_iter()
+            .map(|p| format!("{at}: {}", p.replace("runbook_url.md:1: ", ""))),
+        );
+    }
+    out
+}
+
+pub fn runbooks() -> Result<()> {
+    let base = root();
+    let alerts = alert_runbooks(&base.join("kustomize"))?;
+    if alerts.len() < 10 {
+        bail!(
+            "found only {} alerting rules under kustomize/",
+            alerts.len()
+        );
+    }
+    let problems = runbook_problems(&base, &alerts);
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    eprintln!(
+        "docs: {} alerts under kustomize/, each runbook_url resolves to a page or heading here",
+        alerts.len()
+    );
+    let control = vec![
+        ("A".to_string(), base.join("x.yaml"), None),
+        (
+            "B".to_string(),
+            base.join("x.yaml"),
+            Some(format!("{REPO_BLOB}docs/runbooks/Nope.md")),
+        ),
+        (
+            "C".to_string(),
+            base.join("x.yaml"),
+            Some(format!("{REPO_BLOB}docs/logging.md#nope")),
+        ),
+        (
+            "D".to_string(),
+            base.join("x.yaml"),
+            Some("https://example.com/runbook".to_string()),
+        ),
+    ];
+    let found = runbook_problems(&base, &control);
+    if found.len() != 4 {
+        bail!("the runbook check missed a broken runbook link: {found:#?}");
+    }
+    eprintln!("docs: control: missing, foreign and dangling runbook links are rejected");
+    Ok(())
 }
