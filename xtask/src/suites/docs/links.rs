@@ -156,24 +156,6 @@ pub fn run(files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_like_github() {
-        assert_eq!(slug(" 2. A request"), "2-a-request");
-        assert_eq!(
-            slug("Values that come from Terraform"),
-            "values-that-come-from-terraform"
-        );
-        assert_eq!(
-            slug("Checking without Nix: `cargo xtask test`"),
-            "checking-without-nix-cargo-xtask-test"
-        );
-    }
-}
-
 /// Where the alerts' `runbook_url`s point inside this repository.
 pub const REPO_BLOB: &str = "https://github.com/conduit-platform/conduit/blob/main/";
 
@@ -296,4 +278,22 @@ pub fn runbooks() -> Result<()> {
     }
     eprintln!("docs: control: missing, foreign and dangling runbook links are rejected");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_like_github() {
+        assert_eq!(slug(" 2. A request"), "2-a-request");
+        assert_eq!(
+            slug("Values that come from Terraform"),
+            "values-that-come-from-terraform"
+        );
+        assert_eq!(
+            slug("Checking without Nix: `cargo xtask test`"),
+            "checking-without-nix-cargo-xtask-test"
+        );
+    }
 }
