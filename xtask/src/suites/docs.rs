@@ -195,6 +195,50 @@ fn compose_policy() -> Result<()> {
         compose::SERVICES.len()
     );
 
+    // The Conduit containers get only variables their program reads (a typo would be ignored
+    // silently by the program).
+    let api_reads = names_read_under(&root().join("src"))?;
+    let web_reads = names_read_under(&root().join("web/src"))?;
+    let unread = |compose: &Value| -> Result<Vec<String>> {
+        let mut out = vec![];
+        for (service, reads) in [
+            ("migrate", &api_reads),
+            ("api", &api_reads),
+            ("web", &web_reads),
+        ] {
+            if reads.is_empty() {
+                eprintln!("docs: {service}: no sources to compare its environment with (skipped)");
+                continue;
+            }
+            let env = compose["services"][service]["environment"]
+                .as_mapping()
+                .with_context(|| format!("services.{service}.environment is not a mapping"))?;
+            out.extend(
+                env.keys()
+                    .filter_map(Value::as_str)
+                    .filter(|k| *k != "RUST_LOG" && !reads.contains(*k))
+                    .map(|k| format!("services.{service}.environment.{k}")),
+            );
+        }
+        Ok(out)
+    };
+    let found = unread(&compose)?;
+    ensure!(
+        found.is_empty(),
+        "compose.yaml sets variables the program never reads: {found:?}"
+    );
+    let mut typo = compose.clone();
+    set(
+        &mut typo,
+        &["services", "api", "environment", "CONDUIT_LISTN"],
+        "0.0.0.0:8080".into(),
+    );
+    ensure!(
+        unread(&typo)? == ["services.api.environment.CONDUIT_LISTN"],
+        "the environment check did not notice a misspelt variable"
+    );
+    eprintln!("docs: every variable compose.yaml sets is one the API or the web server reads");
+
     // Negative control: each mutation must be caught by the rule it breaks.
     let mutations: &[Mutation] = &[
         (
@@ -405,6 +449,16 @@ fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn names_read_under(dir: &std::path::Path) -> Result<std::collections::BTreeSet<String>> {
+    let mut files = vec![];
+    rust_files(dir, &mut files)?;
+    let mut names = std::collections::BTreeSet::new();
+    for f in &files {
+        names.extend(variable_names(&std::fs::read_to_string(f)?));
+    }
+    Ok(names)
 }
 
 fn configuration() -> Result<()> {
