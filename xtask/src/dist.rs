@@ -1,4 +1,5 @@
-//! `cargo xtask dist`: release artefacts in `target/dist/`.
+//! `cargo xtask dist`: release artefacts in `target/dist/`: the API binary and the web
+//! server with everything it serves (`target/dist/web/`).
 
 use crate::util::{cmd, exec};
 use anyhow::{Context, Result};
@@ -14,5 +15,8 @@ pub fn run() -> Result<()> {
     )
     .context("copying conduit-api")?;
     eprintln!("built {}", target.display());
+    let web = dist.join("web");
+    crate::web::build(crate::web::Engine::Release, &web)?;
+    eprintln!("built {} (run {}/conduit-web)", web.display(), web.display());
     Ok(())
 }

@@ -5,9 +5,11 @@ mod bench;
 mod dev;
 mod dist;
 mod repro;
+mod stack;
 mod suites;
 mod test;
 mod util;
+mod web;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -7,6 +7,7 @@ pub mod kustomize;
 pub mod nix;
 pub mod observability;
 pub mod terraform;
+pub mod web;
 pub mod workflows;
 
 use anyhow::Result;
@@ -18,6 +19,11 @@ pub struct Suite {
 }
 
 pub const ALL: &[Suite] = &[
+    Suite {
+        name: "web",
+        about: "web/: build the Perseus frontend, then browser tests in Chromium against the real stack",
+        run: web::run,
+    },
     Suite {
         name: "nix",
         about: "flake.nix, flake.lock and nix/: parse, lint, format, pins",

@@ -1,0 +1,112 @@
+//! Follow and favourite: server-rendered with the current value, live after hydration.
+//! Signed-out visitors are sent to sign up, as in the reference app.
+
+use sycamore::prelude::*;
+
+#[cfg(client)]
+use crate::api::browser;
+
+/// "♥ 12" / "♥ Favorite Article (12)" toggling `POST/DELETE /articles/{slug}/favorite`.
+pub fn favorite_button<G: Html>(
+    cx: Scope,
+    slug: String,
+    favorited: bool,
+    count: i64,
+    signed_in: bool,
+    long: bool,
+) -> View<G> {
+    let favorited = create_signal(cx, favorited);
+    let count = create_signal(cx, count);
+    let busy = create_signal(cx, false);
+    let _ = (&slug, signed_in);
+    let on_click = move |_| {
+        #[cfg(client)]
+        {
+            if !signed_in {
+                browser::reload_to("/register");
+                return;
+            }
+            if *busy.get() {
+                return;
+            }
+            busy.set(true);
+            let slug = slug.clone();
+            perseus::prelude::spawn_local_scoped(cx, async move {
+                let method = if *favorited.get() { "DELETE" } else { "POST" };
+                let path = format!("/articles/{}/favorite", crate::api::encode(&slug));
+                if let Ok(r) =
+                    browser::send::<(), conduit_types::ArticleResponse>(method, &path, None).await
+                {
+                    favorited.set(r.article.favorited);
+                    count.set(r.article.favorites_count);
+                }
+                busy.set(false);
+            });
+        }
+    };
+    view! { cx,
+        button(
+            type = "button",
+            class = if *favorited.get() { "btn btn-sm btn-primary fav" } else { "btn btn-sm btn-outline-primary fav" },
+            aria-pressed = if *favorited.get() { "true" } else { "false" },
+            disabled = *busy.get(),
+            on:click = on_click,
+        ) {
+            span(aria-hidden = "true") { "♥ " }
+            (if long {
+                let verb = if *favorited.get() { "Unfavorite Article" } else { "Favorite Article" };
+                format!("{verb} ({})", count.get())
+            } else {
+                count.get().to_string()
+            })
+        }
+    }
+}
+
+/// "+ Follow name" / "Unfollow name" toggling `POST/DELETE /profiles/{username}/follow`.
+pub fn follow_button<G: Html>(
+    cx: Scope,
+    username: String,
+    following: bool,
+    signed_in: bool,
+) -> View<G> {
+    let following = create_signal(cx, following);
+    let busy = create_signal(cx, false);
+    let label_name = username.clone();
+    let _ = signed_in;
+    let on_click = move |_| {
+        #[cfg(client)]
+        {
+            if !signed_in {
+                browser::reload_to("/register");
+                return;
+            }
+            if *busy.get() {
+                return;
+            }
+            busy.set(true);
+            let username = username.clone();
+            perseus::prelude::spawn_local_scoped(cx, async move {
+                let method = if *following.get() { "DELETE" } else { "POST" };
+                let path = format!("/profiles/{}/follow", crate::api::encode(&username));
+                if let Ok(r) =
+                    browser::send::<(), conduit_types::ProfileResponse>(method, &path, None).await
+                {
+                    following.set(r.profile.following);
+                }
+                busy.set(false);
+            });
+        }
+    };
+    view! { cx,
+        button(
+            type = "button",
+            class = if *following.get() { "btn btn-sm btn-secondary follow" } else { "btn btn-sm btn-outline-secondary follow" },
+            aria-pressed = if *following.get() { "true" } else { "false" },
+            disabled = *busy.get(),
+            on:click = on_click,
+        ) {
+            (if *following.get() { format!("Unfollow {label_name}") } else { format!("+ Follow {label_name}") })
+        }
+    }
+}

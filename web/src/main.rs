@@ -1,0 +1,47 @@
+//! Conduit's web frontend. One crate, two builds: the engine (`--cfg engine`) renders pages on
+//! the server at request time and serves them through actix-web; the client (`--cfg client`,
+//! wasm32) hydrates them and takes over navigation. `cargo xtask dist` builds both.
+
+mod api;
+mod components;
+mod error_views;
+#[cfg(engine)]
+mod markdown;
+#[cfg(engine)]
+mod server;
+mod state;
+mod templates;
+
+use perseus::prelude::*;
+
+#[perseus::main(server::serve)]
+pub fn main<G: Html>() -> PerseusApp<G> {
+    let app = PerseusApp::new()
+        .template(templates::home::get_template())
+        .template(templates::auth::login_template())
+        .template(templates::auth::register_template())
+        .template(templates::settings::get_template())
+        .template(templates::editor::get_template())
+        .template(templates::article::get_template())
+        .template(templates::profile::get_template())
+        .error_views(error_views::get_error_views())
+        .index_view(|cx| {
+            sycamore::view! { cx,
+                html(lang = "en") {
+                    head {
+                        meta(charset = "utf-8")
+                        meta(name = "viewport", content = "width=device-width, initial-scale=1")
+                        meta(name = "color-scheme", content = "light")
+                        link(rel = "icon", href = "/.perseus/static/favicon.svg", type = "image/svg+xml")
+                        link(rel = "stylesheet", href = "/.perseus/static/style.css")
+                    }
+                    body {
+                        PerseusRoot()
+                    }
+                }
+            }
+        });
+    #[cfg(engine)]
+    let app = server::configure_app(app);
+    app
+}

@@ -1,0 +1,54 @@
+//! Settings from the environment, with local-development defaults.
+
+pub struct Config {
+    /// `CONDUIT_WEB_LISTEN`, default `127.0.0.1:8081`.
+    pub listen: String,
+    /// `CONDUIT_ADMIN_LISTEN` (metrics), default `127.0.0.1:9465` so it never clashes with
+    /// the API's admin port on one machine; containers set `0.0.0.0:9464`.
+    pub admin_listen: String,
+    /// `CONDUIT_API_URL`, default `http://127.0.0.1:8080`.
+    pub api_url: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str, default: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_string())
+        };
+        let cfg = Self {
+            listen: var("CONDUIT_WEB_LISTEN", "127.0.0.1:8081"),
+            admin_listen: var("CONDUIT_ADMIN_LISTEN", "127.0.0.1:9465"),
+            api_url: var("CONDUIT_API_URL", "http://127.0.0.1:8080"),
+        };
+        for (name, addr) in [("CONDUIT_WEB_LISTEN", &cfg.listen), ("CONDUIT_ADMIN_LISTEN", &cfg.admin_listen)] {
+            addr.parse::<std::net::SocketAddr>()
+                .map_err(|e| format!("{name}={addr:?} is not an ip:port address: {e}"))?;
+        }
+        if !cfg.api_url.starts_with("http://") {
+            return Err(format!(
+                "CONDUIT_API_URL={:?} must be an http:// URL (the API is reached inside the cluster or on loopback)",
+                cfg.api_url
+            ));
+        }
+        Ok(cfg)
+    }
+}
+
+/// JSON log lines on stdout; `RUST_LOG` sets the levels (default: info for this crate,
+/// warnings for libraries).
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,conduit_web=info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_target(true)
+        .with_env_filter(filter)
+        .try_init();
+}

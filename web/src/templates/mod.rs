@@ -1,0 +1,94 @@
+//! One module per route (frontend-routing.md): the page's state, how the engine loads it at
+//! request time, and its view.
+
+pub mod article;
+pub mod auth;
+pub mod editor;
+pub mod home;
+pub mod profile;
+pub mod settings;
+
+/// The part of an incremental path after the template name (`article/foo` → `foo`). Perseus
+/// passes the path with or without the template prefix depending on the call site.
+#[cfg(engine)]
+pub fn path_tail<'a>(path: &'a str, template: &str) -> &'a str {
+    let path = path.trim_matches('/');
+    path.strip_prefix(template)
+        .map(|rest| rest.trim_start_matches('/'))
+        .unwrap_or(path)
+}
+
+/// A query parameter of the page's URL, percent-decoded.
+#[cfg(engine)]
+pub fn query_param(req: &perseus::Request, name: &str) -> Option<String> {
+    req.uri().query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| decode(v))
+    })
+}
+
+#[cfg(engine)]
+fn decode(s: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push(hi * 16 + lo);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Request-state pages depend on the visitor's cookie: never cache them anywhere.
+#[cfg(engine)]
+pub fn private_headers() -> perseus::http::HeaderMap {
+    let mut h = perseus::http::HeaderMap::new();
+    h.insert(
+        perseus::http::header::CACHE_CONTROL,
+        perseus::http::HeaderValue::from_static("private, no-store"),
+    );
+    h
+}
+
+#[cfg(all(test, engine))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_lose_their_template_prefix() {
+        assert_eq!(path_tail("article/how-to", "article"), "how-to");
+        assert_eq!(path_tail("how-to", "article"), "how-to");
+        assert_eq!(path_tail("profile/jake/favorites", "profile"), "jake/favorites");
+        assert_eq!(path_tail("editor", "editor"), "");
+    }
+
+    #[test]
+    fn query_params_are_decoded() {
+        let req = perseus::Request::builder()
+            .uri("/?tag=rust%20lang&page=2&x")
+            .body(())
+            .unwrap();
+        assert_eq!(query_param(&req, "tag").as_deref(), Some("rust lang"));
+        assert_eq!(query_param(&req, "page").as_deref(), Some("2"));
+        assert_eq!(query_param(&req, "x").as_deref(), Some(""));
+        assert_eq!(query_param(&req, "nope"), None);
+        assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(decode("%C3%BC+x"), "ü x");
+        assert_eq!(decode("%ü"), "%ü");
+    }
+}

@@ -1,0 +1,108 @@
+//! The frontend: builds it (engine + size-optimised client), then drives it in Debian's
+//! Chromium through playwright-core (`web/tests/e2e.mjs`) against the real stack:
+//! PostgreSQL, Redis, the API and the web server on free loopback ports. Afterwards it checks
+//! what the run left behind: the web server's metrics, trace ids continued from web to API,
+//! and no password in either server's log.
+
+use crate::stack::{http_get, Options, Stack};
+use crate::util::{cmd, exec, root, target_dir, which};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+
+pub fn run() -> Result<()> {
+    let out = target_dir().join("web-test");
+    crate::web::build(crate::web::Engine::Debug, &out.join("app"))?;
+    exec(cmd("cargo").args(["build", "--locked", "--bin", "conduit-api"]))?;
+    let logs = out.join("logs");
+    let stack = Stack::start(Options {
+        web_dir: &out.join("app"),
+        api_bin: target_dir().join("debug/conduit-api"),
+        database_url: None,
+        redis_url: None,
+        api_port: None,
+        web_port: None,
+        log_dir: Some(&logs),
+        extra_api_env: Vec::new(),
+    })?;
+    let chromium = chromium()?;
+    let shots = out.join("screenshots");
+    exec(cmd("node")
+        .arg(root().join("web/tests/e2e.mjs"))
+        .env("BASE_URL", &stack.web_url)
+        .env("CHROMIUM", &chromium)
+        .env("SCREENSHOT_DIR", &shots))
+    .with_context(|| format!("browser tests failed; server logs in {}", logs.display()))?;
+
+    let (status, metrics) = http_get(&format!("{}/metrics", stack.web_admin))?;
+    if status != 200 {
+        bail!("web /metrics answered {status}");
+    }
+    for name in [
+        "http_server_request_duration_seconds_bucket",
+        "http_server_active_requests",
+        "conduit_web_render_duration_seconds_bucket",
+        "conduit_web_api_call_duration_seconds_bucket",
+        "conduit_web_build_info",
+        "process_resident_memory_bytes",
+    ] {
+        if !metrics.lines().any(|l| l.starts_with(name)) {
+            bail!("the web server's /metrics has no {name}");
+        }
+    }
+    for label in ["http_route=\"/article/{slug}\"", "template=\"article\"", "operation=\"get_article\""] {
+        if !metrics.contains(label) {
+            bail!("the web server's /metrics has no series with {label}");
+        }
+    }
+    if which("promtool").is_some() {
+        let file = out.join("web-metrics.txt");
+        std::fs::write(&file, &metrics)?;
+        let check = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("promtool check metrics < '{}'", file.display()))
+            .output()?;
+        if !check.status.success() {
+            bail!("promtool check metrics on the web server's scrape:\n{}{}",
+                String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+        }
+        eprintln!("web: promtool check metrics: clean");
+    }
+    drop(stack);
+
+    let web_log = std::fs::read_to_string(logs.join("web.log"))?;
+    let api_log = std::fs::read_to_string(logs.join("api.log"))?;
+    let password = "e2e-Correct-Horse-Battery-Staple";
+    for (name, log) in [("web", &web_log), ("api", &api_log)] {
+        if log.contains(password) {
+            bail!("the {name} server logged a password");
+        }
+        if log.contains("@example.test") {
+            bail!("the {name} server logged an email address");
+        }
+    }
+    // Every page request's trace continues into the API: some trace id of a rendered page
+    // must appear in the API's log.
+    let continued = web_log
+        .lines()
+        .filter(|l| l.contains("\"route\":\"/article/{slug}\""))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["trace_id"].as_str().map(str::to_string))
+        .any(|id| api_log.contains(&id));
+    if !continued {
+        bail!("no trace id of a rendered article page reached the API's log");
+    }
+    eprintln!("web: metrics present, trace context continued web → API, no secrets in logs");
+    eprintln!("web: screenshots in {}", shots.display());
+    Ok(())
+}
+
+/// Debian's Chromium (`CHROMIUM` overrides); never a browser download.
+fn chromium() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return Ok(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser"]
+        .iter()
+        .find_map(|n| which(n))
+        .context("Chromium not found: install Debian's `chromium` package (.ci/apt-packages.txt)")
+}

@@ -1,0 +1,173 @@
+//! Builds the Perseus frontend without perseus-cli, in the steps the Nix package mirrors:
+//!
+//! 1. the engine (server) natively with `--cfg engine`;
+//! 2. the client for `wasm32-unknown-unknown` with `--cfg client` (profile `wasm-release`:
+//!    size-optimised, LTO, one codegen unit);
+//! 3. wasm-bindgen (the library, pinned to the `wasm-bindgen` crate's version) into
+//!    `dist/pkg/perseus_engine{.js,_bg.wasm}`, where Perseus' server expects them;
+//! 4. `wasm-opt -Oz` from a current binaryen (npm `binaryen` or PATH);
+//! 5. the engine's `build` operation, which writes `dist/render_conf.json` and friends.
+//!
+//! The result is a directory with `conduit-web`, `dist/` and `static/`: the server binary
+//! runs from there (release builds change into their own directory at start-up).
+
+use crate::util::{cmd, exec, output, root, target_dir, which};
+use anyhow::{bail, Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Quick to compile, for tests (the client is always size-optimised).
+    Debug,
+    Release,
+}
+
+/// The bundle the browser downloads, measured after the build.
+pub struct BundleSize {
+    pub wasm: u64,
+    pub js: u64,
+    pub wasm_gz: u64,
+    pub js_gz: u64,
+}
+
+fn host_triple() -> Result<String> {
+    let v = output(cmd("rustc").arg("-vV"))?;
+    v.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_string)
+        .context("rustc -vV printed no host triple")
+}
+
+/// RUSTFLAGS for one half, keeping whatever the caller set (the Nix build's path remapping).
+fn rustflags(cfg: &str) -> String {
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    if !flags.is_empty() {
+        flags.push(' ');
+    }
+    flags.push_str("--cfg ");
+    flags.push_str(cfg);
+    flags
+}
+
+/// Builds everything into `out` (replaced), returning the bundle size.
+pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
+    let host = host_triple()?;
+    let target = target_dir();
+    // An explicit --target keeps these RUSTFLAGS off build scripts and proc-macros, so they
+    // are shared with the API's build instead of compiled again.
+    let mut c = cmd("cargo");
+    c.args(["build", "--locked", "-p", "conduit-web", "--target", &host]);
+    if engine == Engine::Release {
+        c.arg("--release");
+    }
+    exec(c.env("RUSTFLAGS", rustflags("engine")))?;
+    let engine_bin = target
+        .join(&host)
+        .join(if engine == Engine::Release { "release" } else { "debug" })
+        .join("conduit-web");
+
+    exec(cmd("cargo")
+        .args(["build", "--locked", "-p", "conduit-web", "--target", "wasm32-unknown-unknown"])
+        .args(["--profile", "wasm-release"])
+        .env("RUSTFLAGS", rustflags("client")))?;
+    let wasm = target.join("wasm32-unknown-unknown/wasm-release/conduit-web.wasm");
+
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
+    }
+    let pkg = out.join("dist/pkg");
+    std::fs::create_dir_all(pkg.join("snippets"))?;
+    std::fs::create_dir_all(out.join("dist/mutable"))?;
+
+    eprintln!("$ wasm-bindgen {} --target web --out-name perseus_engine", wasm.display());
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .out_name("perseus_engine")
+        .typescript(false)
+        .generate(&pkg)
+        .context("wasm-bindgen")?;
+
+    let bundle = pkg.join("perseus_engine_bg.wasm");
+    let wasm_opt = wasm_opt()?;
+    exec(std::process::Command::new(&wasm_opt)
+        .arg(&bundle)
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
+        .args([
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--enable-mutable-globals",
+        ])
+        .arg("-o")
+        .arg(&bundle))?;
+
+    copy_dir(&root().join("web/static"), &out.join("static"))?;
+    let server = out.join("conduit-web");
+    std::fs::copy(&engine_bin, &server).with_context(|| format!("copying {}", engine_bin.display()))?;
+    exec(std::process::Command::new(&server)
+        .current_dir(out)
+        .env("PERSEUS_ENGINE_OPERATION", "build"))?;
+    if !out.join("dist/render_conf.json").is_file() {
+        bail!("the engine's build operation wrote no dist/render_conf.json");
+    }
+    let size = BundleSize {
+        wasm: std::fs::metadata(&bundle)?.len(),
+        js: std::fs::metadata(pkg.join("perseus_engine.js"))?.len(),
+        wasm_gz: gzipped_len(&bundle)?,
+        js_gz: gzipped_len(&pkg.join("perseus_engine.js"))?,
+    };
+    eprintln!(
+        "web: client bundle {} KiB wasm + {} KiB js = {:.1} KiB gzipped (target ≤ 200 KB)",
+        size.wasm / 1024,
+        size.js / 1024,
+        (size.wasm_gz + size.js_gz) as f64 / 1024.0
+    );
+    Ok(size)
+}
+
+/// A current binaryen `wasm-opt`: `WASM_OPT`, then PATH (node_modules/.bin comes first).
+/// Debian's binaryen 108 miscompiles wasm-bindgen output; refuse anything older than 116.
+fn wasm_opt() -> Result<PathBuf> {
+    let path = match std::env::var_os("WASM_OPT") {
+        Some(p) => PathBuf::from(p),
+        None => which("wasm-opt").context(
+            "wasm-opt not found: run `npm ci` (package.json pins binaryen) or install a current binaryen",
+        )?,
+    };
+    let version = output(std::process::Command::new(&path).arg("--version"))?;
+    let n: u32 = version
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|s| !s.is_empty())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if n < 116 {
+        bail!("{} is binaryen {n}; the bundle needs binaryen ≥ 116 (npm ci installs one)", path.display());
+    }
+    Ok(path)
+}
+
+fn gzipped_len(path: &Path) -> Result<u64> {
+    let data = std::fs::read(path)?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&data)?;
+    Ok(gz.finish()?.len() as u64)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
