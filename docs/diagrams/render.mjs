@@ -5,7 +5,8 @@
 //   node docs/diagrams/render.mjs           check: every diagram parses and renders, every
 //                                           committed SVG was rendered from the current source,
 //                                           and docs/architecture.md embeds each source verbatim
-//   node docs/diagrams/render.mjs --write   re-render the SVGs and rewrite the embedded copies
+//   node docs/diagrams/render.mjs --write   re-render the SVGs of changed sources and rewrite the
+//                                           embedded copies (--force: re-render every SVG)
 //
 // Chromium: $CONDUIT_CHROMIUM, else the first of chromium, chromium-browser, google-chrome,
 // google-chrome-stable on PATH. Nothing is downloaded; the page has no network access.
@@ -157,7 +158,10 @@ try {
     }
     const svgFile = join(diagramDir, `${s.name}.svg`);
     const header = `${HASH_PREFIX}${sha256(s.text)} (mermaid ${mermaidVersion}) -->`;
-    if (write) {
+    const current = existsSync(svgFile) && readFileSync(svgFile, "utf8").split("\n", 1)[0] === header;
+    if (write && current && !process.argv.includes("--force")) {
+      console.log(`ok ${s.name}: unchanged source, SVG kept (--force re-renders it)`);
+    } else if (write) {
       writeFileSync(svgFile, `${header}\n${result.svg}\n`);
       console.log(`rendered ${s.name}.mmd -> ${s.name}.svg (${result.svg.length} bytes)`);
     } else if (!existsSync(svgFile)) {
