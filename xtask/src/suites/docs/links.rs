@@ -56,6 +56,16 @@ pub fn links(text: &str) -> Vec<(usize, String)> {
             .map(|(_, s)| s)
             .collect::<Vec<_>>()
             .join(" ");
+        // HTML images and links: src="…" and href="…".
+        for attr in ["src=\"", "href=\""] {
+            let mut rest = prose.as_str();
+            while let Some(i) = rest.find(attr) {
+                let tail = &rest[i + attr.len()..];
+                let Some(end) = tail.find('"') else { break };
+                out.push((n + 1, tail[..end].to_string()));
+                rest = &tail[end..];
+            }
+        }
         let mut rest = prose.as_str();
         while let Some(i) = rest.find("](") {
             let tail = &rest[i + 2..];
@@ -144,15 +154,22 @@ pub fn run(files: &[PathBuf]) -> Result<()> {
 
     // Negative control: a missing file and a missing anchor are reported.
     let control = "# Title\n\n[a](docs/nope.md) [b](docs/architecture.md#no-such-heading) \
-                   [c](#title) [d](https://example.com/x) `[e](nope)`\n";
+                   [c](#title) [d](https://example.com/x) `[e](nope)` <img src=\"docs/none.svg\">\n";
     let found = broken(&base, Path::new("control.md"), control);
-    let ok = found.len() == 2
-        && found[0].contains("docs/nope.md`: no such file")
-        && found[1].contains("no heading with that anchor");
+    let ok = found.len() == 3
+        && found
+            .iter()
+            .any(|f| f.contains("docs/none.svg`: no such file"))
+        && found
+            .iter()
+            .any(|f| f.contains("docs/nope.md`: no such file"))
+        && found
+            .iter()
+            .any(|f| f.contains("no heading with that anchor"));
     if !ok {
         bail!("the link check missed a broken link or anchor: {found:#?}");
     }
-    eprintln!("docs: control: a missing file and a missing anchor are rejected");
+    eprintln!("docs: control: a missing file, image and anchor are rejected");
     Ok(())
 }
 
