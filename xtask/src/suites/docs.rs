@@ -239,6 +239,25 @@ fn compose_policy() -> Result<()> {
     );
     eprintln!("docs: every variable compose.yaml sets is one the API or the web server reads");
 
+    // The Conduit services run as the user the Nix images declare, on the ports they expose.
+    let images = std::fs::read_to_string(root().join("nix/images.nix"))?;
+    let uid = images
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("uid = ")?.strip_suffix(';'))
+        .context("nix/images.nix declares no `uid = …;`")?;
+    for service in ["migrate", "api", "web"] {
+        let user = compose["services"][service]["user"].as_str().unwrap_or("");
+        ensure!(
+            user == format!("{uid}:{uid}"),
+            "compose.yaml: services.{service}.user is {user:?}, the image runs as {uid}:{uid}"
+        );
+    }
+    ensure!(
+        images.contains("ports = [8080 9464];") && images.contains("ports = [8081 9464];"),
+        "nix/images.nix no longer exposes 8080/8081 + 9464: update compose.yaml and this check"
+    );
+    eprintln!("docs: compose.yaml uses the images' user {uid}:{uid} and ports");
+
     // Negative control: each mutation must be caught by the rule it breaks.
     let mutations: &[Mutation] = &[
         (
