@@ -670,13 +670,20 @@ async fn traces_are_exported_over_otlp_with_the_ids_of_the_logs() {
     .await;
     assert!(app.traces.is_some(), "the endpoint starts the export");
     assert!(conduit_api::telemetry::traces::active());
-    assert!(
-        exporter_threads()
-            .iter()
-            .any(|n| n.starts_with("OpenTelemetry")),
-        "no batch exporter thread: {:?}",
-        thread_names()
-    );
+    // A new thread names itself once it runs: give it a moment.
+    let mut waited = 0;
+    while !exporter_threads()
+        .iter()
+        .any(|n| n.starts_with("OpenTelemetry"))
+    {
+        assert!(
+            waited < 50,
+            "no batch exporter thread: {:?}",
+            thread_names()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        waited += 1;
+    }
 
     let token = app.register("otlpjake").await;
     // A sampled caller: its trace continues here, its span is the parent.
@@ -954,4 +961,31 @@ fn the_server_exports_queued_spans_when_it_stops() {
             .any(|s| s.trace_id == trace_id && s.name == "GET /api/tags"),
         "the span was not flushed at shutdown"
     );
+}
+
+/// A collector that is down costs the API nothing: requests still succeed, and the failure is
+/// one warning in the logs, not one per batch.
+#[tokio::test]
+async fn a_collector_that_is_down_is_logged_and_does_not_affect_requests() {
+    let _one_at_a_time = TRACE_EXPORT.lock().await;
+    let logs = captured_logs();
+    // A port that refuses connections: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = spawn_app_with(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &endpoint)]).await;
+    assert!(conduit_api::telemetry::traces::active());
+    for _ in 0..2 {
+        for _ in 0..3 {
+            assert_eq!(app.get("/api/tags", None).await.status, StatusCode::OK);
+        }
+        app.traces.as_ref().unwrap().flush();
+    }
+    let failing = log_lines(&logs)
+        .into_iter()
+        .filter(|l| l["message"] == "trace export failing")
+        .collect::<Vec<_>>();
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    assert_eq!(failing[0]["level"], "WARN");
+    assert!(failing[0]["error"].is_string(), "{}", failing[0]);
 }
