@@ -14,7 +14,7 @@
 //!   table with what it needs.
 
 use crate::util::root;
-use anyhow::{bail, Result};
+use anyhow::{bail, ensure, Result};
 use std::path::{Path, PathBuf};
 
 /// What a block may say it needs.
@@ -332,6 +332,26 @@ pub fn check(blocks: &[Block]) -> (Vec<String>, Vec<String>, usize) {
     (problems, local, count)
 }
 
+/// Suites named after `cargo xtask test` (`--only X`, repeated) that are not in `known`.
+pub fn unknown_suites(text: &str, known: &[&str]) -> Vec<String> {
+    let mut out = vec![];
+    let mut rest = text;
+    while let Some(i) = rest.find("cargo xtask test") {
+        rest = &rest[i + "cargo xtask test".len()..];
+        let mut words = rest.split_whitespace().peekable();
+        while words.peek() == Some(&"--only") {
+            words.next();
+            if let Some(name) = words.next() {
+                let name = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+                if !name.starts_with('<') && !known.contains(&name) {
+                    out.push(name.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn markdown_files() -> Result<Vec<PathBuf>> {
     let mut files = vec![root().join("README.md")];
     let mut stack = vec![root().join("docs")];
@@ -378,6 +398,27 @@ pub fn run() -> Result<()> {
             eprintln!("docs: note: the PENDING exception for `{prefix}` in {file} matches nothing any more; remove it");
         }
     }
+
+    // `cargo xtask test --only <suite>` anywhere in the docs names a suite that exists.
+    let mut suites: Vec<&str> = crate::suites::ALL.iter().map(|s| s.name).collect();
+    suites.push("rust");
+    let mut named = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f)?;
+        let bad = unknown_suites(&text, &suites);
+        named += text.matches("--only ").count();
+        if !bad.is_empty() {
+            bail!(
+                "{}: `cargo xtask test --only` names suites that do not exist: {bad:?} (known: {suites:?})",
+                f.strip_prefix(root()).unwrap_or(f).display()
+            );
+        }
+    }
+    ensure!(
+        unknown_suites("run `cargo xtask test --only docs --only nope`", &suites) == ["nope"],
+        "the suite-name check missed an unknown suite"
+    );
+    eprintln!("docs: {named} `--only <suite>` mentions name existing suites");
 
     // Negative control: an unmarked AWS command, a wrong marker, an unknown program and an
     // untagged block with a command must each be reported.
