@@ -13,9 +13,10 @@ pub fn get_error_views<G: Html>() -> ErrorViews<G> {
                 "Page not found",
                 "There is nothing here. The article or profile may have been deleted.",
             ),
-            ClientError::ServerError { status, .. } if *status < 500 => {
-                ("Something is wrong with this request", "Please check the address and try again.")
-            }
+            ClientError::ServerError { status, .. } if *status < 500 => (
+                "Something is wrong with this request",
+                "Please check the address and try again.",
+            ),
             ClientError::FetchError(_) => (
                 "You seem to be offline",
                 "The page could not be loaded. Check your connection and try again.",

@@ -2,6 +2,11 @@
 //! the server at request time and serves them through actix-web; the client (`--cfg client`,
 //! wasm32) hydrates them and takes over navigation. `cargo xtask dist` builds both.
 
+#[cfg(not(any(engine, client)))]
+compile_error!(
+    "conduit-web is built as a Perseus engine (`--cfg engine`) or client (`--cfg client`): use `cargo xtask dist` or `cargo xtask test --only web`"
+);
+
 mod api;
 mod components;
 mod error_views;

@@ -20,8 +20,18 @@ impl Viewer {
 /// "January 2, 2026" from the API's RFC 3339 timestamps, the same on server and client.
 pub fn format_date(rfc3339: &str) -> String {
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     let mut parts = rfc3339.get(..10).unwrap_or("").split('-');
     let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
@@ -63,9 +73,18 @@ mod tests {
     #[test]
     fn avatars_only_come_from_https_or_our_origin() {
         assert_eq!(avatar(&None), "/.perseus/static/avatar.svg");
-        assert_eq!(avatar(&Some("javascript:alert(1)".into())), "/.perseus/static/avatar.svg");
-        assert_eq!(avatar(&Some("data:image/png;base64,xx".into())), "/.perseus/static/avatar.svg");
-        assert_eq!(avatar(&Some("//x/a.png".into())), "/.perseus/static/avatar.svg");
+        assert_eq!(
+            avatar(&Some("javascript:alert(1)".into())),
+            "/.perseus/static/avatar.svg"
+        );
+        assert_eq!(
+            avatar(&Some("data:image/png;base64,xx".into())),
+            "/.perseus/static/avatar.svg"
+        );
+        assert_eq!(
+            avatar(&Some("//x/a.png".into())),
+            "/.perseus/static/avatar.svg"
+        );
         assert_eq!(avatar(&Some("https://x/a.png".into())), "https://x/a.png");
     }
 }

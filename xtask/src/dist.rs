@@ -17,6 +17,10 @@ pub fn run() -> Result<()> {
     eprintln!("built {}", target.display());
     let web = dist.join("web");
     crate::web::build(crate::web::Engine::Release, &web)?;
-    eprintln!("built {} (run {}/conduit-web)", web.display(), web.display());
+    eprintln!(
+        "built {} (run {}/conduit-web)",
+        web.display(),
+        web.display()
+    );
     Ok(())
 }

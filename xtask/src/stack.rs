@@ -82,8 +82,14 @@ impl Stack {
         let mut api = Command::new(&o.api_bin);
         api.env("DATABASE_URL", &database_url)
             .env("CONDUIT_LISTEN", format!("127.0.0.1:{api_port}"))
-            .env("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{api_admin_port}"))
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()));
+            .env(
+                "CONDUIT_ADMIN_LISTEN",
+                format!("127.0.0.1:{api_admin_port}"),
+            )
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            );
         if let Some(r) = &redis_url {
             api.env("REDIS_URL", r);
         }
@@ -91,7 +97,12 @@ impl Stack {
             api.env(k, v);
         }
         let (out, err) = output("api")?;
-        stack.children.push(api.stdout(out).stderr(err).spawn().context("starting conduit-api")?);
+        stack.children.push(
+            api.stdout(out)
+                .stderr(err)
+                .spawn()
+                .context("starting conduit-api")?,
+        );
         wait_ready(&format!("{api_url}/readyz"), &mut stack.children[0])?;
 
         let web_bin = o.web_dir.join("conduit-web");
@@ -99,10 +110,18 @@ impl Stack {
         web.current_dir(o.web_dir)
             .env("PERSEUS_ENGINE_OPERATION", "serve")
             .env("CONDUIT_WEB_LISTEN", format!("127.0.0.1:{web_port}"))
-            .env("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{web_admin_port}"))
+            .env(
+                "CONDUIT_ADMIN_LISTEN",
+                format!("127.0.0.1:{web_admin_port}"),
+            )
             .env("CONDUIT_API_URL", &api_url);
         let (out, err) = output("web")?;
-        stack.children.push(web.stdout(out).stderr(err).spawn().with_context(|| format!("starting {}", web_bin.display()))?);
+        stack.children.push(
+            web.stdout(out)
+                .stderr(err)
+                .spawn()
+                .with_context(|| format!("starting {}", web_bin.display()))?,
+        );
         let web_ready = format!("{}/readyz", stack.web_url);
         wait_ready(&web_ready, &mut stack.children[1])?;
         Ok(stack)
@@ -113,7 +132,10 @@ impl Drop for Stack {
     fn drop(&mut self) {
         for c in self.children.iter_mut().rev() {
             // SIGTERM first so both servers drain and flush; then make sure.
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = c.try_wait() {
@@ -146,10 +168,15 @@ pub fn wait_ready(url: &str, child: &mut Child) -> Result<()> {
 pub fn http_get(url: &str) -> Result<(u16, String)> {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").context("http:// URLs only")?;
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
     let mut s = std::net::TcpStream::connect(host)?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf).into_owned();
@@ -158,6 +185,9 @@ pub fn http_get(url: &str) -> Result<(u16, String)> {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .context("no HTTP status line")?;
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     Ok((status, body))
 }

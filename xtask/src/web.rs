@@ -31,7 +31,7 @@ pub struct BundleSize {
     pub js_gz: u64,
 }
 
-fn host_triple() -> Result<String> {
+pub fn host_triple() -> Result<String> {
     let v = output(cmd("rustc").arg("-vV"))?;
     v.lines()
         .find_map(|l| l.strip_prefix("host: "))
@@ -40,7 +40,7 @@ fn host_triple() -> Result<String> {
 }
 
 /// RUSTFLAGS for one half, keeping whatever the caller set (the Nix build's path remapping).
-fn rustflags(cfg: &str) -> String {
+pub fn rustflags(cfg: &str) -> String {
     let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
     if !flags.is_empty() {
         flags.push(' ');
@@ -64,13 +64,26 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
     exec(c.env("RUSTFLAGS", rustflags("engine")))?;
     let engine_bin = target
         .join(&host)
-        .join(if engine == Engine::Release { "release" } else { "debug" })
+        .join(if engine == Engine::Release {
+            "release"
+        } else {
+            "debug"
+        })
         .join("conduit-web");
 
-    exec(cmd("cargo")
-        .args(["build", "--locked", "-p", "conduit-web", "--target", "wasm32-unknown-unknown"])
-        .args(["--profile", "wasm-release"])
-        .env("RUSTFLAGS", rustflags("client")))?;
+    exec(
+        cmd("cargo")
+            .args([
+                "build",
+                "--locked",
+                "-p",
+                "conduit-web",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args(["--profile", "wasm-release"])
+            .env("RUSTFLAGS", rustflags("client")),
+    )?;
     let wasm = target.join("wasm32-unknown-unknown/wasm-release/conduit-web.wasm");
 
     if out.exists() {
@@ -80,7 +93,10 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
     std::fs::create_dir_all(pkg.join("snippets"))?;
     std::fs::create_dir_all(out.join("dist/mutable"))?;
 
-    eprintln!("$ wasm-bindgen {} --target web --out-name perseus_engine", wasm.display());
+    eprintln!(
+        "$ wasm-bindgen {} --target web --out-name perseus_engine",
+        wasm.display()
+    );
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)?
@@ -91,27 +107,32 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
 
     let bundle = pkg.join("perseus_engine_bg.wasm");
     let wasm_opt = wasm_opt()?;
-    exec(std::process::Command::new(&wasm_opt)
-        .arg(&bundle)
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
-        // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
-        .args([
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-reference-types",
-            "--enable-multivalue",
-            "--enable-mutable-globals",
-        ])
-        .arg("-o")
-        .arg(&bundle))?;
+    exec(
+        std::process::Command::new(&wasm_opt)
+            .arg(&bundle)
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
+            // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
+            .args([
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "--enable-mutable-globals",
+            ])
+            .arg("-o")
+            .arg(&bundle),
+    )?;
 
     copy_dir(&root().join("web/static"), &out.join("static"))?;
     let server = out.join("conduit-web");
-    std::fs::copy(&engine_bin, &server).with_context(|| format!("copying {}", engine_bin.display()))?;
-    exec(std::process::Command::new(&server)
-        .current_dir(out)
-        .env("PERSEUS_ENGINE_OPERATION", "build"))?;
+    std::fs::copy(&engine_bin, &server)
+        .with_context(|| format!("copying {}", engine_bin.display()))?;
+    exec(
+        std::process::Command::new(&server)
+            .current_dir(out)
+            .env("PERSEUS_ENGINE_OPERATION", "build"),
+    )?;
     if !out.join("dist/render_conf.json").is_file() {
         bail!("the engine's build operation wrote no dist/render_conf.json");
     }
@@ -146,7 +167,10 @@ fn wasm_opt() -> Result<PathBuf> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     if n < 116 {
-        bail!("{} is binaryen {n}; the bundle needs binaryen ≥ 116 (npm ci installs one)", path.display());
+        bail!(
+            "{} is binaryen {n}; the bundle needs binaryen ≥ 116 (npm ci installs one)",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -170,4 +194,41 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Clippy on both halves and the engine's unit tests (state, rendering, the HTML hardening).
+pub fn lint_and_unit_test() -> Result<()> {
+    let host = host_triple()?;
+    exec(
+        cmd("cargo")
+            .args([
+                "clippy",
+                "--locked",
+                "-p",
+                "conduit-web",
+                "--all-targets",
+                "--target",
+                &host,
+            ])
+            .args(["--", "-D", "warnings"])
+            .env("RUSTFLAGS", rustflags("engine")),
+    )?;
+    exec(
+        cmd("cargo")
+            .args([
+                "clippy",
+                "--locked",
+                "-p",
+                "conduit-web",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args(["--profile", "wasm-release", "--", "-D", "warnings"])
+            .env("RUSTFLAGS", rustflags("client")),
+    )?;
+    exec(
+        cmd("cargo")
+            .args(["test", "--locked", "-p", "conduit-web", "--target", &host])
+            .env("RUSTFLAGS", rustflags("engine")),
+    )
 }

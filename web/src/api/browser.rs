@@ -11,7 +11,10 @@ const CSRF_COOKIE: &str = "conduit_csrf";
 const CSRF_HEADER: &str = "X-CSRF-Token";
 
 fn csrf_token() -> Option<String> {
-    let doc = web_sys::window()?.document()?.dyn_into::<HtmlDocument>().ok()?;
+    let doc = web_sys::window()?
+        .document()?
+        .dyn_into::<HtmlDocument>()
+        .ok()?;
     let cookies = doc.cookie().ok()?;
     cookies
         .split(';')
@@ -27,7 +30,11 @@ fn js_err(e: JsValue) -> Failure {
     )
 }
 
-async fn send_raw(method: &str, path: &str, body: Option<String>) -> Result<(u16, String), Failure> {
+async fn send_raw(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<(u16, String), Failure> {
     let window = web_sys::window().ok_or_else(|| Failure::network("no window"))?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -35,7 +42,9 @@ async fn send_raw(method: &str, path: &str, body: Option<String>) -> Result<(u16
     let headers = web_sys::Headers::new().map_err(js_err)?;
     headers.set("Accept", "application/json").map_err(js_err)?;
     if let Some(b) = body {
-        headers.set("Content-Type", "application/json").map_err(js_err)?;
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(js_err)?;
         init.set_body(&JsValue::from_str(&b));
     }
     if method != "GET" {

@@ -94,7 +94,10 @@ mod tests {
             422,
             r#"{"errors":{"email":["has already been taken"],"body":["can't be empty"]}}"#,
         );
-        assert_eq!(f.messages, vec!["can't be empty", "email has already been taken"]);
+        assert_eq!(
+            f.messages,
+            vec!["can't be empty", "email has already been taken"]
+        );
         let f = Failure::from_body(502, "<html>bad gateway</html>");
         assert_eq!(f.messages, vec!["the server answered 502"]);
     }

@@ -81,10 +81,7 @@ impl Caller {
         let c = client();
         let mut req = c.http.get(format!("{}/api{path}", c.base));
         if let Some(s) = &self.session {
-            req = req.header(
-                reqwest::header::COOKIE,
-                format!("{SESSION_COOKIE}={s}"),
-            );
+            req = req.header(reqwest::header::COOKIE, format!("{SESSION_COOKIE}={s}"));
         }
         if let Some(t) = &self.traceparent {
             req = req.header("traceparent", t);

@@ -16,7 +16,11 @@ pub enum Nav {
 }
 
 fn link<G: Html>(cx: Scope, href: String, label: View<G>, active: bool) -> View<G> {
-    let class = if active { "nav-link active" } else { "nav-link" };
+    let class = if active {
+        "nav-link active"
+    } else {
+        "nav-link"
+    };
     let current = if active { Some("page") } else { None };
     view! { cx,
         li(class = "nav-item") {
@@ -41,16 +45,36 @@ pub fn page<G: Html>(cx: Scope, viewer: &Option<Viewer>, nav: Nav, body: View<G>
     let links = match viewer {
         None => View::new_fragment(vec![
             link(cx, "/".into(), view! { cx, "Home" }, nav == Nav::Home),
-            link(cx, "/login".into(), view! { cx, "Sign in" }, nav == Nav::SignIn),
-            link(cx, "/register".into(), view! { cx, "Sign up" }, nav == Nav::SignUp),
+            link(
+                cx,
+                "/login".into(),
+                view! { cx, "Sign in" },
+                nav == Nav::SignIn,
+            ),
+            link(
+                cx,
+                "/register".into(),
+                view! { cx, "Sign up" },
+                nav == Nav::SignUp,
+            ),
         ]),
         Some(v) => {
             let name = v.username.clone();
             let img = avatar(&v.image);
             View::new_fragment(vec![
                 link(cx, "/".into(), view! { cx, "Home" }, nav == Nav::Home),
-                link(cx, "/editor".into(), view! { cx, "New Article" }, nav == Nav::Editor),
-                link(cx, "/settings".into(), view! { cx, "Settings" }, nav == Nav::Settings),
+                link(
+                    cx,
+                    "/editor".into(),
+                    view! { cx, "New Article" },
+                    nav == Nav::Editor,
+                ),
+                link(
+                    cx,
+                    "/settings".into(),
+                    view! { cx, "Settings" },
+                    nav == Nav::Settings,
+                ),
                 link(
                     cx,
                     format!("/profile/{}", crate::api::encode(&v.username)),

@@ -23,7 +23,10 @@ impl Config {
             admin_listen: var("CONDUIT_ADMIN_LISTEN", "127.0.0.1:9465"),
             api_url: var("CONDUIT_API_URL", "http://127.0.0.1:8080"),
         };
-        for (name, addr) in [("CONDUIT_WEB_LISTEN", &cfg.listen), ("CONDUIT_ADMIN_LISTEN", &cfg.admin_listen)] {
+        for (name, addr) in [
+            ("CONDUIT_WEB_LISTEN", &cfg.listen),
+            ("CONDUIT_ADMIN_LISTEN", &cfg.admin_listen),
+        ] {
             addr.parse::<std::net::SocketAddr>()
                 .map_err(|e| format!("{name}={addr:?} is not an ip:port address: {e}"))?;
         }

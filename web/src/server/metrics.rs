@@ -22,7 +22,9 @@ const BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 /// Templates whose render series exist from the first scrape.
-pub const TEMPLATES: [&str; 7] = ["index", "login", "register", "settings", "editor", "article", "profile"];
+pub const TEMPLATES: [&str; 7] = [
+    "index", "login", "register", "settings", "editor", "article", "profile",
+];
 
 pub struct Metrics {
     registry: Registry,
@@ -42,14 +44,22 @@ pub fn global() -> &'static Metrics {
 impl Metrics {
     fn new() -> Result<Self, Box<dyn std::error::Error>> {
         let registry = Registry::new();
-        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
         let build = prometheus::IntGaugeVec::new(
-            prometheus::Opts::new("conduit_web_build_info", "Version and git revision of this build (always 1)."),
+            prometheus::Opts::new(
+                "conduit_web_build_info",
+                "Version and git revision of this build (always 1).",
+            ),
             &["version", "revision"],
         )?;
         registry.register(Box::new(build.clone()))?;
         build
-            .with_label_values(&[env!("CARGO_PKG_VERSION"), option_env!("CONDUIT_GIT_REVISION").unwrap_or("unknown")])
+            .with_label_values(&[
+                env!("CARGO_PKG_VERSION"),
+                option_env!("CONDUIT_GIT_REVISION").unwrap_or("unknown"),
+            ])
             .set(1);
         let exporter = opentelemetry_prometheus::exporter()
             .with_registry(registry.clone())
@@ -84,9 +94,11 @@ impl Metrics {
             registry,
             _provider: provider,
         };
-        m.http_active.add(0, &[KeyValue::new("http.request.method", "GET")]);
+        m.http_active
+            .add(0, &[KeyValue::new("http.request.method", "GET")]);
         for t in TEMPLATES {
-            m.render_duration.record(0.0, &[KeyValue::new("template", t)]);
+            m.render_duration
+                .record(0.0, &[KeyValue::new("template", t)]);
         }
         Ok(m)
     }
@@ -130,7 +142,9 @@ pub fn classify(path: &str) -> (&'static str, Option<&'static str>) {
         ("editor", false) => page("/editor", "editor"),
         ("editor", true) => page("/editor/{slug}", "editor"),
         ("article", true) => page("/article/{slug}", "article"),
-        ("profile", true) if trimmed.ends_with("/favorites") => page("/profile/{username}/favorites", "profile"),
+        ("profile", true) if trimmed.ends_with("/favorites") => {
+            page("/profile/{username}/favorites", "profile")
+        }
         ("profile", true) => page("/profile/{username}", "profile"),
         ("healthz", false) => ("/healthz", None),
         ("readyz", false) => ("/readyz", None),
@@ -144,7 +158,9 @@ struct Active;
 
 impl Drop for Active {
     fn drop(&mut self) {
-        global().http_active.add(-1, &[KeyValue::new("http.request.method", "GET")]);
+        global()
+            .http_active
+            .add(-1, &[KeyValue::new("http.request.method", "GET")]);
     }
 }
 
@@ -163,12 +179,14 @@ pub async fn middleware(
         .map(str::to_string)
         .unwrap_or_else(new_traceparent);
     if let Ok(v) = HeaderValue::from_str(&traceparent) {
-        req.headers_mut().insert(HeaderName::from_static("traceparent"), v);
+        req.headers_mut()
+            .insert(HeaderName::from_static("traceparent"), v);
     }
     let trace_id = traceparent.get(3..35).unwrap_or("").to_string();
     let method = req.method().to_string();
     let (route, template) = classify(req.path());
-    m.http_active.add(1, &[KeyValue::new("http.request.method", "GET")]);
+    m.http_active
+        .add(1, &[KeyValue::new("http.request.method", "GET")]);
     let active = Active;
     let started = Instant::now();
     let result = next.call(req).await;
@@ -191,7 +209,8 @@ pub async fn middleware(
         ],
     );
     if let Some(t) = template {
-        m.render_duration.record(elapsed.as_secs_f64(), &[KeyValue::new("template", t)]);
+        m.render_duration
+            .record(elapsed.as_secs_f64(), &[KeyValue::new("template", t)]);
     }
     if route != "/healthz" && route != "/readyz" {
         tracing::info!(
@@ -213,7 +232,10 @@ fn valid_traceparent(v: &str) -> bool {
         && parts[1].len() == 32
         && parts[2].len() == 16
         && parts[3].len() == 2
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        })
         && parts[1].bytes().any(|b| b != b'0')
         && parts[2].bytes().any(|b| b != b'0')
 }
@@ -221,7 +243,11 @@ fn valid_traceparent(v: &str) -> bool {
 fn new_traceparent() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    format!("00-{:032x}-{:016x}-01", rng.gen::<u128>() | 1, rng.gen::<u64>() | 1)
+    format!(
+        "00-{:032x}-{:016x}-01",
+        rng.gen::<u128>() | 1,
+        rng.gen::<u64>() | 1
+    )
 }
 
 #[cfg(test)]
@@ -231,19 +257,37 @@ mod tests {
     #[test]
     fn routes_are_templates_not_raw_paths() {
         assert_eq!(classify("/"), ("/", Some("index")));
-        assert_eq!(classify("/article/some-slug"), ("/article/{slug}", Some("article")));
-        assert_eq!(classify("/profile/jake/favorites"), ("/profile/{username}/favorites", Some("profile")));
-        assert_eq!(classify("/.perseus/page/xx-XX/article/a.json"), ("/article/{slug}", Some("article")));
-        assert_eq!(classify("/.perseus/bundle.wasm"), ("/.perseus/{asset}", None));
+        assert_eq!(
+            classify("/article/some-slug"),
+            ("/article/{slug}", Some("article"))
+        );
+        assert_eq!(
+            classify("/profile/jake/favorites"),
+            ("/profile/{username}/favorites", Some("profile"))
+        );
+        assert_eq!(
+            classify("/.perseus/page/xx-XX/article/a.json"),
+            ("/article/{slug}", Some("article"))
+        );
+        assert_eq!(
+            classify("/.perseus/bundle.wasm"),
+            ("/.perseus/{asset}", None)
+        );
         assert_eq!(classify("/api/articles"), ("/api/{tail}", None));
         assert_eq!(classify("/wp-admin/x"), ("unmatched", None));
     }
 
     #[test]
     fn only_well_formed_traceparents_are_continued() {
-        assert!(valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
-        assert!(!valid_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
-        assert!(!valid_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+        assert!(valid_traceparent(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        ));
+        assert!(!valid_traceparent(
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01"
+        ));
+        assert!(!valid_traceparent(
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"
+        ));
         assert!(!valid_traceparent("garbage"));
         assert!(valid_traceparent(&new_traceparent()));
     }

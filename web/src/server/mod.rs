@@ -70,7 +70,10 @@ async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
             .wrap(actix_web::middleware::from_fn(metrics::middleware))
             .app_data(proxy.clone())
             .app_data(web::PayloadConfig::new(proxy::MAX_BODY))
-            .route("/healthz", web::get().to(|| async { HttpResponse::Ok().body("ok") }))
+            .route(
+                "/healthz",
+                web::get().to(|| async { HttpResponse::Ok().body("ok") }),
+            )
             .route("/readyz", web::get().to(proxy::readyz))
             .service(web::resource("/api/{tail:.*}").to(proxy::forward))
             // Perseus' configurer is async but awaits nothing: it resolves at once.

@@ -59,15 +59,30 @@ pub async fn headers(
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
     set(header::X_FRAME_OPTIONS, "DENY");
-    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
     if !is_api {
-        set(header::CONTENT_SECURITY_POLICY, &content_security_policy(&script_hashes));
+        set(
+            header::CONTENT_SECURITY_POLICY,
+            &content_security_policy(&script_hashes),
+        );
     }
     if is_html {
         // Pages depend on the visitor's session: never store them in a shared cache.
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         h.remove(header::CONTENT_LENGTH);
     }
     Ok(ServiceResponse::new(req, head.set_body(body)))
@@ -103,7 +118,10 @@ pub fn harden_inline_scripts(html: &str) -> (String, Vec<String>) {
         out.push_str(&rest[..body_start]);
         let (content, consumed) = lex_script(&rest[body_start..]);
         if !tag.contains(" src=") {
-            hashes.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(content.as_bytes())));
+            hashes.push(
+                base64::engine::general_purpose::STANDARD
+                    .encode(Sha256::digest(content.as_bytes())),
+            );
         }
         out.push_str(&content);
         rest = &rest[body_start + consumed..];
@@ -175,7 +193,10 @@ mod tests {
         assert_eq!(hashes.len(), 2);
         assert!(!safe.contains("</script><img"), "{safe}");
         assert!(!safe.contains("<!--"), "{safe}");
-        assert!(safe.contains(r"\x3C/script>\x3Cimg src=x onerror=alert(1)>\x3C!--"), "{safe}");
+        assert!(
+            safe.contains(r"\x3C/script>\x3Cimg src=x onerror=alert(1)>\x3C!--"),
+            "{safe}"
+        );
         // An escaped backtick does not end the literal; the upper-case end tag inside it is
         // still data.
         assert!(safe.contains(r"\\\` \x3C/SCRIPT>"), "{safe}");
@@ -186,9 +207,13 @@ mod tests {
 
     #[test]
     fn hashes_are_of_the_final_script_text() {
-        let (safe, hashes) = harden_inline_scripts("<script>//</script><script src=\"/x.js\"></script>");
+        let (safe, hashes) =
+            harden_inline_scripts("<script>//</script><script src=\"/x.js\"></script>");
         assert_eq!(safe, "<script>//</script><script src=\"/x.js\"></script>");
-        assert_eq!(hashes, vec!["osIzlpH8SPvRT7MHKS3/PiEiJxLZJAgQdC198MbXTfs=".to_string()]);
+        assert_eq!(
+            hashes,
+            vec!["osIzlpH8SPvRT7MHKS3/PiEiJxLZJAgQdC198MbXTfs=".to_string()]
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ fn meta<G: Html>(cx: Scope, s: &ArticleState) -> View<G> {
                 let slug = slug.clone();
                 perseus::prelude::spawn_local_scoped(cx, async move {
                     let path = format!("/articles/{}", crate::api::encode(&slug));
-                    if crate::api::browser::send_empty("DELETE", &path).await.is_ok() {
+                    if crate::api::browser::send_empty("DELETE", &path)
+                        .await
+                        .is_ok()
+                    {
                         perseus::prelude::navigate("/");
                     }
                 });
@@ -51,8 +54,16 @@ fn meta<G: Html>(cx: Scope, s: &ArticleState) -> View<G> {
             button(type = "button", class = "btn btn-sm btn-outline-danger delete", on:click = on_delete) { "Delete Article" }
         }
     } else {
-        let follow = buttons::follow_button(cx, s.author.username.clone(), s.author.following, signed_in);
-        let fav = buttons::favorite_button(cx, s.slug.clone(), s.favorited, s.favorites_count, signed_in, true);
+        let follow =
+            buttons::follow_button(cx, s.author.username.clone(), s.author.following, signed_in);
+        let fav = buttons::favorite_button(
+            cx,
+            s.slug.clone(),
+            s.favorited,
+            s.favorites_count,
+            signed_in,
+            true,
+        );
         view! { cx, (follow) " " (fav) }
     };
     let profile2 = profile.clone();
@@ -96,10 +107,18 @@ fn comments<G: Html>(cx: Scope, s: &ArticleState) -> View<G> {
                     let slug = slug.clone();
                     perseus::prelude::spawn_local_scoped(cx, async move {
                         let req = conduit_types::NewCommentRequest {
-                            comment: conduit_types::NewComment { body: draft.get().to_string() },
+                            comment: conduit_types::NewComment {
+                                body: draft.get().to_string(),
+                            },
                         };
                         let path = format!("/articles/{}/comments", crate::api::encode(&slug));
-                        match crate::api::browser::send::<_, conduit_types::CommentResponse>("POST", &path, Some(&req)).await {
+                        match crate::api::browser::send::<_, conduit_types::CommentResponse>(
+                            "POST",
+                            &path,
+                            Some(&req),
+                        )
+                        .await
+                        {
                             Ok(r) => {
                                 list.modify().insert(0, r.comment);
                                 draft.set(String::new());
@@ -155,7 +174,7 @@ fn comments<G: Html>(cx: Scope, s: &ArticleState) -> View<G> {
                         }
                     };
                     let delete = if mine {
-                        view! { cx, button(type = "button", class = "mod-options delete-comment", aria-label = "Delete comment", on:click = on_delete) { "🗑" } }
+                        view! { cx, button(type = "button", class = "mod-options delete-comment", on:click = on_delete) { "Delete" } }
                     } else {
                         view! { cx, }
                     };
@@ -240,7 +259,10 @@ async fn get_request_state(
     let caller = Caller::from_request(&req);
     let slug = super::path_tail(&info.path, "article").to_string();
     if slug.is_empty() || slug.contains('/') {
-        return Err(blame(crate::api::Failure { status: 404, messages: vec!["not found".into()] }));
+        return Err(blame(crate::api::Failure {
+            status: 404,
+            messages: vec!["not found".into()],
+        }));
     }
     let base = format!("/articles/{}", crate::api::encode(&slug));
     let comments_path = format!("{base}/comments");
@@ -278,4 +300,72 @@ pub fn get_template<G: Html>() -> Template<G> {
         .request_state_fn(get_request_state)
         .set_headers_with_state(set_headers)
         .build()
+}
+
+#[cfg(all(test, engine))]
+mod tests {
+    use super::{article_page, ArticleState, Comment, Profile, Viewer};
+
+    fn state(viewer: Option<&str>) -> ArticleState {
+        let author = Profile {
+            username: "jake".into(),
+            bio: None,
+            image: None,
+            following: false,
+        };
+        ArticleState {
+            viewer: viewer.map(|v| Viewer {
+                username: v.into(),
+                image: None,
+            }),
+            slug: "a-b".into(),
+            title: "<b>Title</b>".into(),
+            body_html: crate::markdown::to_safe_html("Hello *world*"),
+            tags: vec!["rust".into()],
+            created_at: "2026-01-02T03:04:05.678Z".into(),
+            favorited: false,
+            favorites_count: 3,
+            author: author.clone(),
+            comments: vec![Comment {
+                id: 7,
+                created_at: "2026-01-02T03:04:05.678Z".into(),
+                updated_at: "2026-01-02T03:04:05.678Z".into(),
+                body: "<i>hi</i>".into(),
+                author: Profile {
+                    username: "ann".into(),
+                    ..author
+                },
+            }],
+        }
+    }
+
+    fn render(s: ArticleState) -> String {
+        sycamore::render_to_string(|cx| article_page(cx, s))
+    }
+
+    #[test]
+    fn renders_the_article_with_user_text_escaped() {
+        let html = render(state(None));
+        assert!(html.contains("&lt;b>Title&lt;/b>"), "{html}");
+        assert!(html.contains("<em>world</em>"), "{html}");
+        assert!(html.contains("&lt;i>hi&lt;/i>"), "{html}");
+        assert!(html.contains("January 2, 2026"));
+        assert!(html.contains("Favorite Article (3)"));
+        assert!(html.contains("to add comments on this article"));
+        assert!(!html.contains("Delete Article"));
+    }
+
+    #[test]
+    fn the_author_gets_edit_and_delete_and_only_own_comments_are_deletable() {
+        let html = render(state(Some("jake")));
+        assert!(html.contains("Edit Article") && html.contains("Delete Article"));
+        assert!(
+            !html.contains("delete-comment"),
+            "jake may not delete ann's comment"
+        );
+        let html = render(state(Some("ann")));
+        assert!(!html.contains("Delete Article"));
+        assert!(html.contains("delete-comment"));
+        assert!(html.contains("Post Comment"));
+    }
 }

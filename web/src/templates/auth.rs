@@ -37,7 +37,8 @@ fn auth_page<G: Html>(cx: Scope, state: AuthState, register: bool) -> View<G> {
                             password: password.get().to_string(),
                         },
                     };
-                    browser::send::<_, conduit_types::UserResponse>("POST", "/users", Some(&body)).await
+                    browser::send::<_, conduit_types::UserResponse>("POST", "/users", Some(&body))
+                        .await
                 } else {
                     let body = conduit_types::LoginUserRequest {
                         user: conduit_types::LoginUser {
@@ -45,7 +46,12 @@ fn auth_page<G: Html>(cx: Scope, state: AuthState, register: bool) -> View<G> {
                             password: password.get().to_string(),
                         },
                     };
-                    browser::send::<_, conduit_types::UserResponse>("POST", "/users/login", Some(&body)).await
+                    browser::send::<_, conduit_types::UserResponse>(
+                        "POST",
+                        "/users/login",
+                        Some(&body),
+                    )
+                    .await
                 };
                 match res {
                     Ok(_) => browser::reload_to("/"),
@@ -60,7 +66,12 @@ fn auth_page<G: Html>(cx: Scope, state: AuthState, register: bool) -> View<G> {
     let (title, other_href, other_label, nav) = if register {
         ("Sign up", "/login", "Have an account?", layout::Nav::SignUp)
     } else {
-        ("Sign in", "/register", "Need an account?", layout::Nav::SignIn)
+        (
+            "Sign in",
+            "/register",
+            "Need an account?",
+            layout::Nav::SignIn,
+        )
     };
     let username_field = if register {
         view! { cx,

@@ -68,7 +68,12 @@ fn editor_page<G: Html>(cx: Scope, state: EditorState) -> View<G> {
                                 tag_list,
                             },
                         };
-                        browser::send::<_, conduit_types::ArticleResponse>("POST", "/articles", Some(&req)).await
+                        browser::send::<_, conduit_types::ArticleResponse>(
+                            "POST",
+                            "/articles",
+                            Some(&req),
+                        )
+                        .await
                     }
                     Some(slug) => {
                         let req = conduit_types::UpdateArticleRequest {
@@ -80,11 +85,15 @@ fn editor_page<G: Html>(cx: Scope, state: EditorState) -> View<G> {
                             },
                         };
                         let path = format!("/articles/{}", crate::api::encode(slug));
-                        browser::send::<_, conduit_types::ArticleResponse>("PUT", &path, Some(&req)).await
+                        browser::send::<_, conduit_types::ArticleResponse>("PUT", &path, Some(&req))
+                            .await
                     }
                 };
                 match res {
-                    Ok(r) => perseus::prelude::navigate(&format!("/article/{}", crate::api::encode(&r.article.slug))),
+                    Ok(r) => perseus::prelude::navigate(&format!(
+                        "/article/{}",
+                        crate::api::encode(&r.article.slug)
+                    )),
                     Err(f) => {
                         errors.set(f.messages);
                         busy.set(false);
@@ -93,7 +102,11 @@ fn editor_page<G: Html>(cx: Scope, state: EditorState) -> View<G> {
             });
         }
     };
-    let heading = if state.slug.is_some() { "Edit article" } else { "New article" };
+    let heading = if state.slug.is_some() {
+        "Edit article"
+    } else {
+        "New article"
+    };
     let body = view! { cx,
         div(class = "editor-page") {
             div(class = "container page") {
@@ -170,7 +183,10 @@ async fn get_request_state(
         .article;
     if !Viewer::is(&state.viewer, &a.author.username) {
         // Only the author edits; to everyone else the page does not exist.
-        return Err(blame(crate::api::Failure { status: 404, messages: vec!["not found".into()] }));
+        return Err(blame(crate::api::Failure {
+            status: 404,
+            messages: vec!["not found".into()],
+        }));
     }
     state.slug = Some(a.slug);
     state.title = a.title;
@@ -205,7 +221,10 @@ pub fn get_template<G: Html>() -> Template<G> {
 mod tests {
     #[test]
     fn tags_are_trimmed_and_deduplicated() {
-        assert_eq!(super::parse_tags(" rust, web ,, rust,"), vec!["rust", "web"]);
+        assert_eq!(
+            super::parse_tags(" rust, web ,, rust,"),
+            vec!["rust", "web"]
+        );
         assert!(super::parse_tags("  ").is_empty());
     }
 }

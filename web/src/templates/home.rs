@@ -43,7 +43,11 @@ fn home_page<G: Html>(cx: Scope, state: HomeState) -> View<G> {
     let signed_in = state.viewer.is_some();
     let tab = |label: String, feed: Feed| {
         let active = feed == state.feed;
-        let class = if active { "nav-link active" } else { "nav-link" };
+        let class = if active {
+            "nav-link active"
+        } else {
+            "nav-link"
+        };
         let href = feed_href(&feed, 1);
         let current = if active { "page" } else { "false" };
         view! { cx, li(class = "nav-item") { a(class = class, href = href, rel = "external", aria-current = current) { (label) } } }
@@ -59,7 +63,9 @@ fn home_page<G: Html>(cx: Scope, state: HomeState) -> View<G> {
     let tabs = View::new_fragment(tabs);
     let list = articles::article_list(cx, &state.articles, signed_in);
     let feed = state.feed.clone();
-    let pages = articles::pagination(cx, state.articles_count, state.page, move |p| feed_href(&feed, p));
+    let pages = articles::pagination(cx, state.articles_count, state.page, move |p| {
+        feed_href(&feed, p)
+    });
     let tags = if state.tags.is_empty() {
         view! { cx, p { "No tags are here... yet." } }
     } else {
@@ -128,8 +134,14 @@ async fn get_request_state(
     let offset = ((page - 1) * articles::PAGE_SIZE).to_string();
     let limit = articles::PAGE_SIZE.to_string();
     let path = match &feed {
-        Feed::Global => format!("/articles{}", crate::api::query(&[("limit", &limit), ("offset", &offset)])),
-        Feed::Mine => format!("/articles/feed{}", crate::api::query(&[("limit", &limit), ("offset", &offset)])),
+        Feed::Global => format!(
+            "/articles{}",
+            crate::api::query(&[("limit", &limit), ("offset", &offset)])
+        ),
+        Feed::Mine => format!(
+            "/articles/feed{}",
+            crate::api::query(&[("limit", &limit), ("offset", &offset)])
+        ),
         Feed::Tag(t) => format!(
             "/articles{}",
             crate::api::query(&[("tag", t), ("limit", &limit), ("offset", &offset)])
@@ -141,7 +153,11 @@ async fn get_request_state(
         caller.get::<conduit_types::TagsResponse>("list_tags", "/tags"),
     );
     let list = list.map_err(blame)?;
-    let feed = if viewer.is_none() && feed == Feed::Mine { Feed::Global } else { feed };
+    let feed = if viewer.is_none() && feed == Feed::Mine {
+        Feed::Global
+    } else {
+        feed
+    };
     Ok(HomeState {
         viewer,
         feed,
@@ -165,4 +181,48 @@ pub fn get_template<G: Html>() -> Template<G> {
         .request_state_fn(get_request_state)
         .set_headers_with_state(set_headers)
         .build()
+}
+
+#[cfg(all(test, engine))]
+mod tests {
+    use super::{feed_href, home_page, Feed, HomeState, Viewer};
+
+    fn state(viewer: bool, feed: Feed, count: i64) -> HomeState {
+        HomeState {
+            viewer: viewer.then(|| Viewer {
+                username: "jake".into(),
+                image: None,
+            }),
+            feed,
+            page: 2,
+            articles: Vec::new(),
+            articles_count: count,
+            tags: vec!["rust".into(), "a b".into()],
+        }
+    }
+
+    #[test]
+    fn tabs_tags_pagination_and_empty_state() {
+        let html = sycamore::render_to_string(|cx| {
+            home_page(cx, state(false, Feed::Tag("a b".into()), 25))
+        });
+        assert!(!html.contains("Your Feed"), "signed out: no personal feed");
+        assert!(html.contains("# a b"));
+        assert!(html.contains("href=\"/?tag=a%20b\""), "{html}");
+        assert!(html.contains("href=\"/?tag=a%20b&amp;page=3\""), "{html}");
+        assert!(html.contains("No articles are here... yet."));
+        let html = sycamore::render_to_string(|cx| home_page(cx, state(true, Feed::Mine, 5)));
+        assert!(html.contains("Your Feed"));
+        assert!(
+            !html.contains("class=\"pagination\""),
+            "one page: no pagination"
+        );
+    }
+
+    #[test]
+    fn feed_links_keep_the_filter() {
+        assert_eq!(feed_href(&Feed::Global, 1), "/");
+        assert_eq!(feed_href(&Feed::Mine, 2), "/?feed=mine&page=2");
+        assert_eq!(feed_href(&Feed::Tag("x&y".into()), 1), "/?tag=x%26y");
+    }
 }

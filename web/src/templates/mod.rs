@@ -36,7 +36,11 @@ fn decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(hi), Some(lo)) => {
                 out.push(hi * 16 + lo);
                 i += 3;
@@ -73,7 +77,10 @@ mod tests {
     fn paths_lose_their_template_prefix() {
         assert_eq!(path_tail("article/how-to", "article"), "how-to");
         assert_eq!(path_tail("how-to", "article"), "how-to");
-        assert_eq!(path_tail("profile/jake/favorites", "profile"), "jake/favorites");
+        assert_eq!(
+            path_tail("profile/jake/favorites", "profile"),
+            "jake/favorites"
+        );
         assert_eq!(path_tail("editor", "editor"), "");
     }
 

@@ -27,21 +27,42 @@ fn profile_page<G: Html>(cx: Scope, state: ProfileState) -> View<G> {
     let action = if me {
         view! { cx, a(class = "btn btn-sm btn-outline-secondary action-btn", href = "/settings") { "Edit Profile Settings" } }
     } else {
-        buttons::follow_button(cx, state.profile.username.clone(), state.profile.following, signed_in)
+        buttons::follow_button(
+            cx,
+            state.profile.username.clone(),
+            state.profile.following,
+            signed_in,
+        )
     };
     let tab = |label: &'static str, href: String, active: bool| {
-        let class = if active { "nav-link active" } else { "nav-link" };
+        let class = if active {
+            "nav-link active"
+        } else {
+            "nav-link"
+        };
         let current = if active { "page" } else { "false" };
         view! { cx, li(class = "nav-item") { a(class = class, href = href, aria-current = current) { (label) } } }
     };
     let tabs = View::new_fragment(vec![
         tab("My Articles", base.clone(), !state.favorites),
-        tab("Favorited Articles", format!("{base}/favorites"), state.favorites),
+        tab(
+            "Favorited Articles",
+            format!("{base}/favorites"),
+            state.favorites,
+        ),
     ]);
     let list = articles::article_list(cx, &state.articles, signed_in);
-    let list_base = if state.favorites { format!("{base}/favorites") } else { base.clone() };
+    let list_base = if state.favorites {
+        format!("{base}/favorites")
+    } else {
+        base.clone()
+    };
     let pages = articles::pagination(cx, state.articles_count, state.page, move |p| {
-        if p > 1 { format!("{list_base}?page={p}") } else { list_base.clone() }
+        if p > 1 {
+            format!("{list_base}?page={p}")
+        } else {
+            list_base.clone()
+        }
     });
     let body = view! { cx,
         div(class = "profile-page") {
@@ -70,7 +91,11 @@ fn profile_page<G: Html>(cx: Scope, state: ProfileState) -> View<G> {
             }
         }
     };
-    let nav = if me { layout::Nav::MyProfile } else { layout::Nav::None };
+    let nav = if me {
+        layout::Nav::MyProfile
+    } else {
+        layout::Nav::None
+    };
     layout::page(cx, &state.viewer, nav, body)
 }
 
@@ -94,7 +119,12 @@ async fn get_request_state(
     req: Request,
 ) -> Result<ProfileState, BlamedError<crate::api::Failure>> {
     use crate::api::server::{blame, Caller};
-    let not_found = || blame(crate::api::Failure { status: 404, messages: vec!["not found".into()] });
+    let not_found = || {
+        blame(crate::api::Failure {
+            status: 404,
+            messages: vec!["not found".into()],
+        })
+    };
     let caller = Caller::from_request(&req);
     let tail = super::path_tail(&info.path, "profile");
     let (username, favorites) = match tail.split_once('/') {

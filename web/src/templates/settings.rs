@@ -52,8 +52,13 @@ fn settings_page<G: Html>(cx: Scope, state: SettingsState) -> View<G> {
                         image: optional(&image.get()),
                     },
                 };
-                match browser::send::<_, conduit_types::UserResponse>("PUT", "/user", Some(&body)).await {
-                    Ok(r) => browser::reload_to(&format!("/profile/{}", crate::api::encode(&r.user.username))),
+                match browser::send::<_, conduit_types::UserResponse>("PUT", "/user", Some(&body))
+                    .await
+                {
+                    Ok(r) => browser::reload_to(&format!(
+                        "/profile/{}",
+                        crate::api::encode(&r.user.username)
+                    )),
                     Err(f) => {
                         errors.set(f.messages);
                         busy.set(false);
@@ -125,15 +130,29 @@ async fn get_request_state(
 ) -> Result<SettingsState, BlamedError<crate::api::Failure>> {
     let caller = crate::api::server::Caller::from_request(&req);
     if !caller.signed_in() {
-        return Ok(SettingsState { viewer: None, email: String::new(), bio: String::new() });
+        return Ok(SettingsState {
+            viewer: None,
+            email: String::new(),
+            bio: String::new(),
+        });
     }
-    match caller.get::<conduit_types::UserResponse>("current_user", "/user").await {
+    match caller
+        .get::<conduit_types::UserResponse>("current_user", "/user")
+        .await
+    {
         Ok(r) => Ok(SettingsState {
-            viewer: Some(Viewer { username: r.user.username, image: r.user.image }),
+            viewer: Some(Viewer {
+                username: r.user.username,
+                image: r.user.image,
+            }),
             email: r.user.email,
             bio: r.user.bio.unwrap_or_default(),
         }),
-        Err(f) if f.status == 401 => Ok(SettingsState { viewer: None, email: String::new(), bio: String::new() }),
+        Err(f) if f.status == 401 => Ok(SettingsState {
+            viewer: None,
+            email: String::new(),
+            bio: String::new(),
+        }),
         Err(f) => Err(crate::api::server::blame(f)),
     }
 }

@@ -93,7 +93,10 @@ fn diagrams(scratch: &std::path::Path) -> Result<()> {
     let script = root().join("docs/diagrams/render.mjs");
     let out = output(cmd(&node).arg(&script))?;
     eprint!("{out}");
-    let rendered = out.lines().filter(|l| l.starts_with("ok ")).count();
+    let rendered = out
+        .lines()
+        .filter(|l| l.starts_with("ok ") && l.ends_with("committed SVG is current"))
+        .count();
     let sources = std::fs::read_dir(root().join("docs/diagrams"))?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().extension().is_some_and(|x| x == "mmd"))

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
 pub fn run() -> Result<()> {
+    crate::web::lint_and_unit_test()?;
     let out = target_dir().join("web-test");
     crate::web::build(crate::web::Engine::Debug, &out.join("app"))?;
     exec(cmd("cargo").args(["build", "--locked", "--bin", "conduit-api"]))?;
@@ -26,11 +27,13 @@ pub fn run() -> Result<()> {
     })?;
     let chromium = chromium()?;
     let shots = out.join("screenshots");
-    exec(cmd("node")
-        .arg(root().join("web/tests/e2e.mjs"))
-        .env("BASE_URL", &stack.web_url)
-        .env("CHROMIUM", &chromium)
-        .env("SCREENSHOT_DIR", &shots))
+    exec(
+        cmd("node")
+            .arg(root().join("web/tests/e2e.mjs"))
+            .env("BASE_URL", &stack.web_url)
+            .env("CHROMIUM", &chromium)
+            .env("SCREENSHOT_DIR", &shots),
+    )
     .with_context(|| format!("browser tests failed; server logs in {}", logs.display()))?;
 
     let (status, metrics) = http_get(&format!("{}/metrics", stack.web_admin))?;
@@ -49,7 +52,11 @@ pub fn run() -> Result<()> {
             bail!("the web server's /metrics has no {name}");
         }
     }
-    for label in ["http_route=\"/article/{slug}\"", "template=\"article\"", "operation=\"get_article\""] {
+    for label in [
+        "http_route=\"/article/{slug}\"",
+        "template=\"article\"",
+        "operation=\"get_article\"",
+    ] {
         if !metrics.contains(label) {
             bail!("the web server's /metrics has no series with {label}");
         }
@@ -62,8 +69,11 @@ pub fn run() -> Result<()> {
             .arg(format!("promtool check metrics < '{}'", file.display()))
             .output()?;
         if !check.status.success() {
-            bail!("promtool check metrics on the web server's scrape:\n{}{}",
-                String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+            bail!(
+                "promtool check metrics on the web server's scrape:\n{}{}",
+                String::from_utf8_lossy(&check.stdout),
+                String::from_utf8_lossy(&check.stderr)
+            );
         }
         eprintln!("web: promtool check metrics: clean");
     }
