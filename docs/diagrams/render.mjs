@@ -74,6 +74,30 @@ if (sources.length === 0) {
 
 const problems = [];
 
+// Every other ```mermaid block in README.md and docs/ (not one of the marked copies above) is
+// parsed too, so a diagram added anywhere else cannot be broken on GitHub unnoticed (not with
+// --dir, which checks only the given directory).
+function markdownFiles(dir, out = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) markdownFiles(path, out);
+    else if (entry.name.endsWith(".md")) out.push(path);
+  }
+  return out;
+}
+const looseBlocks = [];
+if (extraDirs.length === 0) {
+  for (const file of [join(root, "README.md"), ...markdownFiles(join(root, "docs"))]) {
+    const text = readFileSync(file, "utf8");
+    const re = /(<!-- diagram: [a-z0-9-]+ -->\n)?```mermaid\n([\s\S]*?)```/g;
+    for (const m of text.matchAll(re)) {
+      if (m[1] && file === architecture) continue;
+      const line = text.slice(0, m.index).split("\n").length + (m[1] ? 1 : 0);
+      looseBlocks.push({ where: `${file.slice(root.length + 1)}:${line}`, text: m[2] });
+    }
+  }
+}
+
 // 1. The architecture document embeds each source verbatim (GitHub renders those blocks).
 let markdown = readFileSync(architecture, "utf8");
 const embedded = embeddedBlocks(markdown);
@@ -174,6 +198,18 @@ try {
         console.log(`ok ${s.name}: parses, renders (${result.svg.length} bytes), committed SVG is current`);
       }
     }
+  }
+  for (const b of looseBlocks) {
+    const error = await page.evaluate(async (text) => {
+      try {
+        await window.mermaid.parse(text);
+        return null;
+      } catch (e) {
+        return String(e && e.message ? e.message : e);
+      }
+    }, b.text);
+    if (error) problems.push(`${b.where}: mermaid block does not parse: ${error}`);
+    else console.log(`ok ${b.where}: mermaid block parses`);
   }
 } finally {
   await browser.close();
