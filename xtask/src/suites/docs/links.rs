@@ -137,6 +137,30 @@ pub fn broken(base: &Path, file: &Path, text: &str) -> Vec<String> {
     out
 }
 
+/// Pages under `docs/` that no other page links to (a link to a directory reaches its README).
+pub fn orphans(base: &Path, pages: &[(PathBuf, String)]) -> Vec<String> {
+    let mut linked = std::collections::BTreeSet::new();
+    for (file, text) in pages {
+        for (_, target) in links(text) {
+            let path = target.split('#').next().unwrap_or("");
+            if path.is_empty() || target.contains("://") {
+                continue;
+            }
+            let resolved = normalize(&file.parent().unwrap_or(base).join(path));
+            if &resolved != file {
+                linked.insert(resolved.join("README.md"));
+                linked.insert(resolved);
+            }
+        }
+    }
+    pages
+        .iter()
+        .map(|(f, _)| f)
+        .filter(|f| f.starts_with(base.join("docs")) && !linked.contains(*f))
+        .map(|f| f.strip_prefix(base).unwrap_or(f).display().to_string())
+        .collect()
+}
+
 pub fn run(files: &[PathBuf]) -> Result<()> {
     let base = root();
     let mut problems = vec![];
@@ -151,6 +175,21 @@ pub fn run(files: &[PathBuf]) -> Result<()> {
         bail!("{}", problems.join("\n"));
     }
     eprintln!("docs: {count} links in {} files resolve", files.len());
+
+    // No orphan pages: every Markdown file under docs/ is linked from another page.
+    let mut pages = vec![];
+    for f in files {
+        pages.push((normalize(f), std::fs::read_to_string(f)?));
+    }
+    let found = orphans(&base, &pages);
+    if !found.is_empty() {
+        bail!("pages no other page links to (add them to docs/README.md): {found:?}");
+    }
+    pages.push((base.join("docs/zz-control.md"), String::new()));
+    if orphans(&base, &pages) != ["docs/zz-control.md"] {
+        bail!("the orphan check missed an unlinked page");
+    }
+    eprintln!("docs: every page under docs/ is linked from another page");
 
     // Negative control: a missing file and a missing anchor are reported.
     let control = "# Title\n\n[a](docs/nope.md) [b](docs/architecture.md#no-such-heading) \
