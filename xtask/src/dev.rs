@@ -1,15 +1,20 @@
-//! `cargo xtask dev`: the whole app on this machine.
+//! `cargo xtask dev`: the whole app on this machine, one URL to open.
 //!
 //! Without `DATABASE_URL`, a PostgreSQL cluster lives in `target/dev/postgres` (kept between
 //! runs, so your data survives) and, when `redis-server` is installed, Redis beside it. The
-//! API is built and run in the foreground; Ctrl-C stops everything.
+//! API and the web server are built and run; the web server forwards `/api` to the API, so
+//! the browser sees one origin. Ctrl-C stops everything.
 
-use crate::util::{cmd, root, which};
+use crate::stack::{Options, Stack};
+use crate::util::{cmd, root, target_dir, which};
 use anyhow::{Context, Result};
 use conduit_testkit::{Postgres, Redis};
+use std::time::Duration;
 
 const PG_PORT: u16 = 55432;
 const REDIS_PORT: u16 = 56379;
+const API_PORT: u16 = 8080;
+const WEB_PORT: u16 = 8081;
 
 pub fn run() -> Result<()> {
     let dev_dir = root().join("target/dev");
@@ -37,29 +42,38 @@ pub fn run() -> Result<()> {
         }
         Err(_) => None,
     };
-    let listen = std::env::var("CONDUIT_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     crate::util::exec(cmd("cargo").args(["build", "--quiet", "--bin", "conduit-api"]))?;
+    let web_dir = dev_dir.join("web");
+    crate::web::build(crate::web::Engine::Debug, &web_dir)?;
+    let stack = Stack::start(Options {
+        web_dir: &web_dir,
+        api_bin: target_dir().join("debug/conduit-api"),
+        database_url: Some(database_url.clone()),
+        redis_url: redis_url.clone(),
+        api_port: Some(API_PORT),
+        web_port: Some(WEB_PORT),
+        log_dir: None,
+        extra_api_env: Vec::new(),
+        // Without Redis the API keeps sessions, cache and limits in memory.
+        no_redis: redis_url.is_none(),
+    })?;
     eprintln!();
-    eprintln!("  Conduit API     http://{listen}/api");
-    eprintln!("  Swagger UI      http://{listen}/api/docs/");
-    eprintln!("  Metrics         http://127.0.0.1:9464/metrics");
+    eprintln!("  Open Conduit    {}/", stack.web_url);
+    eprintln!();
+    eprintln!("  API             {}/api  (Swagger UI: {}/api/docs/)", stack.api_url, stack.api_url);
+    eprintln!("  Metrics         {}/metrics (API), {}/metrics (web)", stack.api_admin, stack.web_admin);
     eprintln!("  PostgreSQL      {database_url}");
     if let Some(r) = &redis_url {
         eprintln!("  Redis           {r}");
     }
     eprintln!("  Ctrl-C stops everything.\n");
-    let mut api = cmd(crate::util::target_dir().join("debug/conduit-api"));
-    api.env("DATABASE_URL", &database_url)
-        .env("CONDUIT_LISTEN", &listen);
-    if let Some(r) = &redis_url {
-        api.env("REDIS_URL", r);
+    let mut stack = stack;
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Some(which) = stack.exited()? {
+            anyhow::bail!("{which} stopped; shutting the rest down");
+        }
     }
-    if std::env::var_os("RUST_LOG").is_none() {
-        api.env("RUST_LOG", "info");
-    }
-    let status = api.status().context("starting conduit-api")?;
-    eprintln!("conduit-api exited with {status}");
-    Ok(())
 }
 
 fn create_database(admin_url: &str, name: &str) -> Result<()> {

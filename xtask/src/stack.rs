@@ -29,6 +29,8 @@ pub struct Options<'a> {
     /// Where the servers' output goes (None: inherit).
     pub log_dir: Option<&'a Path>,
     pub extra_api_env: Vec<(&'static str, String)>,
+    /// Run the API without Redis even when `redis-server` is installed.
+    pub no_redis: bool,
 }
 
 impl Stack {
@@ -46,7 +48,7 @@ impl Stack {
         let mut redis = None;
         let redis_url = match o.redis_url {
             Some(u) => Some(u),
-            None if crate::util::which("redis-server").is_some() => {
+            None if !o.no_redis && crate::util::which("redis-server").is_some() => {
                 let r = Redis::start_temporary().context("starting Redis")?;
                 let u = r.url();
                 redis = Some(r);
@@ -125,6 +127,20 @@ impl Stack {
         let web_ready = format!("{}/readyz", stack.web_url);
         wait_ready(&web_ready, &mut stack.children[1])?;
         Ok(stack)
+    }
+}
+
+impl Stack {
+    /// Which server has exited, if any.
+    pub fn exited(&mut self) -> Result<Option<&'static str>> {
+        for (i, name) in ["conduit-api", "conduit-web"].into_iter().enumerate() {
+            if let Some(c) = self.children.get_mut(i) {
+                if c.try_wait()?.is_some() {
+                    return Ok(Some(name));
+                }
+            }
+        }
+        Ok(None)
     }
 }
 

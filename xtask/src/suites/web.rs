@@ -24,6 +24,7 @@ pub fn run() -> Result<()> {
         web_port: None,
         log_dir: Some(&logs),
         extra_api_env: Vec::new(),
+        no_redis: false,
     })?;
     let chromium = chromium()?;
     let shots = out.join("screenshots");
