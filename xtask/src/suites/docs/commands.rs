@@ -46,7 +46,9 @@ pub const PROGRAMS: &[(&str, Kind)] = &[
     ("terraform fmt", Kind::Tested("the terraform suite")),
     ("terraform validate", Kind::Tested("the terraform suite")),
     ("terraform test", Kind::Tested("the terraform suite")),
-    ("cargo xtask dev", Kind::Local("a long-running server; the Rust tests run the same server code")),
+    ("cargo xtask dev", Kind::Local(
+            "runs until Ctrl-C; the web suite starts the same stack (xtask/src/stack.rs) on free ports and drives it in Chromium",
+        )),
     ("cargo xtask bench", Kind::Local("a load test of about a minute, too slow and noisy for the test command")),
     ("cargo xtask dist", Kind::Local("a release build, which the nix suite's build graph and CI's release workflow cover")),
     ("cargo xtask repro", Kind::Local("two release builds, too slow for the test command; CI's release workflow runs the Nix equivalent")),
