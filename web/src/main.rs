@@ -19,8 +19,21 @@ mod templates;
 
 use perseus::prelude::*;
 
-#[perseus::main(server::serve)]
-pub fn main<G: Html>() -> PerseusApp<G> {
+/// The browser entry point: hydrate the server-rendered page and take over navigation.
+#[cfg(client)]
+pub fn main() -> perseus::client::ClientReturn {
+    perseus::client::run_client(app);
+    Ok(())
+}
+
+/// The server entry point (see `server::main`): `PERSEUS_ENGINE_OPERATION=build` writes the
+/// render configuration at build time; anything else serves.
+#[cfg(engine)]
+fn main() {
+    std::process::exit(server::main(app));
+}
+
+pub fn app<G: Html>() -> PerseusApp<G> {
     let app = PerseusApp::new()
         .template(templates::home::get_template())
         .template(templates::auth::login_template())

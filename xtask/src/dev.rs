@@ -60,8 +60,14 @@ pub fn run() -> Result<()> {
     eprintln!();
     eprintln!("  Open Conduit    {}/", stack.web_url);
     eprintln!();
-    eprintln!("  API             {}/api  (Swagger UI: {}/api/docs/)", stack.api_url, stack.api_url);
-    eprintln!("  Metrics         {}/metrics (API), {}/metrics (web)", stack.api_admin, stack.web_admin);
+    eprintln!(
+        "  API             {}/api  (Swagger UI: {}/api/docs/)",
+        stack.api_url, stack.api_url
+    );
+    eprintln!(
+        "  Metrics         {}/metrics (API), {}/metrics (web)",
+        stack.api_admin, stack.web_admin
+    );
     eprintln!("  PostgreSQL      {database_url}");
     if let Some(r) = &redis_url {
         eprintln!("  Redis           {r}");

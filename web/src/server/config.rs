@@ -55,3 +55,26 @@ pub fn init_logging() {
         .with_env_filter(filter)
         .try_init();
 }
+
+/// Perseus reads `dist/` and `static/` relative to the working directory. Make that the
+/// app's directory whatever the caller's is: `CONDUIT_WEB_ROOT`, else the binary's directory
+/// (`cargo xtask dist`), else `../share/conduit-web` beside it (the Nix package), else stay.
+pub fn enter_app_root() -> Result<(), String> {
+    let has_dist = |d: &std::path::Path| d.join("dist").is_dir();
+    let root = match std::env::var_os("CONDUIT_WEB_ROOT") {
+        Some(r) => Some(std::path::PathBuf::from(r)),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+            .and_then(|bin| {
+                [bin.clone(), bin.join("../share/conduit-web")]
+                    .into_iter()
+                    .find(|d| has_dist(d))
+            }),
+    };
+    if let Some(root) = root {
+        std::env::set_current_dir(&root)
+            .map_err(|e| format!("entering {}: {e}", root.display()))?;
+    }
+    Ok(())
+}

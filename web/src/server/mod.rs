@@ -31,17 +31,60 @@ pub fn configure_app<G: perseus::prelude::Html>(
     ))
 }
 
-/// Perseus' server function: runs until SIGTERM/SIGINT, then drains for up to 10 s.
-pub async fn serve<M: MutableStore + 'static, T: TranslationsManager + 'static>(
-    turbine: &'static Turbine<M, T>,
-    opts: ServerOptions,
-    _perseus_host_port: (String, u16),
-) {
+/// Runs the engine: the `build` operation (`PERSEUS_ENGINE_OPERATION=build`, used by
+/// `cargo xtask dist`) or, by default, the server until SIGTERM/SIGINT (10 s to drain).
+/// Returns the process exit code.
+pub fn main<F>(app: F) -> i32
+where
+    F: Fn() -> perseus::prelude::PerseusApp<sycamore::web::SsrNode>,
+{
     config::init_logging();
-    if let Err(e) = run(turbine, opts).await {
-        tracing::error!(error = %e, "conduit-web stopped");
-        std::process::exit(1);
+    if let Err(e) = config::enter_app_root() {
+        tracing::error!(error = %e, "conduit-web cannot start");
+        return 2;
     }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "starting the async runtime");
+            return 1;
+        }
+    };
+    rt.block_on(async {
+        let mut turbine = match Turbine::try_from(app()) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "the Perseus app is invalid");
+                return 1;
+            }
+        };
+        if std::env::var("PERSEUS_ENGINE_OPERATION").as_deref() == Ok("build") {
+            return match turbine.build().await {
+                Ok(()) => 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "the engine's build operation failed");
+                    1
+                }
+            };
+        }
+        if let Err(e) = turbine.populate_after_build().await {
+            tracing::error!(error = %e, "dist/ is missing or stale: run `cargo xtask dist`");
+            return 2;
+        }
+        // The server runs until the process ends; Perseus' server integration wants a
+        // 'static turbine, as its own engine does.
+        let turbine: &'static _ = Box::leak(Box::new(turbine));
+        match run(turbine, ServerOptions::default()).await {
+            Ok(()) => 0,
+            Err(e) => {
+                tracing::error!(error = %e, "conduit-web stopped");
+                1
+            }
+        }
+    })
 }
 
 async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(

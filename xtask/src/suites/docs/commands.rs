@@ -334,6 +334,75 @@ pub fn check(blocks: &[Block]) -> (Vec<String>, Vec<String>, usize) {
     (problems, local, count)
 }
 
+/// The needs a page declares in its banner: a line `> Needs: AWS, a cluster. …` (the list ends
+/// at the first full stop).
+pub fn banner(text: &str) -> Result<Vec<&'static str>, String> {
+    let Some(line) = text.lines().find_map(|l| l.strip_prefix("> Needs: ")) else {
+        return Ok(vec![]);
+    };
+    let list = line.split('.').next().unwrap_or("");
+    list.split(',')
+        .map(str::trim)
+        .map(|item| {
+            NEEDS
+                .iter()
+                .find(|n| **n == item)
+                .copied()
+                .ok_or_else(|| format!("banner: unknown need {item:?} (one of {NEEDS:?})"))
+        })
+        .collect()
+}
+
+/// Inline code spans outside fenced blocks that are commands needing something: at least two
+/// words, the first a program [`classify`] says needs X. Returns (line, span, X).
+pub fn inline_needs(text: &str) -> Vec<(usize, String, &'static str)> {
+    let mut out = vec![];
+    let mut fenced = false;
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        for span in line.split('`').skip(1).step_by(2) {
+            if span.split_whitespace().count() < 2 {
+                continue;
+            }
+            for c in commands(&[span.to_string()]) {
+                if let Some(Kind::Needs(need)) = classify(&c) {
+                    out.push((n + 1, span.to_string(), need));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Problems of one page: inline commands whose needs neither its banner nor the banner of its
+/// directory's README.md declares.
+pub fn inline_problems(file: &str, text: &str, dir_banner: &[&'static str]) -> Vec<String> {
+    let declared = match banner(text) {
+        Ok(d) => d,
+        Err(e) => return vec![format!("{file}: {e}")],
+    };
+    let mut out = vec![];
+    let mut reported = vec![];
+    for (line, span, need) in inline_needs(text) {
+        if declared.contains(&need) || dir_banner.contains(&need) || reported.contains(&need) {
+            continue;
+        }
+        reported.push(need);
+        out.push(format!(
+            "{file}:{line}: `{span}` needs {need}: declare it in the page's banner \
+             (`> Needs: {need}. …` under the title)"
+        ));
+    }
+    out
+}
+
 /// Suites named after `cargo xtask test` (`--only X`, repeated) that are not in `known`.
 pub fn unknown_suites(text: &str, known: &[&str]) -> Vec<String> {
     let mut out = vec![];
@@ -421,6 +490,35 @@ pub fn run() -> Result<()> {
         "the suite-name check missed an unknown suite"
     );
     eprintln!("docs: {named} `--only <suite>` mentions name existing suites");
+
+    // Inline commands: the page (or its directory's README.md) declares what they need.
+    let mut inline = 0;
+    let mut problems = vec![];
+    for f in &files {
+        let text = std::fs::read_to_string(f)?;
+        let readme = f.with_file_name("README.md");
+        let dir_banner =
+            if readme != *f && readme.starts_with(root().join("docs")) && readme.is_file() {
+                banner(&std::fs::read_to_string(&readme)?).unwrap_or_default()
+            } else {
+                vec![]
+            };
+        inline += inline_needs(&text).len();
+        let rel = f.strip_prefix(root()).unwrap_or(f).display().to_string();
+        problems.extend(inline_problems(&rel, &text, &dir_banner));
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    let unmarked = "# T\n\nRun `kubectl -n conduit get pods` and `nix build .#api`.\n";
+    let marked = "# T\n\n> Needs: a cluster, Nix. Live commands.\n\nRun `kubectl -n conduit get pods` and `nix build .#api`.\n";
+    ensure!(
+        inline_problems("t.md", unmarked, &[]).len() == 2
+            && inline_problems("t.md", marked, &[]).is_empty()
+            && inline_problems("t.md", unmarked, &["a cluster", "Nix"]).is_empty(),
+        "the inline command check does not tell marked from unmarked pages"
+    );
+    eprintln!("docs: {inline} inline commands, each page declares what they need");
 
     // Negative control: an unmarked AWS command, a wrong marker, an unknown program and an
     // untagged block with a command must each be reported.
