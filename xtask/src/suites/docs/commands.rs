@@ -26,6 +26,7 @@ pub const NEEDS: &[&str] = &[
     "a registry",
     "GitHub",
     "a running stack",
+    "a network connection",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,6 +61,7 @@ pub const PROGRAMS: &[(&str, Kind)] = &[
     ("base64", Kind::Neutral),
     ("git", Kind::Neutral),
     ("terraform", Kind::Needs("AWS")),
+    ("terraform providers", Kind::Needs("a network connection")),
     ("aws", Kind::Needs("AWS")),
     ("kubectl", Kind::Needs("a cluster")),
     ("flux", Kind::Needs("a cluster")),
