@@ -16,7 +16,8 @@
 //!    `docs/configuration.md`;
 //! 6. the command policy of the docs (`docs/commands.rs`): every shell command in README.md and
 //!    docs/ is run by the test command, or its block says what it needs (AWS, a cluster, Nix,
-//!    Docker, a registry, GitHub, a running stack);
+//!    Docker, a registry, GitHub, a running stack); inline commands are covered by the page's
+//!    `> Needs: …` banner;
 //! 7. every relative link and `#anchor` in README.md and docs/ resolves (`docs/links.rs`);
 //! 8. every alerting rule under `kustomize/` has a `runbook_url` into this repository that
 //!    resolves to a page or heading.
