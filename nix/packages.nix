@@ -76,7 +76,8 @@
 
   cargoArtifacts = craneLib.buildDepsOnly (commonArgs
     // {
-      cargoExtraArgs = "--locked --workspace";
+      # conduit-web compiles only as a Perseus engine or client (`--cfg`), in the web package.
+      cargoExtraArgs = "--locked --workspace --exclude conduit-web";
       # Compile the test and bench targets' dependencies too, for clippy and nextest.
       cargoCheckExtraArgs = "--all-targets";
       doCheck = true;
@@ -106,22 +107,11 @@
     // {
       inherit cargoArtifacts;
       pname = "conduit-web";
-      nativeBuildInputs = [
-        (
-          if wasmBindgenCli != null
-          then wasmBindgenCli
-          else
-            throw ''
-              conduit-web: wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock
-              (${toString wasmBindgenVersion}), but nixpkgs has no `${wasmBindgenAttr}` and
-              nix/packages.nix knows no crates.io checksum for it: add the .crate's sha256 to
-              wasmBindgenCliChecksums.
-            ''
-        )
-        pkgs.binaryen
-      ];
+      # wasm-bindgen is linked into xtask (pinned to Cargo.lock's version); wasm-opt comes
+      # from binaryen.
+      nativeBuildInputs = [pkgs.binaryen];
       buildPhaseCargoCommand = ''
-        cargo run --release --locked --offline --package xtask -- dist
+        cargo run --release --locked --offline --package xtask -- dist web
       '';
       installPhaseCommand = ''
         test -x target/dist/web/conduit-web || {

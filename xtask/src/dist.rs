@@ -1,26 +1,24 @@
-//! `cargo xtask dist`: release artefacts in `target/dist/`: the API binary and the web
-//! server with everything it serves (`target/dist/web/`).
+//! `cargo xtask dist [api|web]`: release artefacts in `target/dist/`: the API binary
+//! (`target/dist/conduit-api`) and the web server with everything it serves
+//! (`target/dist/web/`, run `target/dist/web/conduit-web` from any directory).
 
-use crate::util::{cmd, exec};
+use crate::util::{cmd, exec, target_dir};
 use anyhow::{Context, Result};
 
-pub fn run() -> Result<()> {
-    exec(cmd("cargo").args(["build", "--release", "--locked", "--bin", "conduit-api"]))?;
-    let dist = crate::util::target_dir().join("dist");
+pub fn run(only: Option<&str>) -> Result<()> {
+    let dist = target_dir().join("dist");
     std::fs::create_dir_all(&dist)?;
-    let target = dist.join("conduit-api");
-    std::fs::copy(
-        crate::util::target_dir().join("release/conduit-api"),
-        &target,
-    )
-    .context("copying conduit-api")?;
-    eprintln!("built {}", target.display());
-    let web = dist.join("web");
-    crate::web::build(crate::web::Engine::Release, &web)?;
-    eprintln!(
-        "built {} (run {}/conduit-web)",
-        web.display(),
-        web.display()
-    );
+    if only != Some("web") {
+        exec(cmd("cargo").args(["build", "--release", "--locked", "--bin", "conduit-api"]))?;
+        let api = dist.join("conduit-api");
+        std::fs::copy(target_dir().join("release/conduit-api"), &api)
+            .context("copying conduit-api")?;
+        eprintln!("built {}", api.display());
+    }
+    if only != Some("api") {
+        let web = dist.join("web");
+        crate::web::build(crate::web::Engine::Release, &web)?;
+        eprintln!("built {}", web.join("conduit-web").display());
+    }
     Ok(())
 }

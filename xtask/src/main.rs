@@ -29,8 +29,11 @@ enum Cmd {
     Test(test::Args),
     /// Seed a realistic data set and measure the API under a fixed, bounded load.
     Bench(bench::Args),
-    /// Build the release artefacts into target/dist/.
-    Dist,
+    /// Build the release artefacts into target/dist/ (both, or only `api` or `web`).
+    Dist {
+        #[arg(value_parser = ["api", "web"])]
+        only: Option<String>,
+    },
     /// Build the release binaries twice in different paths and compare their SHA-256.
     Repro,
 }
@@ -41,7 +44,7 @@ fn main() -> Result<()> {
         Cmd::Dev => dev::run(),
         Cmd::Test(args) => test::run(args),
         Cmd::Bench(args) => bench::run(args),
-        Cmd::Dist => dist::run(),
+        Cmd::Dist { only } => dist::run(only.as_deref()),
         Cmd::Repro => repro::run(),
     }
 }
