@@ -24,6 +24,9 @@ pub struct Args {
     /// wrk threads.
     #[arg(long, default_value_t = 2)]
     threads: u32,
+    /// Skip the web server (server-side rendering) phase.
+    #[arg(long)]
+    no_web: bool,
 }
 
 struct Server(Child);
@@ -38,6 +41,12 @@ impl Drop for Server {
 pub fn run(args: Args) -> Result<()> {
     require("wrk", "install it (Debian: apt-get install wrk)")?;
     exec(cmd("cargo").args(["build", "--release", "--locked", "--bin", "conduit-api"]))?;
+    let web_dir = crate::util::target_dir().join("bench-web");
+    let bundle = if args.no_web {
+        None
+    } else {
+        Some(crate::web::build(crate::web::Engine::Release, &web_dir)?)
+    };
     let pg = Postgres::start_temporary()?;
     sql(&pg.url("postgres"), "CREATE DATABASE conduit_bench")?;
     let db = pg.url("conduit_bench");
@@ -89,7 +98,58 @@ pub fn run(args: Args) -> Result<()> {
             rss(server.0.id()).unwrap_or_else(|| "unknown".into()),
             hits.map_or("n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
         );
+        if i + 1 == phases.len() {
+            if let Some(b) = &bundle {
+                web(&args, &web_dir, port, b)?;
+            }
+        }
     }
+    Ok(())
+}
+
+/// Server-side rendering: the release web server in front of the (cached) API, anonymous
+/// visitors (the common case the cache serves), plus the client bundle size.
+fn web(args: &Args, dir: &std::path::Path, api_port: u16, bundle: &crate::web::BundleSize) -> Result<()> {
+    let port = free_port()?;
+    let server = Server(
+        Command::new(dir.join("conduit-web"))
+            .env_clear()
+            .env("CONDUIT_WEB_LISTEN", format!("127.0.0.1:{port}"))
+            .env("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{}", free_port()?))
+            .env("CONDUIT_API_URL", format!("http://127.0.0.1:{api_port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting conduit-web")?,
+    );
+    wait_ready(port)?;
+    println!(
+        "
+conduit-web (release) server-side rendering, in front of the API above; client bundle {:.1} KiB gzipped ({} KiB wasm + {} KiB js before gzip)",
+        (bundle.wasm_gz + bundle.js_gz) as f64 / 1024.0,
+        bundle.wasm / 1024,
+        bundle.js / 1024
+    );
+    println!("{:<20} {:>10} {:>10} {:>10} {:>8}", "page", "req/s", "p50", "p99", "errors");
+    let base = format!("http://127.0.0.1:{port}");
+    for (name, url) in [
+        ("home (SSR)", format!("{base}/")),
+        ("article (SSR)", format!("{base}/article/bench-article-250")),
+    ] {
+        let out = crate::util::output(Command::new("wrk").args([
+            "--latency",
+            "-t",
+            &args.threads.to_string(),
+            "-c",
+            &args.connections.to_string(),
+            "-d",
+            &format!("{}s", args.duration),
+            &url,
+        ]))?;
+        let stats = parse_wrk(&out).with_context(|| format!("unexpected wrk output:\n{out}"))?;
+        println!("{name:<20} {:>10.0} {:>10} {:>10} {:>8}", stats.rps, stats.p50, stats.p99, stats.errors);
+    }
+    println!("web server RSS after load: {}", rss(server.0.id()).unwrap_or_else(|| "unknown".into()));
     Ok(())
 }
 
