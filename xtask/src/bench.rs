@@ -109,13 +109,21 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Server-side rendering: the release web server in front of the (cached) API, anonymous
 /// visitors (the common case the cache serves), plus the client bundle size.
-fn web(args: &Args, dir: &std::path::Path, api_port: u16, bundle: &crate::web::BundleSize) -> Result<()> {
+fn web(
+    args: &Args,
+    dir: &std::path::Path,
+    api_port: u16,
+    bundle: &crate::web::BundleSize,
+) -> Result<()> {
     let port = free_port()?;
     let server = Server(
         Command::new(dir.join("conduit-web"))
             .env_clear()
             .env("CONDUIT_WEB_LISTEN", format!("127.0.0.1:{port}"))
-            .env("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{}", free_port()?))
+            .env(
+                "CONDUIT_ADMIN_LISTEN",
+                format!("127.0.0.1:{}", free_port()?),
+            )
             .env("CONDUIT_API_URL", format!("http://127.0.0.1:{api_port}"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -130,7 +138,10 @@ conduit-web (release) server-side rendering, in front of the API above; client b
         bundle.wasm / 1024,
         bundle.js / 1024
     );
-    println!("{:<20} {:>10} {:>10} {:>10} {:>8}", "page", "req/s", "p50", "p99", "errors");
+    println!(
+        "{:<20} {:>10} {:>10} {:>10} {:>8}",
+        "page", "req/s", "p50", "p99", "errors"
+    );
     let base = format!("http://127.0.0.1:{port}");
     for (name, url) in [
         ("home (SSR)", format!("{base}/")),
@@ -147,9 +158,15 @@ conduit-web (release) server-side rendering, in front of the API above; client b
             &url,
         ]))?;
         let stats = parse_wrk(&out).with_context(|| format!("unexpected wrk output:\n{out}"))?;
-        println!("{name:<20} {:>10.0} {:>10} {:>10} {:>8}", stats.rps, stats.p50, stats.p99, stats.errors);
+        println!(
+            "{name:<20} {:>10.0} {:>10} {:>10} {:>8}",
+            stats.rps, stats.p50, stats.p99, stats.errors
+        );
     }
-    println!("web server RSS after load: {}", rss(server.0.id()).unwrap_or_else(|| "unknown".into()));
+    println!(
+        "web server RSS after load: {}",
+        rss(server.0.id()).unwrap_or_else(|| "unknown".into())
+    );
     Ok(())
 }
 

@@ -8,6 +8,8 @@ pub struct Config {
     pub admin_listen: String,
     /// `CONDUIT_API_URL`, default `http://127.0.0.1:8080`.
     pub api_url: String,
+    /// `CONDUIT_BEHIND_TLS=true` (behind the ALB's HTTPS): send HSTS.
+    pub behind_tls: bool,
 }
 
 impl Config {
@@ -22,6 +24,15 @@ impl Config {
             listen: var("CONDUIT_WEB_LISTEN", "127.0.0.1:8081"),
             admin_listen: var("CONDUIT_ADMIN_LISTEN", "127.0.0.1:9465"),
             api_url: var("CONDUIT_API_URL", "http://127.0.0.1:8080"),
+            behind_tls: match var("CONDUIT_BEHIND_TLS", "false").as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => {
+                    return Err(format!(
+                        "CONDUIT_BEHIND_TLS={other:?}: expected true or false"
+                    ))
+                }
+            },
         };
         for (name, addr) in [
             ("CONDUIT_WEB_LISTEN", &cfg.listen),

@@ -92,6 +92,7 @@ async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
     opts: ServerOptions,
 ) -> Result<(), String> {
     let cfg = config::Config::from_env()?;
+    security::set_behind_tls(cfg.behind_tls);
     crate::api::server::init(&cfg.api_url)?;
     let proxy = web::Data::new(proxy::Proxy::new(&cfg.api_url)?);
     metrics::global();

@@ -15,8 +15,15 @@ use actix_web::middleware::Next;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-/// Response bodies larger than this are passed through untouched (pages are far smaller).
+/// Pages larger than this are refused rather than buffered (real pages are far smaller).
 const MAX_PAGE: usize = 4 * 1024 * 1024;
+
+static BEHIND_TLS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Behind TLS (the ALB), every response carries HSTS. Set once at start-up.
+pub fn set_behind_tls(on: bool) {
+    let _ = BEHIND_TLS.set(on);
+}
 
 pub async fn headers(
     req: ServiceRequest,

@@ -37,6 +37,7 @@ pub fn run() -> Result<()> {
     )
     .with_context(|| format!("browser tests failed; server logs in {}", logs.display()))?;
 
+    no_http2(&stack.web_url)?;
     let (status, metrics) = http_get(&format!("{}/metrics", stack.web_admin))?;
     if status != 200 {
         bail!("web /metrics answered {status}");
@@ -116,4 +117,28 @@ fn chromium() -> Result<PathBuf> {
         .iter()
         .find_map(|n| which(n))
         .context("Chromium not found: install Debian's `chromium` package (.ci/apt-packages.txt)")
+}
+
+/// The web server must not speak HTTP/2 (see the RUSTSEC-2026-0258 exception in deny.toml):
+/// an h2c prior-knowledge preface plus SETTINGS gets an HTTP/1 error or a closed connection,
+/// never an HTTP/2 frame.
+fn no_http2(web_url: &str) -> Result<()> {
+    use std::io::{Read, Write};
+    let host = web_url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")?;
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    if !(answer.is_empty() || answer.starts_with(b"HTTP/1.")) {
+        bail!(
+            "the web server answered an HTTP/2 preface with something other than HTTP/1: {:?}",
+            String::from_utf8_lossy(&answer[..answer.len().min(40)])
+        );
+    }
+    eprintln!(
+        "web: HTTP/2 prior knowledge refused ({})",
+        String::from_utf8_lossy(answer.split(|b| *b == b'\r').next().unwrap_or(b"connection closed"))
+    );
+    Ok(())
 }

@@ -8,7 +8,7 @@
 //!    `run:` script (the WebAssembly build cannot call shellcheck itself);
 //! 5. checkov's `github_actions` framework, zero failed checks, every workflow scanned;
 //! 6. detect-secrets over the tracked files against `.secrets.baseline`;
-//! 7. semgrep with the repository rules in `.semgrep/` over `src/` (zero findings), and the
+//! 7. semgrep with the repository rules in `.semgrep/` over `src/` and `web/src/` (zero findings), and the
 //!    rules' own fixtures (`semgrep --test`).
 //!
 //! Every tool is first shown a known-bad input and must reject it, so a tool that silently
@@ -615,7 +615,15 @@ fn check_semgrep() -> Result<String> {
     // The code.
     let (_, out, err) = run_cmd(&mut semgrep(
         &tool,
-        &["scan", "--json", "--quiet", "--config", ".semgrep/", "src/"],
+        &[
+            "scan",
+            "--json",
+            "--quiet",
+            "--config",
+            ".semgrep/",
+            "src/",
+            "web/src/",
+        ],
     ))?;
     let scan: Value = serde_json::from_str(&out)
         .with_context(|| format!("semgrep scan printed no JSON:\n{err}"))?;
@@ -634,7 +642,10 @@ fn check_semgrep() -> Result<String> {
         })
         .collect();
     if !findings.is_empty() {
-        bail!("semgrep findings in src/:\n{}", findings.join("\n"));
+        bail!(
+            "semgrep findings in src/ or web/src/:\n{}",
+            findings.join("\n")
+        );
     }
     let errors: Vec<String> = scan["errors"]
         .as_array()
@@ -645,9 +656,9 @@ fn check_semgrep() -> Result<String> {
         .collect();
     ensure!(errors.is_empty(), "semgrep errors:\n{}", errors.join("\n"));
     let scanned = scan["paths"]["scanned"].as_array().map_or(0, Vec::len);
-    ensure!(scanned > 0, "semgrep scanned no files in src/");
+    ensure!(scanned > 0, "semgrep scanned no files in src/ and web/src/");
     Ok(format!(
-        "{} rule tests passed; {scanned} files in src/, 0 findings",
+        "{} rule tests passed; {scanned} files in src/ and web/src/, 0 findings",
         passed
     ))
 }
