@@ -18,6 +18,7 @@ pub fn favorite_button<G: Html>(
     let favorited = create_signal(cx, favorited);
     let count = create_signal(cx, count);
     let busy = create_signal(cx, false);
+    // The handler's body exists only in the browser build; keep the server build warning-free.
     let _ = (&slug, signed_in);
     let on_click = move |_| {
         #[cfg(client)]
@@ -73,6 +74,7 @@ pub fn follow_button<G: Html>(
     let following = create_signal(cx, following);
     let busy = create_signal(cx, false);
     let label_name = username.clone();
+    // The handler's body exists only in the browser build; keep the server build warning-free.
     let _ = signed_in;
     let on_click = move |_| {
         #[cfg(client)]
