@@ -138,7 +138,12 @@ fn no_http2(web_url: &str) -> Result<()> {
     }
     eprintln!(
         "web: HTTP/2 prior knowledge refused ({})",
-        String::from_utf8_lossy(answer.split(|b| *b == b'\r').next().unwrap_or(b"connection closed"))
+        String::from_utf8_lossy(
+            answer
+                .split(|b| *b == b'\r')
+                .next()
+                .unwrap_or(b"connection closed")
+        )
     );
     Ok(())
 }
