@@ -48,6 +48,9 @@ impl Problems {
                 "username",
                 "may only contain letters, digits, '_', '-' and '.'",
             );
+        } else if !v.is_empty() && v.chars().all(|c| c == '.') {
+            // `.` and `..` would be path segments in /profiles/{username} URLs.
+            self.add("username", "must contain a letter or digit");
         }
         v
     }
@@ -177,6 +180,18 @@ mod tests {
             .len(),
             1
         );
+        for dots in [".", "..", "..."] {
+            assert_eq!(
+                errors(|p| {
+                    p.username(dots);
+                }),
+                ["username: must contain a letter or digit"]
+            );
+        }
+        assert!(errors(|p| {
+            p.username("j.r.r");
+        })
+        .is_empty());
         assert_eq!(
             errors(|p| p.password("short")),
             ["password: is too short (minimum is 8 characters)"]

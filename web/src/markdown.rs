@@ -1,6 +1,6 @@
 //! Article bodies: CommonMark (+ tables, strikethrough) to HTML, then sanitised by ammonia's
 //! allow-list (no scripts, no event handlers, no `javascript:` URLs, links get
-//! `rel="noopener noreferrer nofollow"`). Runs on the engine only; the browser receives the
+//! `rel="noopener noreferrer"`). Runs on the engine only; the browser receives the
 //! sanitised HTML in the page state, so both sides show exactly the same markup.
 
 use pulldown_cmark::{html, Options, Parser};
@@ -41,6 +41,18 @@ mod tests {
         assert!(!lower.contains("javascript:"), "{html}");
         assert!(!lower.contains("<!--"), "{html}");
         assert!(html.contains("<img src=\"x\">"), "{html}");
+    }
+
+    #[test]
+    fn no_markup_survives_in_attributes() {
+        // What the inline-script hardening relies on: sanitised HTML never carries a raw
+        // `<script` or `</script`, not even inside an attribute value.
+        let html = to_safe_html("![<script>x</script>](https://x/a.png \"</script><!--\")");
+        let lower = html.to_lowercase();
+        assert!(
+            !lower.contains("<script") && !lower.contains("</script"),
+            "{html}"
+        );
     }
 
     #[test]

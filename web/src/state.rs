@@ -43,8 +43,8 @@ pub fn format_date(rfc3339: &str) -> String {
     }
 }
 
-/// Avatar URL or the bundled placeholder. The API only stores http(s) URLs; the CSP then
-/// allows https images and plain http only from our own origin.
+/// Avatar URL or the bundled placeholder. The API only stores http(s) URLs (the CSP allows
+/// both for images); anything else, `//host` included, is replaced.
 pub fn avatar(image: &Option<String>) -> String {
     match image {
         Some(url)

@@ -59,9 +59,11 @@ async function step(name, fn) {
 }
 
 // Perseus hydrates asynchronously: links work before it, buttons and forms only after.
-// The layout marks <html data-hydrated> once the page is live.
+// The layout sets <html data-hydrated="/current/path"> once that page is live (again after
+// every client-side navigation).
 async function hydrated(page) {
-  await page.waitForSelector('html[data-hydrated]', { timeout: 15000, state: 'attached' });
+  const path = new URL(page.url()).pathname;
+  await page.waitForSelector(`html[data-hydrated="${path}"]`, { timeout: 15000, state: 'attached' });
 }
 
 async function goto(page, path) {
@@ -183,6 +185,8 @@ await step('a second user comments, favourites and follows', async () => {
   await b.click('.banner button.fav');
   await b.locator('.banner button.fav[aria-pressed="true"]').waitFor();
   assert.match(await b.locator('.banner button.fav').innerText(), /\(1\)/);
+  // The author card under the article shows the same state without a reload.
+  assert.match(await b.locator('.article-actions button.fav').innerText(), /Unfavorite Article \(1\)/);
   await b.click('.banner button.follow');
   await b.locator('.banner button.follow[aria-pressed="true"]').waitFor();
   // Reload: the server renders what was stored.
@@ -241,6 +245,8 @@ await step('XSS in an article title, description and body does not execute', asy
     assert.equal(await p.locator('img[src="x"]:not(.article-body img)').count(), 0, 'an element was injected');
     assert.equal(await p.locator('[onerror]').count(), 0, 'an event handler survived');
     assert.equal(await p.locator('.article-body script').count(), 0);
+    // The CSP would stop an injected handler or script from running even if the escaping
+    // failed, so the DOM checks above are the real proof; this one guards the CSP.
     if (js) assert.equal(await p.evaluate(() => window.__xss), undefined, 'injected script ran');
     if (!js) await p.context().close();
   }
@@ -294,6 +300,27 @@ await step('public pages render with JavaScript disabled', async () => {
   assert.equal(await p.locator('.user-info h1').innerText(), bob.username);
   const res = await p.goto(`${BASE}/no/such/page`);
   assert.equal(res.status(), 404);
+  await p.context().close();
+});
+
+await step('security headers: CSP with script hashes and no inline allowance, no caching of pages', async () => {
+  const res = await a.goto(BASE + '/');
+  const h = res.headers();
+  assert.match(h['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'( 'sha256-[A-Za-z0-9+/=]+')+;/);
+  assert.doesNotMatch(h['content-security-policy'], /script-src[^;]*'unsafe-inline'/);
+  assert.match(h['content-security-policy'], /frame-ancestors 'none'/);
+  assert.equal(h['cache-control'], 'private, no-store');
+  assert.equal(h['x-content-type-options'], 'nosniff');
+});
+
+await step('a stale session cookie shows public pages signed out instead of failing', async () => {
+  const p = await newPage();
+  await p.context().addCookies([{ name: 'conduit_session', value: 'not-a-valid-token', url: BASE }]);
+  for (const path of ['/', `/profile/${bob.username}`]) {
+    const res = await goto(p, path);
+    assert.equal(res.status(), 200, path);
+    await p.locator('nav').getByText('Sign in').waitFor();
+  }
   await p.context().close();
 });
 

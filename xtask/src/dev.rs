@@ -73,12 +73,32 @@ pub fn run() -> Result<()> {
         eprintln!("  Redis           {r}");
     }
     eprintln!("  Ctrl-C stops everything.\n");
+    // Wait for Ctrl-C or SIGTERM, or for a server to die; returning drops the stack and the
+    // databases, which stops everything in order.
     let mut stack = stack;
-    loop {
-        std::thread::sleep(Duration::from_millis(500));
-        if let Some(which) = stack.exited()? {
-            anyhow::bail!("{which} stopped; shutting the rest down");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let stopped = rt.block_on(async {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return anyhow::Ok(None),
+                _ = term.recv() => return Ok(None),
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                    if let Some(which) = stack.exited()? {
+                        return Ok(Some(which));
+                    }
+                }
+            }
         }
+    })?;
+    eprintln!("\nstopping…");
+    drop(stack);
+    match stopped {
+        Some(which) => anyhow::bail!("{which} stopped unexpectedly; the rest was shut down"),
+        None => Ok(()),
     }
 }
 

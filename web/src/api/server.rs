@@ -72,15 +72,31 @@ impl Caller {
         self.session.is_some()
     }
 
-    /// `GET {api}/api{path}`, decoded; `operation` names the call in metrics.
+    /// `GET {api}/api{path}`, decoded; `operation` names the call in metrics. A session the
+    /// API no longer accepts (expired, revoked) is dropped and the call repeated anonymously,
+    /// so a stale cookie shows public pages signed out instead of failing them.
     pub async fn get<T: DeserializeOwned>(
         &self,
         operation: &'static str,
         path: &str,
     ) -> Result<T, Failure> {
+        match self.get_once(operation, path, true).await {
+            Err(f) if f.status == 401 && self.signed_in() => {
+                self.get_once(operation, path, false).await
+            }
+            other => other,
+        }
+    }
+
+    async fn get_once<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        with_session: bool,
+    ) -> Result<T, Failure> {
         let c = client();
         let mut req = c.http.get(format!("{}/api{path}", c.base));
-        if let Some(s) = &self.session {
+        if let (true, Some(s)) = (with_session, &self.session) {
             req = req.header(reqwest::header::COOKIE, format!("{SESSION_COOKIE}={s}"));
         }
         if let Some(t) = &self.traceparent {
@@ -89,12 +105,16 @@ impl Caller {
         let started = Instant::now();
         let res = req.send().await;
         let status = res.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+        // Details (internal addresses) go to the log, never into the page.
         let outcome = match res {
-            Err(e) => Err(Failure::network(format!("the API is unreachable: {e}"))),
-            Ok(res) if res.status().is_success() => res
-                .json::<T>()
-                .await
-                .map_err(|e| Failure::network(format!("unexpected API answer: {e}"))),
+            Err(e) => {
+                tracing::warn!(operation, error = %e, "the API is unreachable");
+                Err(Failure::network("the API is unreachable"))
+            }
+            Ok(res) if res.status().is_success() => res.json::<T>().await.map_err(|e| {
+                tracing::warn!(operation, error = %e, "unexpected API answer");
+                Failure::network("unexpected API answer")
+            }),
             Ok(res) => {
                 let body = res.text().await.unwrap_or_default();
                 Err(Failure::from_body(status, &body))
@@ -128,13 +148,21 @@ impl Caller {
     }
 }
 
+/// The page error for "there is nothing at this address".
+pub fn not_found() -> perseus::prelude::BlamedError<Failure> {
+    blame(Failure {
+        status: 404,
+        messages: vec!["not found".into()],
+    })
+}
+
 /// Maps an API failure to the page error Perseus renders: the API's 404 is the visitor's
 /// 404, everything else is ours (a 502/503 page, logged).
 pub fn blame(f: Failure) -> perseus::prelude::BlamedError<Failure> {
     use perseus::prelude::{BlamedError, ErrorBlame};
     let blame = match f.status {
         404 => ErrorBlame::Client(Some(404)),
-        0 => ErrorBlame::Server(Some(503)),
+        0 | 429 | 503 => ErrorBlame::Server(Some(503)),
         _ => ErrorBlame::Server(Some(502)),
     };
     if !matches!(blame, ErrorBlame::Client(_)) {

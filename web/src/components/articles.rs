@@ -35,8 +35,8 @@ fn preview<G: Html>(cx: Scope, a: &ArticleSummary, signed_in: bool) -> View<G> {
     let fav = super::buttons::favorite_button(
         cx,
         a.slug.clone(),
-        a.favorited,
-        a.favorites_count,
+        create_signal(cx, a.favorited),
+        create_signal(cx, a.favorites_count),
         signed_in,
         false,
     );

@@ -7,16 +7,15 @@ use sycamore::prelude::*;
 use crate::api::browser;
 
 /// "♥ 12" / "♥ Favorite Article (12)" toggling `POST/DELETE /articles/{slug}/favorite`.
-pub fn favorite_button<G: Html>(
-    cx: Scope,
+/// The signals are the caller's, so several buttons for one article stay in step.
+pub fn favorite_button<'a, G: Html>(
+    cx: Scope<'a>,
     slug: String,
-    favorited: bool,
-    count: i64,
+    favorited: &'a Signal<bool>,
+    count: &'a Signal<i64>,
     signed_in: bool,
     long: bool,
 ) -> View<G> {
-    let favorited = create_signal(cx, favorited);
-    let count = create_signal(cx, count);
     let busy = create_signal(cx, false);
     // The handler's body exists only in the browser build; keep the server build warning-free.
     let _ = (&slug, signed_in);
@@ -65,13 +64,12 @@ pub fn favorite_button<G: Html>(
 }
 
 /// "+ Follow name" / "Unfollow name" toggling `POST/DELETE /profiles/{username}/follow`.
-pub fn follow_button<G: Html>(
-    cx: Scope,
+pub fn follow_button<'a, G: Html>(
+    cx: Scope<'a>,
     username: String,
-    following: bool,
+    following: &'a Signal<bool>,
     signed_in: bool,
 ) -> View<G> {
-    let following = create_signal(cx, following);
     let busy = create_signal(cx, false);
     let label_name = username.clone();
     // The handler's body exists only in the browser build; keep the server build warning-free.

@@ -31,15 +31,16 @@ fn link<G: Html>(cx: Scope, href: String, label: View<G>, active: bool) -> View<
 
 /// Header, `body`, footer.
 pub fn page<G: Html>(cx: Scope, viewer: &Option<Viewer>, nav: Nav, body: View<G>) -> View<G> {
-    // Marks the document once the browser has taken over the server-rendered page (used by
-    // the browser tests to wait for interactivity).
+    // Marks the document with the path of the page the browser has taken over (hydrated or
+    // navigated to): the browser tests wait for it before they interact.
     #[cfg(client)]
     on_mount(cx, || {
-        if let Some(root) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-        {
-            let _ = root.set_attribute("data-hydrated", "true");
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let path = window.location().pathname().unwrap_or_default();
+        if let Some(root) = window.document().and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("data-hydrated", &path);
         }
     });
     let links = match viewer {

@@ -154,13 +154,12 @@ pub fn classify(path: &str) -> (&'static str, Option<&'static str>) {
     }
 }
 
-struct Active;
+/// Decrements the in-flight gauge even when the client goes away mid-request.
+struct Active(KeyValue);
 
 impl Drop for Active {
     fn drop(&mut self) {
-        global()
-            .http_active
-            .add(-1, &[KeyValue::new("http.request.method", "GET")]);
+        global().http_active.add(-1, std::slice::from_ref(&self.0));
     }
 }
 
@@ -184,10 +183,14 @@ pub async fn middleware(
     }
     let trace_id = traceparent.get(3..35).unwrap_or("").to_string();
     let method = req.method().to_string();
+    let method_label = match method.as_str() {
+        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" => method.clone(),
+        _ => "_OTHER".to_string(),
+    };
+    let method_kv = KeyValue::new("http.request.method", method_label);
     let (route, template) = classify(req.path());
-    m.http_active
-        .add(1, &[KeyValue::new("http.request.method", "GET")]);
-    let active = Active;
+    m.http_active.add(1, std::slice::from_ref(&method_kv));
+    let active = Active(method_kv.clone());
     let started = Instant::now();
     let result = next.call(req).await;
     let elapsed = started.elapsed();
@@ -196,14 +199,10 @@ pub async fn middleware(
         Ok(res) => res.status().as_u16(),
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
-    let method_label = match method.as_str() {
-        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" => method.clone(),
-        _ => "_OTHER".to_string(),
-    };
     m.http_duration.record(
         elapsed.as_secs_f64(),
         &[
-            KeyValue::new("http.request.method", method_label),
+            method_kv,
             KeyValue::new("http.route", route),
             KeyValue::new("http.response.status_code", i64::from(status)),
         ],

@@ -50,9 +50,13 @@ pub async fn forward(req: HttpRequest, body: web::Bytes, proxy: web::Data<Proxy>
     let Ok(method) = reqwest::Method::from_bytes(req.method().as_str().as_bytes()) else {
         return HttpResponse::MethodNotAllowed().finish();
     };
-    let mut out = proxy
-        .http
-        .request(method, format!("{}{path_and_query}", proxy.base));
+    // Only the API's `/api/…` is reachable: the URL parser resolves `..` and `%2e%2e`, so
+    // check the path it will actually request.
+    let url = match reqwest::Url::parse(&format!("{}{path_and_query}", proxy.base)) {
+        Ok(u) if u.path().starts_with("/api/") => u,
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    let mut out = proxy.http.request(method, url);
     for (name, value) in req.headers() {
         if !SKIP.contains(&name.as_str()) && name.as_str() != "content-length" {
             out = out.header(name.as_str(), value.as_bytes());

@@ -35,7 +35,10 @@ pub async fn headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let is_api = res.request().path().starts_with("/api/");
+    let path = res.request().path();
+    let is_api = path.starts_with("/api/");
+    // Page state for client-side navigation carries the visitor's data, like the pages.
+    let is_private = is_html || path.starts_with("/.perseus/page/");
     let (req, res) = res.into_parts();
     let (mut head, body) = {
         let (head, body) = res.into_parts();
@@ -74,18 +77,26 @@ pub async fn headers(
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=()",
     );
+    if BEHIND_TLS.get().copied().unwrap_or(false) {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
     if !is_api {
         set(
             header::CONTENT_SECURITY_POLICY,
             &content_security_policy(&script_hashes),
         );
     }
-    if is_html {
+    if is_private {
         // Pages depend on the visitor's session: never store them in a shared cache.
         h.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),
         );
+    }
+    if is_html {
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
@@ -104,7 +115,7 @@ pub fn content_security_policy(script_hashes: &[String]) -> String {
     }
     format!(
         "default-src 'self'; script-src {script_src}; style-src 'self'; \
-         style-src-attr 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; \
+         style-src-attr 'unsafe-inline'; img-src 'self' https: http: data:; connect-src 'self'; \
          font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors 'none'"
     )

@@ -23,7 +23,16 @@ pub struct ArticleState {
     comments: Vec<Comment>,
 }
 
-fn meta<G: Html>(cx: Scope, s: &ArticleState) -> View<G> {
+/// The signals behind the author card's buttons, shared by the card above and below the
+/// article so both show the same state after a click.
+#[derive(Clone, Copy)]
+struct Reactions<'a> {
+    following: &'a Signal<bool>,
+    favorited: &'a Signal<bool>,
+    favorites_count: &'a Signal<i64>,
+}
+
+fn meta<'a, G: Html>(cx: Scope<'a>, s: &ArticleState, r: Reactions<'a>) -> View<G> {
     let profile = format!("/profile/{}", crate::api::encode(&s.author.username));
     let img = avatar(&s.author.image);
     let name = s.author.username.clone();
@@ -54,13 +63,12 @@ fn meta<G: Html>(cx: Scope, s: &ArticleState) -> View<G> {
             button(type = "button", class = "btn btn-sm btn-outline-danger delete", on:click = on_delete) { "Delete Article" }
         }
     } else {
-        let follow =
-            buttons::follow_button(cx, s.author.username.clone(), s.author.following, signed_in);
+        let follow = buttons::follow_button(cx, s.author.username.clone(), r.following, signed_in);
         let fav = buttons::favorite_button(
             cx,
             s.slug.clone(),
-            s.favorited,
-            s.favorites_count,
+            r.favorited,
+            r.favorites_count,
             signed_in,
             true,
         );
@@ -206,8 +214,13 @@ fn comments<G: Html>(cx: Scope, s: &ArticleState) -> View<G> {
 fn article_page<G: Html>(cx: Scope, state: ArticleState) -> View<G> {
     let title = state.title.clone();
     let body_html = state.body_html.clone();
-    let top_meta = meta(cx, &state);
-    let bottom_meta = meta(cx, &state);
+    let reactions = Reactions {
+        following: create_signal(cx, state.author.following),
+        favorited: create_signal(cx, state.favorited),
+        favorites_count: create_signal(cx, state.favorites_count),
+    };
+    let top_meta = meta(cx, &state, reactions);
+    let bottom_meta = meta(cx, &state, reactions);
     let tags = articles::tag_list(cx, &state.tags, false);
     let comments = comments(cx, &state);
     let body = view! { cx,
@@ -257,13 +270,10 @@ async fn get_request_state(
 ) -> Result<ArticleState, BlamedError<crate::api::Failure>> {
     use crate::api::server::{blame, Caller};
     let caller = Caller::from_request(&req);
-    let slug = super::path_tail(&info.path, "article").to_string();
-    if slug.is_empty() || slug.contains('/') {
-        return Err(blame(crate::api::Failure {
-            status: 404,
-            messages: vec!["not found".into()],
-        }));
-    }
+    let slug = match super::path_tail(&info.path, "article") {
+        Some(s) if !s.is_empty() && !s.contains('/') => s.to_string(),
+        _ => return Err(crate::api::server::not_found()),
+    };
     let base = format!("/articles/{}", crate::api::encode(&slug));
     let comments_path = format!("{base}/comments");
     let (viewer, article, comments) = futures::join!(

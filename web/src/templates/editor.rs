@@ -162,7 +162,10 @@ async fn get_request_state(
 ) -> Result<EditorState, BlamedError<crate::api::Failure>> {
     use crate::api::server::{blame, Caller};
     let caller = Caller::from_request(&req);
-    let slug = super::path_tail(&info.path, "editor").to_string();
+    let slug = super::path_tail(&info.path, "editor")
+        .filter(|s| !s.contains('/'))
+        .ok_or_else(crate::api::server::not_found)?
+        .to_string();
     let viewer = caller.viewer().await;
     let mut state = EditorState {
         viewer,
@@ -183,10 +186,7 @@ async fn get_request_state(
         .article;
     if !Viewer::is(&state.viewer, &a.author.username) {
         // Only the author edits; to everyone else the page does not exist.
-        return Err(blame(crate::api::Failure {
-            status: 404,
-            messages: vec!["not found".into()],
-        }));
+        return Err(crate::api::server::not_found());
     }
     state.slug = Some(a.slug);
     state.title = a.title;

@@ -8,14 +8,16 @@ pub mod home;
 pub mod profile;
 pub mod settings;
 
-/// The part of an incremental path after the template name (`article/foo` → `foo`). Perseus
-/// passes the path with or without the template prefix depending on the call site.
+/// The part of an incremental path after the template name: at request time Perseus passes
+/// `article/how-to` for `/article/how-to`. `None` when the path is not under `template`.
 #[cfg(engine)]
-pub fn path_tail<'a>(path: &'a str, template: &str) -> &'a str {
-    let path = path.trim_matches('/');
-    path.strip_prefix(template)
-        .map(|rest| rest.trim_start_matches('/'))
-        .unwrap_or(path)
+pub fn path_tail<'a>(path: &'a str, template: &str) -> Option<&'a str> {
+    let rest = path.trim_matches('/').strip_prefix(template)?;
+    if rest.is_empty() {
+        Some("")
+    } else {
+        rest.strip_prefix('/')
+    }
 }
 
 /// A query parameter of the page's URL, percent-decoded.
@@ -75,13 +77,15 @@ mod tests {
 
     #[test]
     fn paths_lose_their_template_prefix() {
-        assert_eq!(path_tail("article/how-to", "article"), "how-to");
-        assert_eq!(path_tail("how-to", "article"), "how-to");
+        assert_eq!(path_tail("article/how-to", "article"), Some("how-to"));
+        assert_eq!(path_tail("/article/how-to/", "article"), Some("how-to"));
+        assert_eq!(path_tail("article-x", "article"), None);
+        assert_eq!(path_tail("how-to", "article"), None);
         assert_eq!(
             path_tail("profile/jake/favorites", "profile"),
-            "jake/favorites"
+            Some("jake/favorites")
         );
-        assert_eq!(path_tail("editor", "editor"), "");
+        assert_eq!(path_tail("editor", "editor"), Some(""));
     }
 
     #[test]

@@ -30,7 +30,7 @@ fn profile_page<G: Html>(cx: Scope, state: ProfileState) -> View<G> {
         buttons::follow_button(
             cx,
             state.profile.username.clone(),
-            state.profile.following,
+            create_signal(cx, state.profile.following),
             signed_in,
         )
     };
@@ -119,14 +119,9 @@ async fn get_request_state(
     req: Request,
 ) -> Result<ProfileState, BlamedError<crate::api::Failure>> {
     use crate::api::server::{blame, Caller};
-    let not_found = || {
-        blame(crate::api::Failure {
-            status: 404,
-            messages: vec!["not found".into()],
-        })
-    };
+    let not_found = crate::api::server::not_found;
     let caller = Caller::from_request(&req);
-    let tail = super::path_tail(&info.path, "profile");
+    let tail = super::path_tail(&info.path, "profile").ok_or_else(not_found)?;
     let (username, favorites) = match tail.split_once('/') {
         None => (tail.to_string(), false),
         Some((u, "favorites")) => (u.to_string(), true),

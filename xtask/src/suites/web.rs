@@ -38,6 +38,22 @@ pub fn run() -> Result<()> {
     .with_context(|| format!("browser tests failed; server logs in {}", logs.display()))?;
 
     no_http2(&stack.web_url)?;
+    // The /api forward reaches only the API's /api/…: dot segments that a URL parser would
+    // resolve to the API's other endpoints (here /healthz, which would answer 200) are refused.
+    for path in [
+        "/api/../healthz",
+        "/api/%2e%2e/healthz",
+        "/api/%2E%2E/healthz",
+    ] {
+        let (status, _) = http_get(&format!("{}{path}", stack.web_url))?;
+        if status != 404 {
+            bail!("GET {path} through the web server answered {status}, expected 404");
+        }
+    }
+    let (status, _) = http_get(&format!("{}/api/tags", stack.web_url))?;
+    if status != 200 {
+        bail!("GET /api/tags through the web server answered {status}");
+    }
     let (status, metrics) = http_get(&format!("{}/metrics", stack.web_admin))?;
     if status != 200 {
         bail!("web /metrics answered {status}");
