@@ -46,6 +46,13 @@ pub fn run() -> Result<()> {
         readme::check(&tf.source)
     })?;
 
+    // Terraform's plugin cache is not safe for concurrent installs: two `init`s filling an
+    // empty cache at once can leave one of them linked to a half-written provider. Fill it
+    // once here; the parallel inits below then only link from it.
+    step(&mut timings, "provider plugin cache warm-up", || {
+        tf.warm_plugin_cache()
+    })?;
+
     // The emulator run spends most of its time in the provider's polling waits, so it runs
     // beside validate, test (which keep to WORKERS terraform processes) and checkov.
     eprintln!("\n-- terraform: moto apply / re-plan / destroy (staging), in the background");
@@ -233,6 +240,22 @@ impl Terraform {
             dirs.push("bootstrap".to_string());
         }
         Ok(dirs)
+    }
+
+    fn warm_plugin_cache(&self) -> Result<String> {
+        let first = self
+            .roots()?
+            .into_iter()
+            .find(|r| r.starts_with("modules/"))
+            .context("no Terraform module to initialise")?;
+        captured(
+            self.command(&self.copy.join(&first), "plugin-cache-warm-up")
+                .args(["init", "-backend=false", "-input=false", "-no-color"]),
+            &first,
+        )?;
+        Ok(format!(
+            "provider installed once into the plugin cache (via {first})"
+        ))
     }
 
     fn validate_all(&self) -> Result<String> {
