@@ -256,14 +256,6 @@ fn head(cx: Scope, state: ArticleState) -> View<SsrNode> {
 }
 
 #[engine_only_fn]
-async fn get_build_paths() -> BuildPaths {
-    BuildPaths {
-        paths: Vec::new(),
-        extra: ().into(),
-    }
-}
-
-#[engine_only_fn]
 async fn get_request_state(
     info: StateGeneratorInfo<()>,
     req: Request,
@@ -305,7 +297,7 @@ pub fn get_template<G: Html>() -> Template<G> {
     Template::build("article")
         .view_with_unreactive_state(article_page)
         .head_with_state(head)
-        .build_paths_fn(get_build_paths)
+        .build_paths_fn(super::no_prebuilt_paths)
         .incremental_generation()
         .request_state_fn(get_request_state)
         .set_headers_with_state(set_headers)

@@ -119,10 +119,7 @@ async fn get_request_state(
 ) -> Result<HomeState, BlamedError<crate::api::Failure>> {
     use crate::api::server::{blame, Caller};
     let caller = Caller::from_request(&req);
-    let page = super::query_param(&req, "page")
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
+    let page = super::page_param(&req);
     let feed = match (
         super::query_param(&req, "tag").filter(|t| !t.is_empty()),
         super::query_param(&req, "feed").as_deref(),

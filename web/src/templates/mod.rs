@@ -8,6 +8,26 @@ pub mod home;
 pub mod profile;
 pub mod settings;
 
+/// For templates whose every page renders at request time (`/article/{slug}`, …): nothing is
+/// built ahead, and incremental generation sends every path under the template to its
+/// request-state function.
+#[perseus::prelude::engine_only_fn]
+pub async fn no_prebuilt_paths() -> perseus::prelude::BuildPaths {
+    perseus::prelude::BuildPaths {
+        paths: Vec::new(),
+        extra: ().into(),
+    }
+}
+
+/// `?page=N` of a list page: 1 to 10 000, else 1.
+#[cfg(engine)]
+pub fn page_param(req: &perseus::Request) -> i64 {
+    query_param(req, "page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=10_000).contains(p))
+        .unwrap_or(1)
+}
+
 /// The part of an incremental path after the template name: at request time Perseus passes
 /// `article/how-to` for `/article/how-to`. `None` when the path is not under `template`.
 #[cfg(engine)]

@@ -106,14 +106,6 @@ fn head(cx: Scope, state: ProfileState) -> View<SsrNode> {
 }
 
 #[engine_only_fn]
-async fn get_build_paths() -> BuildPaths {
-    BuildPaths {
-        paths: Vec::new(),
-        extra: ().into(),
-    }
-}
-
-#[engine_only_fn]
 async fn get_request_state(
     info: StateGeneratorInfo<()>,
     req: Request,
@@ -130,10 +122,7 @@ async fn get_request_state(
     if username.is_empty() {
         return Err(not_found());
     }
-    let page = super::query_param(&req, "page")
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
+    let page = super::page_param(&req);
     let offset = ((page - 1) * articles::PAGE_SIZE).to_string();
     let limit = articles::PAGE_SIZE.to_string();
     let filter = if favorites { "favorited" } else { "author" };
@@ -168,7 +157,7 @@ pub fn get_template<G: Html>() -> Template<G> {
     Template::build("profile")
         .view_with_unreactive_state(profile_page)
         .head_with_state(head)
-        .build_paths_fn(get_build_paths)
+        .build_paths_fn(super::no_prebuilt_paths)
         .incremental_generation()
         .request_state_fn(get_request_state)
         .set_headers_with_state(set_headers)
