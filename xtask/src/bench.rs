@@ -5,13 +5,11 @@
 //! cache off and once with it on (Redis when installed), and prints requests/s, p50 and p99
 //! per endpoint, the server's RSS and the cache hit ratio. A benchmark, not a test.
 
+use crate::stack::wait_ready;
 use crate::util::{cmd, exec, require};
 use anyhow::{bail, Context, Result};
 use conduit_testkit::{free_port, Postgres};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -84,8 +82,8 @@ pub fn run(args: Args) -> Result<()> {
         for (k, v) in env {
             command.env(k, v);
         }
-        let server = Server(command.spawn().context("starting conduit-api")?);
-        wait_ready(port)?;
+        let mut server = Server(command.spawn().context("starting conduit-api")?);
+        wait_ready(&format!("http://127.0.0.1:{port}/readyz"), &mut server.0)?;
         if i == 0 {
             seed(port, &db)?;
         }
@@ -116,7 +114,7 @@ fn web(
     bundle: &crate::web::BundleSize,
 ) -> Result<()> {
     let port = free_port()?;
-    let server = Server(
+    let mut server = Server(
         Command::new(dir.join("conduit-web"))
             .env_clear()
             .env("CONDUIT_WEB_LISTEN", format!("127.0.0.1:{port}"))
@@ -130,7 +128,7 @@ fn web(
             .spawn()
             .context("starting conduit-web")?,
     );
-    wait_ready(port)?;
+    wait_ready(&format!("http://127.0.0.1:{port}/readyz"), &mut server.0)?;
     println!(
         "
 conduit-web (release) server-side rendering, in front of the API above; client bundle {:.1} KiB gzipped ({} KiB wasm + {} KiB js before gzip)",
@@ -287,17 +285,6 @@ fn rss(pid: u32) -> Option<String> {
     Some(format!("{:.1} MB", kb / 1024.0))
 }
 
-fn wait_ready(port: u16) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok((200, _)) = http(port, "GET", "/readyz", None) {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bail!("conduit-api did not become ready")
-}
-
 /// One user through the API (for a real password hash), the rest by SQL.
 fn seed(port: u16, db_url: &str) -> Result<()> {
     let body = r#"{"user":{"username":"bench0","email":"bench0@example.com","password":"bench-password"}}"#;
@@ -343,28 +330,8 @@ fn sql(url: &str, statements: &str) -> Result<()> {
     })
 }
 
-/// A minimal HTTP/1.1 exchange for seeding (no client library needed in xtask).
 fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let body = body.unwrap_or("");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("no HTTP status")?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+    crate::util::http(&format!("127.0.0.1:{port}"), method, path, body)
 }
 
 #[cfg(test)]

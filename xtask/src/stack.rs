@@ -180,30 +180,11 @@ pub fn wait_ready(url: &str, child: &mut Child) -> Result<()> {
     bail!("{url} was not ready within 60 s")
 }
 
-/// A minimal HTTP/1.1 GET over loopback: status and body.
+/// `GET url` (`http://host:port/path`): status and body.
 pub fn http_get(url: &str) -> Result<(u16, String)> {
-    use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").context("http:// URLs only")?;
-    let (host, path) = rest
+    let (addr, path) = rest
         .split_once('/')
         .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let mut s = std::net::TcpStream::connect(host)?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf)?;
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .context("no HTTP status line")?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+    crate::util::http(addr, "GET", &path, None)
 }

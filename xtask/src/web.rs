@@ -124,7 +124,7 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
             .arg(&bundle),
     )?;
 
-    copy_dir(&root().join("web/static"), &out.join("static"))?;
+    crate::util::copy_tree(&root().join("web/static"), &out.join("static"), &|_| false)?;
     let server = out.join("conduit-web");
     std::fs::copy(&engine_bin, &server)
         .with_context(|| format!("copying {}", engine_bin.display()))?;
@@ -180,20 +180,6 @@ fn gzipped_len(path: &Path) -> Result<u64> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&data)?;
     Ok(gz.finish()?.len() as u64)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
-        let entry = entry?;
-        let dest = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &dest)?;
-        } else {
-            std::fs::copy(entry.path(), dest)?;
-        }
-    }
-    Ok(())
 }
 
 /// Clippy on both halves and the engine's unit tests (state, rendering, the HTML hardening).

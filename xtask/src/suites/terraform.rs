@@ -360,27 +360,14 @@ provider_installation {{
 }
 
 /// Copies `from` to `to`, leaving out anything Terraform generates locally.
+/// Copies a Terraform tree without local state, provider caches or override files.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == ".terraform"
+    crate::util::copy_tree(from, to, &|name| {
+        name == ".terraform"
             || name.contains(".tfstate")
             || name.ends_with("_override.tf")
             || name == "override.tf"
-        {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
-        }
-    }
-    Ok(())
+    })
 }
 
 /// Runs a command, capturing its output; a failure carries both streams.
