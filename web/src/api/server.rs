@@ -31,13 +31,6 @@ pub fn init(base: &str) -> Result<(), String> {
         .map_err(|_| "the API client is already configured".to_string())
 }
 
-fn client() -> &'static Client {
-    CLIENT.get_or_init(|| Client {
-        http: reqwest::Client::new(),
-        base: "http://127.0.0.1:8080".to_string(),
-    })
-}
-
 /// The parts of a page request that API calls carry on: the session and the trace.
 #[derive(Clone, Default)]
 pub struct Caller {
@@ -94,7 +87,9 @@ impl Caller {
         path: &str,
         with_session: bool,
     ) -> Result<T, Failure> {
-        let c = client();
+        let Some(c) = CLIENT.get() else {
+            return Err(Failure::network("the API client is not configured"));
+        };
         let mut req = c.http.get(format!("{}/api{path}", c.base));
         if let (true, Some(s)) = (with_session, &self.session) {
             req = req.header(reqwest::header::COOKIE, format!("{SESSION_COOKIE}={s}"));

@@ -17,33 +17,18 @@ pub fn favorite_button<'a, G: Html>(
     long: bool,
 ) -> View<G> {
     let busy = create_signal(cx, false);
-    // The handler's body exists only in the browser build; keep the server build warning-free.
-    let _ = (&slug, signed_in);
-    let on_click = move |_| {
-        #[cfg(client)]
-        {
-            if !signed_in {
-                browser::reload_to("/register");
-                return;
-            }
-            if *busy.get() {
-                return;
-            }
-            busy.set(true);
-            let slug = slug.clone();
-            perseus::prelude::spawn_local_scoped(cx, async move {
-                let method = if *favorited.get() { "DELETE" } else { "POST" };
-                let path = format!("/articles/{}/favorite", crate::api::encode(&slug));
-                if let Ok(r) =
-                    browser::send::<(), conduit_types::ArticleResponse>(method, &path, None).await
-                {
-                    favorited.set(r.article.favorited);
-                    count.set(r.article.favorites_count);
-                }
-                busy.set(false);
-            });
-        }
-    };
+    let path = format!("/articles/{}/favorite", crate::api::encode(&slug));
+    let on_click = toggle(
+        cx,
+        path,
+        favorited,
+        busy,
+        signed_in,
+        move |r: conduit_types::ArticleResponse| {
+            favorited.set(r.article.favorited);
+            count.set(r.article.favorites_count);
+        },
+    );
     view! { cx,
         button(
             type = "button",
@@ -72,9 +57,45 @@ pub fn follow_button<'a, G: Html>(
 ) -> View<G> {
     let busy = create_signal(cx, false);
     let label_name = username.clone();
+    let path = format!("/profiles/{}/follow", crate::api::encode(&username));
+    let on_click = toggle(
+        cx,
+        path,
+        following,
+        busy,
+        signed_in,
+        move |r: conduit_types::ProfileResponse| following.set(r.profile.following),
+    );
+    view! { cx,
+        button(
+            type = "button",
+            class = if *following.get() { "btn btn-sm btn-secondary follow" } else { "btn btn-sm btn-outline-secondary follow" },
+            aria-pressed = if *following.get() { "true" } else { "false" },
+            disabled = *busy.get(),
+            on:click = on_click,
+        ) {
+            (if *following.get() { format!("Unfollow {label_name}") } else { format!("+ Follow {label_name}") })
+        }
+    }
+}
+
+/// The click handler of a two-state button backed by the API: `POST path` switches it on,
+/// `DELETE path` off, and `apply` takes the API's answer; one request at a time.
+/// Signed-out visitors are sent to sign up.
+fn toggle<'a, T, E>(
+    cx: Scope<'a>,
+    path: String,
+    on: &'a Signal<bool>,
+    busy: &'a Signal<bool>,
+    signed_in: bool,
+    apply: impl Fn(T) + Copy + 'a,
+) -> impl Fn(E) + 'a
+where
+    T: serde::de::DeserializeOwned + 'a,
+{
     // The handler's body exists only in the browser build; keep the server build warning-free.
-    let _ = signed_in;
-    let on_click = move |_| {
+    let _ = (&path, on, busy, signed_in, apply, cx);
+    move |_| {
         #[cfg(client)]
         {
             if !signed_in {
@@ -85,28 +106,14 @@ pub fn follow_button<'a, G: Html>(
                 return;
             }
             busy.set(true);
-            let username = username.clone();
+            let path = path.clone();
             perseus::prelude::spawn_local_scoped(cx, async move {
-                let method = if *following.get() { "DELETE" } else { "POST" };
-                let path = format!("/profiles/{}/follow", crate::api::encode(&username));
-                if let Ok(r) =
-                    browser::send::<(), conduit_types::ProfileResponse>(method, &path, None).await
-                {
-                    following.set(r.profile.following);
+                let method = if *on.get() { "DELETE" } else { "POST" };
+                if let Ok(r) = browser::send::<(), T>(method, &path, None).await {
+                    apply(r);
                 }
                 busy.set(false);
             });
-        }
-    };
-    view! { cx,
-        button(
-            type = "button",
-            class = if *following.get() { "btn btn-sm btn-secondary follow" } else { "btn btn-sm btn-outline-secondary follow" },
-            aria-pressed = if *following.get() { "true" } else { "false" },
-            disabled = *busy.get(),
-            on:click = on_click,
-        ) {
-            (if *following.get() { format!("Unfollow {label_name}") } else { format!("+ Follow {label_name}") })
         }
     }
 }

@@ -40,10 +40,7 @@ pub async fn headers(
     // Page state for client-side navigation carries the visitor's data, like the pages.
     let is_private = is_html || path.starts_with("/.perseus/page/");
     let (req, res) = res.into_parts();
-    let (mut head, body) = {
-        let (head, body) = res.into_parts();
-        (head, body)
-    };
+    let (mut head, body) = res.into_parts();
     let mut script_hashes = Vec::new();
     let body = if is_html {
         match body::to_bytes_limited(body, MAX_PAGE).await {
