@@ -515,3 +515,16 @@ fn configuration() -> Result<()> {
     );
     Ok(())
 }
+
+/// The lines of a Markdown text outside fenced code blocks, numbered from 1.
+fn prose_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut fenced = false;
+    text.lines().enumerate().filter_map(move |(n, line)| {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+            return None;
+        }
+        (!fenced).then_some((n + 1, line))
+    })
+}

@@ -355,23 +355,14 @@ pub fn banner(text: &str) -> Result<Vec<&'static str>, String> {
 /// words, the first a program [`classify`] says needs X. Returns (line, span, X).
 pub fn inline_needs(text: &str) -> Vec<(usize, String, &'static str)> {
     let mut out = vec![];
-    let mut fenced = false;
-    for (n, line) in text.lines().enumerate() {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            fenced = !fenced;
-            continue;
-        }
-        if fenced {
-            continue;
-        }
+    for (n, line) in super::prose_lines(text) {
         for span in line.split('`').skip(1).step_by(2) {
             if span.split_whitespace().count() < 2 {
                 continue;
             }
             for c in commands(&[span.to_string()]) {
                 if let Some(Kind::Needs(need)) = classify(&c) {
-                    out.push((n + 1, span.to_string(), need));
+                    out.push((n, span.to_string(), need));
                 }
             }
         }

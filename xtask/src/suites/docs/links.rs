@@ -21,33 +21,17 @@ pub fn slug(heading: &str) -> String {
 
 /// The anchors of a Markdown file's headings (outside code blocks).
 pub fn anchors(text: &str) -> Vec<String> {
-    let mut out = vec![];
-    let mut fenced = false;
-    for line in text.lines() {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            fenced = !fenced;
-        } else if !fenced && line.starts_with('#') {
-            out.push(slug(line.trim_start_matches('#')));
-        }
-    }
-    out
+    super::prose_lines(text)
+        .filter(|(_, line)| line.starts_with('#'))
+        .map(|(_, line)| slug(line.trim_start_matches('#')))
+        .collect()
 }
 
 /// The link targets of a Markdown text with their line numbers (outside code blocks and
 /// inline code).
 pub fn links(text: &str) -> Vec<(usize, String)> {
     let mut out = vec![];
-    let mut fenced = false;
-    for (n, line) in text.lines().enumerate() {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            fenced = !fenced;
-            continue;
-        }
-        if fenced {
-            continue;
-        }
+    for (n, line) in super::prose_lines(text) {
         // Drop inline code spans.
         let prose: String = line
             .split('`')
@@ -62,7 +46,7 @@ pub fn links(text: &str) -> Vec<(usize, String)> {
             while let Some(i) = rest.find(attr) {
                 let tail = &rest[i + attr.len()..];
                 let Some(end) = tail.find('"') else { break };
-                out.push((n + 1, tail[..end].to_string()));
+                out.push((n, tail[..end].to_string()));
                 rest = &tail[end..];
             }
         }
@@ -75,7 +59,7 @@ pub fn links(text: &str) -> Vec<(usize, String)> {
                 .next()
                 .unwrap_or("")
                 .to_string();
-            out.push((n + 1, target));
+            out.push((n, target));
             rest = &tail[end..];
         }
     }
