@@ -142,7 +142,7 @@ pub fn harden_inline_scripts(html: &str) -> (String, Vec<String>) {
         rest = &rest[body_start + consumed..];
         // `rest` now starts at `</script` (or is empty): copy the closing tag.
         match rest.find('>') {
-            Some(end) if find_ascii_ci(rest, "</script") == Some(0) => {
+            Some(end) if starts_with_ascii_ci(rest, "</script") => {
                 out.push_str(&rest[..=end]);
                 rest = &rest[end + 1..];
             }
@@ -175,7 +175,7 @@ fn lex_script(s: &str) -> (String, usize) {
                 '<' => out.push_str("\\x3C"),
                 c => out.push(c),
             }
-        } else if c == '<' && find_ascii_ci(&s[i..], "</script") == Some(0) {
+        } else if c == '<' && starts_with_ascii_ci(&s[i..], "</script") {
             return (out, i);
         } else {
             if c == '`' {
@@ -185,6 +185,13 @@ fn lex_script(s: &str) -> (String, usize) {
         }
     }
     (out, s.len())
+}
+
+/// Whether `s` begins with `prefix`, ignoring ASCII case (HTML tag names).
+fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
