@@ -26,7 +26,10 @@ use std::process::Command;
 /// The one expression that picks the environment (and `DEPLOY_ENV`) of the publish job.
 pub const ENVIRONMENT_EXPR: &str = "${{ github.ref_type == 'tag' && 'production' || 'staging' }}";
 /// Which event each environment releases from: (environment, ref type, ref name).
-const RELEASES: &[(&str, &str, &str)] = &[("staging", "branch", "main"), ("production", "tag", "v1.2.3")];
+const RELEASES: &[(&str, &str, &str)] = &[
+    ("staging", "branch", "main"),
+    ("production", "tag", "v1.2.3"),
+];
 
 // --- YAML helpers ------------------------------------------------------------------------------
 
@@ -42,7 +45,11 @@ pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 pub fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Sequence(s)) => s.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Sequence(s)) => s
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => vec![],
     }
 }
@@ -168,7 +175,11 @@ impl Delivery {
     pub fn load() -> Result<Self> {
         let mut workflows = BTreeMap::new();
         for f in super::yaml_files(&root().join(".github/workflows"))? {
-            let name = f.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = f
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             workflows.insert(name.clone(), parse(&name, &std::fs::read_to_string(&f)?)?);
         }
         let mut clusters = BTreeMap::new();
@@ -190,7 +201,10 @@ impl Delivery {
                 .unwrap_or_default();
             let mut automation = Vec::new();
             for f in super::yaml_files(&dir.join("image-automation"))? {
-                automation.extend(parse_all(&f.display().to_string(), &std::fs::read_to_string(&f)?)?);
+                automation.extend(parse_all(
+                    &f.display().to_string(),
+                    &std::fs::read_to_string(&f)?,
+                )?);
             }
             clusters.insert(env.to_string(), Cluster { vars, automation });
             let main_tf = root().join("terraform/envs").join(env).join("main.tf");
@@ -256,8 +270,18 @@ fn image_matrix(job: &Value) -> BTreeSet<String> {
 
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new("git")
-        .args(["-c", "user.name=fixture", "-c", "user.email=fixture@example.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=fixture",
+            "-c",
+            "user.email=fixture@example.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -321,7 +345,10 @@ pub fn release_ref_problems(d: &Delivery) -> Result<Vec<String>> {
     let b = git(dir, &["rev-parse", "HEAD"])?;
     git(dir, &["update-ref", "refs/remotes/origin/main", &b])?;
     git(dir, &["checkout", "-q", "-b", "side", &a])?;
-    git(dir, &["commit", "-q", "--allow-empty", "-m", "C (never reviewed)"])?;
+    git(
+        dir,
+        &["commit", "-q", "--allow-empty", "-m", "C (never reviewed)"],
+    )?;
     let c = git(dir, &["rev-parse", "HEAD"])?;
 
     let script = run(step);
@@ -357,7 +384,9 @@ pub fn release_ref_problems(d: &Delivery) -> Result<Vec<String>> {
     let (ok, out, log) = attempt("branch", "main", &b)?;
     let main_tag = out.get("tag").cloned().unwrap_or_default();
     if !ok || main_tag.is_empty() {
-        problems.push(format!("release-ref: a push to main produced no tag: {log}"));
+        problems.push(format!(
+            "release-ref: a push to main produced no tag: {log}"
+        ));
     } else if let Some(staging) = d.clusters.get("staging") {
         for policy in staging.kind("ImagePolicy") {
             let name = str_at(policy, &["metadata", "name"]).unwrap_or("?");
@@ -408,14 +437,17 @@ pub fn environment_problems(d: &Delivery) -> Result<Vec<String>> {
     let mut released = BTreeSet::new();
     for (name, job) in &publish {
         let at = format!("release.yml: job `{name}`");
-        let environment = str_at(job, &["environment"]).or_else(|| str_at(job, &["environment", "name"]));
+        let environment =
+            str_at(job, &["environment"]).or_else(|| str_at(job, &["environment", "name"]));
         if environment != Some(ENVIRONMENT_EXPR) {
             problems.push(format!(
                 "{at}: environment is {environment:?}; it must be `{ENVIRONMENT_EXPR}` (tags: production, main: staging)"
             ));
         }
         if str_at(job, &["env", "DEPLOY_ENV"]) != Some(ENVIRONMENT_EXPR) {
-            problems.push(format!("{at}: env DEPLOY_ENV must be the environment's expression"));
+            problems.push(format!(
+                "{at}: env DEPLOY_ENV must be the environment's expression"
+            ));
         }
         if str_at(job, &["env", "ECR_REGISTRY"]) != Some("${{ vars.ECR_REGISTRY }}") {
             problems.push(format!(
@@ -424,15 +456,22 @@ pub fn environment_problems(d: &Delivery) -> Result<Vec<String>> {
         }
         for step in steps(job) {
             if action(step) == "aws-actions/configure-aws-credentials" {
-                if with(step, "role-to-assume").as_deref() != Some("${{ vars.AWS_RELEASE_ROLE_ARN }}") {
-                    problems.push(format!("{at}: role-to-assume must be `vars.AWS_RELEASE_ROLE_ARN`"));
+                if with(step, "role-to-assume").as_deref()
+                    != Some("${{ vars.AWS_RELEASE_ROLE_ARN }}")
+                {
+                    problems.push(format!(
+                        "{at}: role-to-assume must be `vars.AWS_RELEASE_ROLE_ARN`"
+                    ));
                 }
                 if with(step, "aws-region").as_deref() != Some("${{ vars.AWS_REGION }}") {
                     problems.push(format!("{at}: aws-region must be `vars.AWS_REGION`"));
                 }
             }
         }
-        if !steps(job).iter().any(|s| run(s).contains("\"$ECR_REGISTRY/$IMAGE\"") || run(s).contains("repo=\"$ECR_REGISTRY/$IMAGE\"")) {
+        if !steps(job).iter().any(|s| {
+            run(s).contains("\"$ECR_REGISTRY/$IMAGE\"")
+                || run(s).contains("repo=\"$ECR_REGISTRY/$IMAGE\"")
+        }) {
             problems.push(format!("{at}: no step pushes to \"$ECR_REGISTRY/$IMAGE\""));
         }
         released.extend(image_matrix(job));
@@ -455,11 +494,23 @@ pub fn environment_problems(d: &Delivery) -> Result<Vec<String>> {
             continue;
         };
         let at = format!("kustomize/clusters/{env}");
-        let registry = cluster.vars.get("ECR_REGISTRY").cloned().unwrap_or_default();
+        let registry = cluster
+            .vars
+            .get("ECR_REGISTRY")
+            .cloned()
+            .unwrap_or_default();
         let own = format!(
             "{}.dkr.ecr.{}.amazonaws.com",
-            cluster.vars.get("AWS_ACCOUNT_ID").map(String::as_str).unwrap_or("?"),
-            cluster.vars.get("AWS_REGION").map(String::as_str).unwrap_or("?")
+            cluster
+                .vars
+                .get("AWS_ACCOUNT_ID")
+                .map(String::as_str)
+                .unwrap_or("?"),
+            cluster
+                .vars
+                .get("AWS_REGION")
+                .map(String::as_str)
+                .unwrap_or("?")
         );
         if registry != own {
             problems.push(format!(
@@ -479,7 +530,9 @@ pub fn environment_problems(d: &Delivery) -> Result<Vec<String>> {
                 )),
             }
             if str_at(repo, &["spec", "provider"]) != Some("aws") {
-                problems.push(format!("{at}/image-automation: ImageRepository {name} has no `provider: aws`"));
+                problems.push(format!(
+                    "{at}/image-automation: ImageRepository {name} has no `provider: aws`"
+                ));
             }
         }
         if watched != released {
@@ -511,14 +564,22 @@ fn registry_guard_problems(at: &str, job: &Value, d: &Delivery) -> Result<Vec<St
     let mut problems = Vec::new();
     let tmp = TempDir::new("registry-guard")?;
     for (env, _, _) in RELEASES {
-        let src = root().join("kustomize/clusters").join(env).join("cluster-vars.yaml");
+        let src = root()
+            .join("kustomize/clusters")
+            .join(env)
+            .join("cluster-vars.yaml");
         tmp.write(
             &format!("kustomize/clusters/{env}/cluster-vars.yaml"),
             &std::fs::read_to_string(src)?,
         )?;
     }
     for (env, _, _) in RELEASES {
-        let own = d.clusters.get(*env).and_then(|c| c.vars.get("ECR_REGISTRY")).cloned().unwrap_or_default();
+        let own = d
+            .clusters
+            .get(*env)
+            .and_then(|c| c.vars.get("ECR_REGISTRY"))
+            .cloned()
+            .unwrap_or_default();
         let base = |registry: &str| {
             vec![
                 ("DEPLOY_ENV", env.to_string()),
@@ -529,15 +590,25 @@ fn registry_guard_problems(at: &str, job: &Value, d: &Delivery) -> Result<Vec<St
         };
         let (ok, _, log) = run_script(run(guard), &tmp.0, &base(&own))?;
         if !ok {
-            problems.push(format!("{at}: the registry guard rejects {env}'s own registry {own}: {log}"));
+            problems.push(format!(
+                "{at}: the registry guard rejects {env}'s own registry {own}: {log}"
+            ));
         }
-        let (ok, _, _) = run_script(run(guard), &tmp.0, &base("999999999999.dkr.ecr.us-east-1.amazonaws.com"))?;
+        let (ok, _, _) = run_script(
+            run(guard),
+            &tmp.0,
+            &base("999999999999.dkr.ecr.us-east-1.amazonaws.com"),
+        )?;
         if ok {
-            problems.push(format!("{at}: the registry guard lets {env} push to a registry its cluster does not watch"));
+            problems.push(format!(
+                "{at}: the registry guard lets {env} push to a registry its cluster does not watch"
+            ));
         }
         let (ok, _, _) = run_script(run(guard), &tmp.0, &base(""))?;
         if ok {
-            problems.push(format!("{at}: the registry guard passes with no ECR_REGISTRY for {env}"));
+            problems.push(format!(
+                "{at}: the registry guard passes with no ECR_REGISTRY for {env}"
+            ));
         }
     }
     Ok(problems)
@@ -579,15 +650,21 @@ pub fn flux_loop_problems(d: &Delivery) -> Vec<String> {
         }
     }
     if automations == 0 {
-        problems.push("no ImageUpdateAutomation found under kustomize/clusters/*/image-automation".into());
+        problems.push(
+            "no ImageUpdateAutomation found under kustomize/clusters/*/image-automation".into(),
+        );
     }
     // A workflow release.yml calls as a gate must not also run on its own for the same push.
     for (job, value) in jobs(release) {
-        let Some(called) = str_at(value, &["uses"]).and_then(|u| u.strip_prefix("./.github/workflows/")) else {
+        let Some(called) =
+            str_at(value, &["uses"]).and_then(|u| u.strip_prefix("./.github/workflows/"))
+        else {
             continue;
         };
         let Some(wf) = d.workflow(called) else {
-            problems.push(format!("release.yml: job `{job}` calls {called}, which does not exist"));
+            problems.push(format!(
+                "release.yml: job `{job}` calls {called}, which does not exist"
+            ));
             continue;
         };
         let own = strings(get(wf, &["on", "push", "branches"]));
@@ -607,10 +684,18 @@ pub fn attestation_problems(d: &Delivery) -> Vec<String> {
     let Some(release) = d.workflow("release.yml") else {
         return vec!["no .github/workflows/release.yml".into()];
     };
-    let archs: Vec<String> = get(release, &["jobs", "build", "strategy", "matrix", "platform"])
-        .and_then(Value::as_sequence)
-        .map(|s| s.iter().filter_map(|p| str_at(p, &["arch"])).map(str::to_owned).collect())
-        .unwrap_or_default();
+    let archs: Vec<String> = get(
+        release,
+        &["jobs", "build", "strategy", "matrix", "platform"],
+    )
+    .and_then(Value::as_sequence)
+    .map(|s| {
+        s.iter()
+            .filter_map(|p| str_at(p, &["arch"]))
+            .map(str::to_owned)
+            .collect()
+    })
+    .unwrap_or_default();
     if archs.is_empty() {
         problems.push("release.yml: the build matrix names no platform architectures".into());
     }
@@ -636,7 +721,11 @@ pub fn attestation_problems(d: &Delivery) -> Vec<String> {
             }
         }
         let mut wanted: Vec<String> = vec!["${{ steps.push.outputs.digest }}".into()];
-        wanted.extend(archs.iter().map(|a| format!("${{{{ steps.push.outputs.digest_{a} }}}}")));
+        wanted.extend(
+            archs
+                .iter()
+                .map(|a| format!("${{{{ steps.push.outputs.digest_{a} }}}}")),
+        );
         let provenance: BTreeSet<String> = attest
             .iter()
             .filter(|s| with(s, "push-to-registry").as_deref() == Some("true"))
@@ -644,14 +733,18 @@ pub fn attestation_problems(d: &Delivery) -> Vec<String> {
             .collect();
         for w in &wanted {
             if !provenance.contains(w) {
-                problems.push(format!("{at}: no SLSA provenance pushed for the digest {w}"));
+                problems.push(format!(
+                    "{at}: no SLSA provenance pushed for the digest {w}"
+                ));
             }
         }
-        let sbom = steps(job).into_iter().find(|s| {
-            run(s).contains("cosign attest") && run(s).contains("--type cyclonedx")
-        });
+        let sbom = steps(job)
+            .into_iter()
+            .find(|s| run(s).contains("cosign attest") && run(s).contains("--type cyclonedx"));
         match sbom {
-            None => problems.push(format!("{at}: no CycloneDX SBOM attestation (cosign attest --type cyclonedx)")),
+            None => problems.push(format!(
+                "{at}: no CycloneDX SBOM attestation (cosign attest --type cyclonedx)"
+            )),
             Some(s) => {
                 let env: BTreeSet<&str> = get(s, &["env"])
                     .and_then(Value::as_mapping)
@@ -659,13 +752,20 @@ pub fn attestation_problems(d: &Delivery) -> Vec<String> {
                     .unwrap_or_default();
                 for w in &wanted {
                     if !env.contains(w.as_str()) {
-                        problems.push(format!("{at}: the SBOM attestation step does not attest the digest {w}"));
+                        problems.push(format!(
+                            "{at}: the SBOM attestation step does not attest the digest {w}"
+                        ));
                     }
                 }
             }
         }
-        if !steps(job).iter().any(|s| run(s).contains("cosign sign") && run(s).contains("--recursive")) {
-            problems.push(format!("{at}: cosign must sign the index and every platform manifest (--recursive)"));
+        if !steps(job)
+            .iter()
+            .any(|s| run(s).contains("cosign sign") && run(s).contains("--recursive"))
+        {
+            problems.push(format!(
+                "{at}: cosign must sign the index and every platform manifest (--recursive)"
+            ));
         }
     }
     problems
