@@ -462,14 +462,20 @@ pub fn sonar_problems(d: &Delivery, props: &BTreeMap<String, String>) -> Result<
             ));
         }
     }
+    if props.get("sonar.rust.clippy.enabled").map(String::as_str) != Some("false") {
+        problems.push(
+            "sonar-project.properties: the Sonar job has no Rust toolchain; set sonar.rust.clippy.enabled=false and import the report"
+                .into(),
+        );
+    }
     if props.get("sonar.qualitygate.wait").map(String::as_str) != Some("true") {
         problems.push(
             "sonar-project.properties: sonar.qualitygate.wait=true makes the gate block".into(),
         );
     }
     // The clippy report: written in this workflow, handed over, downloaded where Sonar reads it.
-    let Some(report) = props.get("sonar.rust.clippy.reportPaths") else {
-        problems.push("sonar-project.properties: no sonar.rust.clippy.reportPaths".into());
+    let Some(report) = props.get("sonar.rust.clippyReport.reportPaths") else {
+        problems.push("sonar-project.properties: no sonar.rust.clippyReport.reportPaths".into());
         return Ok(problems);
     };
     let report_dir = Path::new(report)
