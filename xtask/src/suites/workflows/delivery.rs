@@ -770,3 +770,44 @@ pub fn attestation_problems(d: &Delivery) -> Vec<String> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_ignore_covers_a_directory_and_below_only() {
+        let ignored = vec!["kustomize/apps/conduit/staging/**".to_owned()];
+        assert!(covered_by(&ignored, "kustomize/apps/conduit/staging"));
+        assert!(covered_by(
+            &ignored,
+            "kustomize/apps/conduit/staging/migrate"
+        ));
+        assert!(!covered_by(&ignored, "kustomize/apps/conduit/staging-two"));
+        assert!(!covered_by(&ignored, "kustomize/apps/conduit/production"));
+    }
+
+    #[test]
+    fn hcl_lists_and_multi_document_yaml() {
+        let tf = "module \"ecr\" {\n  repositories = [\"api\", \"web\"]\n}\n";
+        let want: BTreeSet<String> = ["api", "web"].map(str::to_owned).into();
+        assert_eq!(hcl_string_list(tf, "repositories"), want);
+        let docs = parse_all("x", "a: 1\n---\nb: 2\n---\n").expect("two YAML documents");
+        assert_eq!(docs.len(), 2);
+    }
+
+    #[test]
+    fn scripts_see_env_and_write_outputs() {
+        let tmp = TempDir::new("unit-run").expect("temp dir");
+        let (ok, out, _) = run_script(
+            "echo \"x=$V\" >> \"$GITHUB_OUTPUT\"",
+            &tmp.0,
+            &[("V", "1".into())],
+        )
+        .expect("bash runs");
+        assert!(ok);
+        assert_eq!(out.get("x").map(String::as_str), Some("1"));
+        let (ok, _, _) = run_script("false; echo never", &tmp.0, &[]).expect("bash runs");
+        assert!(!ok, "-e must stop at the first failing command");
+    }
+}

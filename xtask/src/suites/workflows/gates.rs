@@ -558,3 +558,57 @@ pub fn dependabot_problems(config: &Value) -> Vec<String> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_pins_and_properties() {
+        let d = "a".repeat(64);
+        assert!(is_digest_pinned(&format!(
+            "ghcr.io/zaproxy/zaproxy:2.17.0@sha256:{d}"
+        )));
+        assert!(!is_digest_pinned("ghcr.io/zaproxy/zaproxy:stable"));
+        assert!(!is_digest_pinned(&format!("img@sha256:{}", "A".repeat(64))));
+        let p = properties("# c\nsonar.sources=src, web/src\n\nx = y\n");
+        assert_eq!(
+            p.get("sonar.sources").map(String::as_str),
+            Some("src, web/src")
+        );
+        assert_eq!(p.get("x").map(String::as_str), Some("y"));
+    }
+
+    #[test]
+    fn zap_rules_need_a_fail_level_and_the_tsv_shape() {
+        let tmp = TempDir::new("unit-zap").expect("temp dir");
+        let ok = tmp
+            .write("ok.tsv", "10010\tFAIL\t(x)\n10011\tWARN\t(y)\n")
+            .expect("write");
+        assert!(rules_problems(&ok).is_empty());
+        let warn_only = tmp.write("warn.tsv", "10010\tWARN\t(x)\n").expect("write");
+        assert!(rules_problems(&warn_only)
+            .iter()
+            .any(|p| p.contains("no FAIL rule")));
+        let spaces = tmp.write("spaces.tsv", "10010 FAIL (x)\n").expect("write");
+        assert!(rules_problems(&spaces)
+            .iter()
+            .any(|p| p.contains("not `<rule id>")));
+    }
+
+    #[test]
+    fn dependabot_needs_nix_and_one_cooldown() {
+        let ok: Value = serde_yaml::from_str(
+            "updates:\n  - package-ecosystem: cargo\n    cooldown: {default-days: 7}\n  - package-ecosystem: nix\n    directory: /\n    cooldown: {default-days: 7}\n    groups: {all: {patterns: ['*']}}\n",
+        )
+        .expect("yaml");
+        assert_eq!(dependabot_problems(&ok), Vec::<String>::new());
+        let drift: Value = serde_yaml::from_str(
+            "updates:\n  - package-ecosystem: cargo\n    cooldown: {default-days: 7}\n  - package-ecosystem: nix\n    directory: /\n    cooldown: {default-days: 3}\n    groups: {all: {patterns: ['*']}}\n",
+        )
+        .expect("yaml");
+        assert!(dependabot_problems(&drift)
+            .iter()
+            .any(|p| p.contains("same cooldown")));
+    }
+}
