@@ -9,11 +9,18 @@
 //! 5. checkov's `github_actions` framework, zero failed checks, every workflow scanned;
 //! 6. detect-secrets over the tracked files against `.secrets.baseline`;
 //! 7. semgrep with the repository rules in `.semgrep/` over `src/` and `web/src/` (zero findings), and the
-//!    rules' own fixtures (`semgrep --test`).
+//!    rules' own fixtures (`semgrep --test`);
+//! 8. the delivery path (`workflows/delivery.rs`: release ref, environments and registries, the
+//!    Flux loop, attestations) and the gates that must be able to fail (`workflows/gates.rs`:
+//!    image scan with its known-vulnerable control, DAST, SonarQube, Dependabot), each run
+//!    against fixtures that reintroduce the flaw and must be rejected.
 //!
 //! Every tool is first shown a known-bad input and must reject it, so a tool that silently
 //! checks nothing cannot pass the suite.
 
+mod delivery;
+mod gates;
+mod inputs;
 mod policy;
 mod secrets;
 
@@ -52,6 +59,11 @@ const ACTIONLINT_TOO_OLD_FOR: &[(&str, &str)] = &[
     ("runner-label", "label \"ubuntu-24.04-arm\" is unknown"),
     // The `attestations` permission (2024) used by actions/attest-build-provenance.
     ("permissions", "unknown permission scope \"attestations\""),
+    // The `artifact-metadata` permission (2025) actions/attest needs for its storage record.
+    (
+        "permissions",
+        "unknown permission scope \"artifact-metadata\"",
+    ),
     // The `vars` context (configuration variables, 2023).
     ("expression", "undefined variable \"vars\""),
 ];
@@ -148,6 +160,14 @@ pub fn run() -> Result<()> {
     step("policy (pins, permissions, timeouts, triggers)", || {
         check_policy(&workflows, &actions)
     })?;
+    step("action inputs at the pinned commits", || {
+        let files = workflows
+            .iter()
+            .chain(&actions)
+            .map(|f| Ok((rel(f), std::fs::read_to_string(f)?)))
+            .collect::<Result<Vec<_>>>()?;
+        inputs::check(&files)
+    })?;
     step("check-jsonschema (GitHub schemas)", || {
         check_schemas(&workflows, &actions, &dependabot)
     })?;
@@ -161,6 +181,7 @@ pub fn run() -> Result<()> {
     })?;
     step("detect-secrets over tracked files", secrets::check)?;
     step("semgrep (.semgrep/ rules)", check_semgrep)?;
+    step("delivery path and gates that can fail", check_delivery)?;
     Ok(())
 }
 
@@ -465,8 +486,8 @@ fn check_shellcheck(workflows: &[PathBuf], actions: &[PathBuf]) -> Result<String
 fn check_checkov(workflows: &[PathBuf]) -> Result<String> {
     let tool = require("checkov", VENV_HINT)?;
     // checkov skips, without a word, any workflow its bundled (2023) schema rejects, and that
-    // schema predates the `attestations` permission. It scans a copy with that one line removed,
-    // and the suite asserts below that every workflow was really scanned.
+    // schema predates the `attestations` and `artifact-metadata` permissions. It scans a copy
+    // without those lines, and the suite asserts below that every workflow was really scanned.
     let tmp = TempDir::new("checkov")?;
     let mut expected = BTreeSet::new();
     for f in workflows {
@@ -477,7 +498,10 @@ fn check_checkov(workflows: &[PathBuf]) -> Result<String> {
             .into_owned();
         let text: String = std::fs::read_to_string(f)?
             .lines()
-            .filter(|l| !l.trim_start().starts_with("attestations: write"))
+            .filter(|l| {
+                let l = l.trim_start();
+                !l.starts_with("attestations: write") && !l.starts_with("artifact-metadata: write")
+            })
             .map(|l| format!("{l}\n"))
             .collect();
         tmp.write(&format!(".github/workflows/{name}"), &text)?;
@@ -660,5 +684,223 @@ fn check_semgrep() -> Result<String> {
     Ok(format!(
         "{} rule tests passed; {scanned} files in src/ and web/src/, 0 findings",
         passed
+    ))
+}
+
+// --- 8. delivery path and gates ---------------------------------------------------------------
+
+/// `text` with `from` replaced by `to`; fails when `from` is gone (a stale fixture tests nothing).
+fn mutate(text: &str, from: &str, to: &str) -> Result<String> {
+    ensure!(
+        text.contains(from),
+        "self-test fixture is stale: `{from}` is no longer in the file"
+    );
+    Ok(text.replacen(from, to, 1))
+}
+
+/// Problems of every delivery check on `d`.
+fn delivery_problems(
+    d: &delivery::Delivery,
+    dependabot: &serde_yaml::Value,
+) -> Result<Vec<String>> {
+    let props = gates::properties(&std::fs::read_to_string(
+        root().join("sonar-project.properties"),
+    )?);
+    let mut p = delivery::release_ref_problems(d)?;
+    p.extend(delivery::environment_problems(d)?);
+    p.extend(delivery::flux_loop_problems(d));
+    p.extend(delivery::attestation_problems(d));
+    p.extend(gates::scan_wiring_problems(d));
+    p.extend(gates::dast_problems(d, &root()));
+    p.extend(gates::sonar_problems(d, &props)?);
+    p.extend(gates::dependabot_problems(dependabot));
+    Ok(p)
+}
+
+fn check_delivery() -> Result<String> {
+    let d = delivery::Delivery::load()?;
+    let dependabot: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(
+        root().join(".github/dependabot.yml"),
+    )?)?;
+    let release = std::fs::read_to_string(root().join(".github/workflows/release.yml"))?;
+    let security = std::fs::read_to_string(root().join(".github/workflows/security.yml"))?;
+
+    // Self-test: each fixture reintroduces one flaw of issue 17, and the checks must name it.
+    type Fixture = (
+        &'static str,
+        delivery::Delivery,
+        serde_yaml::Value,
+        &'static str,
+    );
+    let mut fixtures: Vec<Fixture> = Vec::new();
+    let rel = |from: &str, to: &str| -> Result<delivery::Delivery> {
+        d.with_workflow("release.yml", &mutate(&release, from, to)?)
+    };
+    let sec = |from: &str, to: &str| -> Result<delivery::Delivery> {
+        d.with_workflow("security.yml", &mutate(&security, from, to)?)
+    };
+    fixtures.push((
+        "a tag off main is released",
+        rel(
+            "if ! git merge-base --is-ancestor \"$SHA\" refs/remotes/origin/main; then",
+            "if false; then",
+        )?,
+        dependabot.clone(),
+        "not on main",
+    ));
+    fixtures.push((
+        "publish outside an environment",
+        rel(
+            &format!("    environment: {}\n", delivery::ENVIRONMENT_EXPR),
+            "",
+        )?,
+        dependabot.clone(),
+        "environment is None",
+    ));
+    let mut literal = d.clone();
+    if let Some(doc) = literal.clusters.get_mut("production").and_then(|c| {
+        c.automation
+            .iter_mut()
+            .find(|x| x["kind"] == "ImageRepository")
+    }) {
+        doc["spec"]["image"] = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api".into();
+    }
+    fixtures.push((
+        "production's Flux watches another registry",
+        literal,
+        dependabot.clone(),
+        "not ${ECR_REGISTRY}/<image>",
+    ));
+    fixtures.push((
+        "the registry guard compares nothing",
+        rel(
+            "if [ \"$watched\" != \"$ECR_REGISTRY\" ]; then",
+            "if false; then",
+        )?,
+        dependabot.clone(),
+        "does not watch",
+    ));
+    fixtures.push((
+        "Flux's commits trigger a release",
+        rel("    paths-ignore:\n      - \"kustomize/apps/conduit/staging/**\"\n      - \"kustomize/apps/conduit/production/**\"\n", "")?,
+        dependabot.clone(),
+        "publishes a new tag Flux commits again",
+    ));
+    fixtures.push((
+        "security.yml runs twice per push to main",
+        sec(
+            "on:\n  pull_request:\n",
+            "on:\n  pull_request:\n  push:\n    branches: [main]\n",
+        )?,
+        dependabot.clone(),
+        "one change runs it twice",
+    ));
+    fixtures.push((
+        "no permission for the storage record",
+        rel("      artifact-metadata: write", "      actions: read")?,
+        dependabot.clone(),
+        "artifact-metadata: write",
+    ));
+    fixtures.push((
+        "provenance for the index only",
+        rel(
+            "subject-digest: ${{ steps.push.outputs.digest_arm64 }}",
+            "subject-digest: ${{ steps.push.outputs.digest }}",
+        )?,
+        dependabot.clone(),
+        "no SLSA provenance pushed for the digest ${{ steps.push.outputs.digest_arm64 }}",
+    ));
+    fixtures.push((
+        "no known-vulnerable control",
+        rel(
+            "python3 nix/sbom-scan.py control",
+            "python3 nix/sbom-scan.py check",
+        )?,
+        dependabot.clone(),
+        "no control step",
+    ));
+    fixtures.push((
+        "a gate that cannot fail",
+        rel(
+            "grype \"sbom:sbom-$ARCH.cdx.json\" --fail-on high",
+            "grype \"sbom:sbom-$ARCH.cdx.json\"",
+        )?,
+        dependabot.clone(),
+        "--fail-on None",
+    ));
+    fixtures.push((
+        "ZAP without a rules file",
+        sec("          rules_file_name: .github/zap/rules.tsv\n", "")?,
+        dependabot.clone(),
+        "has no rules_file_name",
+    ));
+    fixtures.push((
+        "DAST outside the release gate",
+        sec(
+            "    if: github.event_name != 'pull_request'\n    runs-on: ubuntu-24.04\n    timeout-minutes: 60",
+            "    if: github.event_name == 'schedule'\n    runs-on: ubuntu-24.04\n    timeout-minutes: 60",
+        )?,
+        dependabot.clone(),
+        "DAST must run in the release gate",
+    ));
+    fixtures.push((
+        "ZAP image by tag",
+        sec(
+            "ghcr.io/zaproxy/zaproxy:2.17.0@sha256:",
+            "ghcr.io/zaproxy/zaproxy:2.17.0#",
+        )?,
+        dependabot.clone(),
+        "not pinned by @sha256",
+    ));
+    fixtures.push((
+        "Sonar skipped whenever the token is missing",
+        sec("          elif [ \"$EVENT\" = pull_request ] && [ -n \"$HEAD_REPO\" ] && [ \"$HEAD_REPO\" != \"$REPO\" ]; then", "          elif true; then")?,
+        dependabot.clone(),
+        "only a fork's pull request may skip",
+    ));
+    let mut no_nix = dependabot.clone();
+    if let Some(updates) = no_nix
+        .get_mut("updates")
+        .and_then(serde_yaml::Value::as_sequence_mut)
+    {
+        updates.retain(|u| u["package-ecosystem"] != "nix");
+    }
+    fixtures.push((
+        "flake.lock never updated",
+        d.clone(),
+        no_nix,
+        "no `nix` ecosystem",
+    ));
+
+    for (what, fixture, dep, needle) in &fixtures {
+        let found = delivery_problems(fixture, dep)?;
+        ensure!(
+            found.iter().any(|p| p.contains(needle)),
+            "self-test: the fixture \"{what}\" was not rejected with `{needle}`; found {found:#?}"
+        );
+    }
+    // The ZAP rules file format: a file without a FAIL line must be rejected.
+    let tmp = TempDir::new("zap-rules")?;
+    tmp.write(
+        ".github/zap/rules.tsv",
+        "10010\tWARN\t(Cookie No HttpOnly Flag)\n",
+    )?;
+    tmp.write("src/startup.rs", "\"/api/openapi.json\"")?;
+    ensure!(
+        gates::dast_problems(&d, &tmp.0)
+            .iter()
+            .any(|p| p.contains("no FAIL rule")),
+        "self-test: a ZAP rules file without FAIL levels was accepted"
+    );
+
+    // The image scan's own script on the known-vulnerable control (rejects bombon's raw shape).
+    let mut problems = gates::sbom_script_problems(&root().join(gates::CONTROL_SBOM))?;
+    problems.extend(delivery_problems(&d, &dependabot)?);
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    Ok(format!(
+        "release ref, environments, Flux loop, attestations, image scan, DAST, SonarQube, Dependabot: 0 problems; {} flawed fixtures rejected",
+        fixtures.len() + 2
     ))
 }
