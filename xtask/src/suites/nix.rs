@@ -10,11 +10,15 @@
 //! 6. the image scanner behind the `images-no-shell` check passes its own tests,
 //! 7. with Nix and a nixpkgs `lib/` at hand (`CONDUIT_NIXPKGS_LIB`), the whole flake is
 //!    evaluated with stand-ins for packages, crane and bombon (nix/tests/eval.nix), once as
-//!    is and once with a placeholder web/Cargo.toml so the web outputs are exercised too.
+//!    is and once with a placeholder web/Cargo.toml so the web outputs are exercised too,
+//! 8. every check script under nix/checks/ runs outside Nix in a sandbox-like directory
+//!    (read-only source, no HOME, no network, a fresh `$out`; see `sandbox`).
 
 mod api;
+mod audit_config;
 mod deadcode;
 mod lock;
+mod sandbox;
 mod syntax;
 
 use crate::util::{cmd, output, root, shared_dir, which};
@@ -149,6 +153,26 @@ pub fn run() -> Result<()> {
         uses.len()
     );
 
+    eprintln!("nix: checks.audit's configuration (.cargo/audit.toml) against deny.toml");
+    let ignored = audit_config::compare(
+        &std::fs::read_to_string(root.join("deny.toml")).context("reading deny.toml")?,
+        std::fs::read_to_string(root.join(".cargo/audit.toml"))
+            .ok()
+            .as_deref(),
+    )?;
+    eprintln!("  both ignore the same {ignored} advisories");
+
+    // Hashes that only a machine with Nix and the network can learn: say so on every run.
+    for (file, text) in &sources {
+        let placeholders = text.matches("lib.fakeHash").count();
+        if placeholders > 0 {
+            eprintln!(
+                "nix: NOTE {file} has {placeholders} placeholder hash(es) (lib.fakeHash): the first \
+                 Nix build of it prints the real value to put there"
+            );
+        }
+    }
+
     eprintln!("nix: image scanner tests (python3 nix/tests/image_scan_test.py)");
     crate::util::require("python3", "install Python 3")?;
     let out = cmd("python3")
@@ -167,6 +191,9 @@ pub fn run() -> Result<()> {
     );
 
     evaluate(&root)?;
+
+    eprintln!("nix: the flake checks' scripts (nix/checks/*.sh) in a sandbox-like directory");
+    sandbox::run(&root)?;
 
     let web = root.join("web/Cargo.toml").is_file();
     eprintln!(
