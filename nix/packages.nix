@@ -42,7 +42,8 @@
     release = wasmBindgenCliReleases.${version};
     cargoLock = ./wasm-bindgen-cli + "/${version}.Cargo.lock";
   in
-    assert builtins.hashFile "sha256" cargoLock == release.lock
+    assert builtins.hashFile "sha256" cargoLock
+    == release.lock
     || throw "nix/wasm-bindgen-cli/${version}.Cargo.lock is not the crate's lock file";
       craneLib.buildPackage {
         src = craneLib.downloadCargoPackage {

@@ -81,7 +81,11 @@ ignore = [{ id = "RUSTSEC-2026-0258", reason = "why" }]"#;
     fn missing_file_or_entry_fails() {
         assert!(compare(DENY, None).is_err());
         assert!(compare(DENY, Some("[advisories]\nignore = []\n")).is_err());
-        assert!(compare(DENY, Some("[advisories]\nignore = [\"RUSTSEC-2026-0001\"]\n")).is_err());
+        assert!(compare(
+            DENY,
+            Some("[advisories]\nignore = [\"RUSTSEC-2026-0001\"]\n")
+        )
+        .is_err());
         assert_eq!(compare("[advisories]\n", None).unwrap(), 0);
     }
 

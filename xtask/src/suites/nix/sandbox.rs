@@ -15,7 +15,7 @@
 //!
 //! Before the real scripts, fixture scripts that break each rule must fail (self-test).
 
-use crate::util::{output, root, which};
+use crate::util::{output, root};
 use anyhow::{bail, Context, Result};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -42,7 +42,10 @@ pub struct Header {
 pub fn parse_header(text: &str) -> Result<Header> {
     let mut tools = None;
     let mut sources = Vec::new();
-    for line in text.lines().take_while(|l| l.starts_with('#') || l.is_empty()) {
+    for line in text
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.is_empty())
+    {
         if let Some(list) = line.strip_prefix("# tools:") {
             tools = Some(
                 list.split_whitespace()
@@ -70,7 +73,11 @@ pub fn parse_header(text: &str) -> Result<Header> {
 /// Debian keeps off PATH (the flake puts nixpkgs' postgresql_15 on it).
 fn extra_tool_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     dirs.reverse();
@@ -202,7 +209,8 @@ impl Sandbox {
             c.args(&inner[1..]);
             c
         };
-        c.current_dir(&self.build).stdin(std::process::Stdio::null());
+        c.current_dir(&self.build)
+            .stdin(std::process::Stdio::null());
         let out = c.output().context("starting the sandboxed script")?;
         let text = format!(
             "{}{}",
@@ -210,7 +218,22 @@ impl Sandbox {
             String::from_utf8_lossy(&out.stderr)
         );
         if !out.status.success() {
-            bail!("failed with {}:\n{}", out.status, tail(&text, 40));
+            // Warnings and errors first (tools often print the cause long before the end).
+            let key: Vec<&str> = text
+                .lines()
+                .filter(|l| {
+                    ["WARNING", "Error", "error:", "FAILED", "No such"]
+                        .iter()
+                        .any(|k| l.contains(k))
+                })
+                .take(10)
+                .collect();
+            bail!(
+                "failed with {}:\n{}\n    ... last lines:\n{}",
+                out.status,
+                tail(&key.join("\n"), 10),
+                tail(&text, 25)
+            );
         }
         if std::fs::symlink_metadata(&self.out).is_err() {
             bail!("succeeded but created no $out:\n{}", tail(&text, 20));
@@ -288,10 +311,13 @@ fn terraform_mirror() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("TF_PROVIDER_MIRROR") {
         return Some(PathBuf::from(dir));
     }
-    let mut candidates: Vec<PathBuf> = ["/usr/share/terraform/plugins", "/usr/local/share/terraform/plugins"]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+    let mut candidates: Vec<PathBuf> = [
+        "/usr/share/terraform/plugins",
+        "/usr/local/share/terraform/plugins",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
     if let Ok(rd) = std::fs::read_dir("/opt") {
         let mut more: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
         more.sort();
@@ -359,7 +385,10 @@ fn extra_for(name: &str, sandbox: &Sandbox, fixtures: &Path) -> Result<Extra> {
                 let script = sandbox.dir.join(format!("stream-{image}"));
                 std::fs::write(
                     &script,
-                    format!("#!/bin/sh\nexec cat '{}'\n", fixtures.join(format!("{image}.tar")).display()),
+                    format!(
+                        "#!/bin/sh\nexec cat '{}'\n",
+                        fixtures.join(format!("{image}.tar")).display()
+                    ),
                 )?;
                 chmod(&script, "a+rx")?;
                 Ok(script.into())
@@ -420,11 +449,27 @@ pub fn check_wiring(root: &Path, scripts: &[PathBuf]) -> Result<()> {
 
 /// Fixture scripts, each breaking one rule of the sandbox: every one must fail.
 pub const SELF_TEST: &[(&str, &str)] = &[
-    ("writes into $src", "# tools: bash\n# source: nix\ntouch \"$src/nix/new\"; touch \"$out\"\n"),
-    ("writes to $HOME", "# tools: bash\nmkdir -p \"$HOME/.cache\"; touch \"$out\"\n"),
-    ("creates no $out", "# tools: bash\ntrue\n"),
-    ("reaches past loopback", "# tools: python3\npython3 -c 'import socket; socket.create_connection((\"1.1.1.1\", 53), timeout=3)'; touch \"$out\"\n"),
-    ("reads a file git does not track", "# tools: bash\n# source: nix\ncat \"$src/nix/.untracked-fixture\"; touch \"$out\"\n"),
+    (
+        "writes into $src",
+        "# tools: bash\n# source: nix\nset -eu\ntouch \"$src/nix/new\"\ntouch \"$out\"\n",
+    ),
+    (
+        "writes to $HOME",
+        "# tools: bash\nset -eu\nmkdir -p \"$HOME/.cache\"\ntouch \"$out\"\n",
+    ),
+    ("creates no $out", "# tools: bash\nset -eu\ntrue\n"),
+    (
+        "reaches past loopback",
+        "# tools: python3\nset -eu\npython3 -c 'import socket; socket.create_connection((\"1.1.1.1\", 53), timeout=3)'\ntouch \"$out\"\n",
+    ),
+    (
+        "reads a file git does not track",
+        "# tools: bash\n# source: nix\nset -eu\ncat \"$src/nix/.untracked-fixture\"\ntouch \"$out\"\n",
+    ),
+    (
+        "relies on the caller's environment",
+        "# tools: bash\nset -eu\ntest -n \"${CARGO:-}${CARGO_HOME:-}${RUSTUP_TOOLCHAIN:-}\"\ntouch \"$out\"\n",
+    ),
 ];
 
 /// A script that follows the rules: it must pass.
@@ -447,7 +492,9 @@ pub fn run(root: &Path) -> Result<()> {
 
 fn run_in(root: &Path, base: &Path, path: &[PathBuf]) -> Result<()> {
     if !is_root() {
-        eprintln!("  note: not root, so the scripts keep the network (a network namespace needs root)");
+        eprintln!(
+            "  note: not root, so the scripts keep the network (a network namespace needs root)"
+        );
     }
     // Self-test: the sandbox rejects each broken fixture and accepts the good one.
     let untracked = root.join("nix/.untracked-fixture");
@@ -582,7 +629,11 @@ mod tests {
         std::fs::create_dir_all(dir.join("nix/checks")).unwrap();
         let script = dir.join("nix/checks/a.sh");
         std::fs::write(&script, "# tools: bash\n").unwrap();
-        std::fs::write(dir.join("nix/checks.nix"), "runCommand x {} ''bash ${./checks/a.sh}''").unwrap();
+        std::fs::write(
+            dir.join("nix/checks.nix"),
+            "runCommand x {} ''bash ${./checks/a.sh}''",
+        )
+        .unwrap();
         check_wiring(&dir, std::slice::from_ref(&script)).unwrap();
         std::fs::write(
             dir.join("nix/checks.nix"),
