@@ -421,6 +421,14 @@ mod tests {
             ("{ pkgs }: pkgs.notAPackage", "notAPackage"),
             ("{ inputs }: inputs.crane.mkLibb", "mkLibb"),
             ("{ pkgs }: with pkgs; [ hello ]", "hello"),
+            (
+                "{ pkgs }: pkgs.terraform-providers.mkProvider { owner = 1; vendorSha256 = 2; }",
+                "vendorSha256",
+            ),
+            (
+                "{ pkgs }: pkgs.terraform-providers.mkProvidr {}",
+                "mkProvidr",
+            ),
         ] {
             let problems = check_file(&api(), "t.nix", src).unwrap_err();
             assert!(
