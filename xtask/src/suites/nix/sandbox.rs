@@ -110,6 +110,28 @@ fn is_root() -> bool {
     output(Command::new("id").arg("-u")).is_ok_and(|u| u.trim() == "0")
 }
 
+/// How close to the Nix sandbox this machine lets the harness get.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Isolation {
+    /// Root: the build user 65534, and a loopback-only network namespace when `netns`.
+    Root { netns: bool },
+    /// Not root: the caller's user and network (read-only files are read-only all the same).
+    User,
+}
+
+impl Isolation {
+    pub fn detect() -> Self {
+        if !is_root() {
+            return Isolation::User;
+        }
+        let netns = Command::new("unshare")
+            .args(["--net", "--", "sh", "-c", "ip link set lo up"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        Isolation::Root { netns }
+    }
+}
+
 /// One prepared sandbox-like directory.
 pub struct Sandbox {
     pub dir: PathBuf,
@@ -117,12 +139,17 @@ pub struct Sandbox {
     pub build: PathBuf,
     pub out: PathBuf,
     script: PathBuf,
-    as_root: bool,
+    isolation: Isolation,
 }
 
 impl Sandbox {
     /// Lays out `dir`: the script, the read-only source, the build and output directories.
-    pub fn new(dir: &Path, script_text: &str, sources: &[String]) -> Result<Self> {
+    pub fn new(
+        dir: &Path,
+        script_text: &str,
+        sources: &[String],
+        isolation: Isolation,
+    ) -> Result<Self> {
         if dir.exists() {
             make_writable(dir)?;
             std::fs::remove_dir_all(dir)?;
@@ -137,8 +164,7 @@ impl Sandbox {
         std::fs::write(&script, script_text)?;
         copy_tracked(&root(), sources, &src)?;
         make_read_only(&src)?;
-        let as_root = is_root();
-        if as_root {
+        if isolation != Isolation::User {
             for d in [dir, &src] {
                 chmod(d, "a+rx")?;
             }
@@ -154,7 +180,7 @@ impl Sandbox {
             src,
             build,
             script,
-            as_root,
+            isolation,
         })
     }
 
@@ -191,23 +217,38 @@ impl Sandbox {
         }
         inner.push(self.script.clone().into());
 
-        let mut c = if self.as_root {
+        let drop_to_build_user = [
+            "setpriv".into(),
+            format!("--reuid={BUILD_USER}").into(),
+            format!("--regid={BUILD_USER}").into(),
+            "--clear-groups".into(),
+            "--".into(),
+        ];
+        let mut c = match self.isolation {
             // A network namespace with only loopback, then the build user.
-            let mut c = Command::new("unshare");
-            c.args([
-                "--net",
-                "--",
-                "sh",
-                "-c",
-                "ip link set lo up && exec setpriv --reuid=\"$0\" --regid=\"$0\" --clear-groups -- \"$@\"",
-                BUILD_USER,
-            ]);
-            c.args(&inner);
-            c
-        } else {
-            let mut c = Command::new(&inner[0]);
-            c.args(&inner[1..]);
-            c
+            Isolation::Root { netns: true } => {
+                let mut c = Command::new("unshare");
+                c.args([
+                    "--net",
+                    "--",
+                    "sh",
+                    "-c",
+                    "ip link set lo up && exec \"$@\"",
+                    "sandbox",
+                ]);
+                c.args(drop_to_build_user.iter().chain(&inner));
+                c
+            }
+            Isolation::Root { netns: false } => {
+                let mut c = Command::new("setpriv");
+                c.args(drop_to_build_user[1..].iter().chain(&inner));
+                c
+            }
+            Isolation::User => {
+                let mut c = Command::new(&inner[0]);
+                c.args(&inner[1..]);
+                c
+            }
         };
         c.current_dir(&self.build)
             .stdin(std::process::Stdio::null());
@@ -477,6 +518,27 @@ pub const SELF_TEST_GOOD: &str =
     "# tools: bash\n# source: nix\nset -eu\ntest -f \"$src/nix/checks.nix\"\necho ok > scratch\ncp scratch \"$out\"\n";
 
 pub fn run(root: &Path) -> Result<()> {
+    // Inside a Nix build (checks.nix-lint runs this suite) the checks are derivations of
+    // their own, and the source is no git checkout to lay out from.
+    // (`nix develop` sets NIX_BUILD_TOP as well, but also IN_NIX_SHELL.)
+    if std::env::var_os("NIX_BUILD_TOP").is_some() && std::env::var_os("IN_NIX_SHELL").is_none() {
+        eprintln!(
+            "  SKIPPED: inside a Nix build, where each of these scripts is a check of its own"
+        );
+        return Ok(());
+    }
+    let in_git = Command::new("git")
+        .current_dir(root)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !in_git {
+        eprintln!(
+            "  SKIPPED: {} is not a git checkout (the flake, and this harness, see git-tracked files only)",
+            root.display()
+        );
+        return Ok(());
+    }
     let mut path: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
@@ -491,21 +553,26 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 fn run_in(root: &Path, base: &Path, path: &[PathBuf]) -> Result<()> {
-    if !is_root() {
-        eprintln!(
-            "  note: not root, so the scripts keep the network (a network namespace needs root)"
-        );
+    let isolation = Isolation::detect();
+    match isolation {
+        Isolation::Root { netns: true } => {}
+        Isolation::Root { netns: false } => eprintln!(
+            "  note: no network namespace here (unshare --net or ip failed): the scripts keep the network"
+        ),
+        Isolation::User => eprintln!(
+            "  note: not root, so the scripts run as this user and keep the network (a network namespace needs root)"
+        ),
     }
     // Self-test: the sandbox rejects each broken fixture and accepts the good one.
     let untracked = root.join("nix/.untracked-fixture");
     std::fs::write(&untracked, "not tracked by git\n")?;
     let self_test = (|| -> Result<()> {
         for (what, text) in SELF_TEST {
-            if *what == "reaches past loopback" && !is_root() {
+            if *what == "reaches past loopback" && isolation != (Isolation::Root { netns: true }) {
                 continue;
             }
             let header = parse_header(text)?;
-            let sb = Sandbox::new(&base.join("self-test"), text, &header.sources)?;
+            let sb = Sandbox::new(&base.join("self-test"), text, &header.sources, isolation)?;
             let verdict = sb.run(path, &[], None);
             sb.remove();
             if verdict.is_ok() {
@@ -513,7 +580,12 @@ fn run_in(root: &Path, base: &Path, path: &[PathBuf]) -> Result<()> {
             }
         }
         let header = parse_header(SELF_TEST_GOOD)?;
-        let sb = Sandbox::new(&base.join("self-test"), SELF_TEST_GOOD, &header.sources)?;
+        let sb = Sandbox::new(
+            &base.join("self-test"),
+            SELF_TEST_GOOD,
+            &header.sources,
+            isolation,
+        )?;
         let verdict = sb.run(path, &[], None);
         sb.remove();
         verdict.context("sandbox self-test: the well-behaved fixture script failed")?;
@@ -554,7 +626,7 @@ fn run_in(root: &Path, base: &Path, path: &[PathBuf]) -> Result<()> {
             skipped.push(line);
             continue;
         }
-        let sb = Sandbox::new(&base.join(&name), &text, &header.sources)?;
+        let sb = Sandbox::new(&base.join(&name), &text, &header.sources, isolation)?;
         let (env, driver) = match extra_for(&name, &sb, &fixtures)? {
             Extra::Skip(why) => {
                 eprintln!("  SKIPPED {name}: {why}");
