@@ -132,6 +132,31 @@ impl Isolation {
     }
 }
 
+/// Stand-ins for a tool nixpkgs provides but this machine lacks, used only when the real
+/// tool is missing and the stand-in's own tool is present, and always announced:
+/// (tool, tool the stand-in runs, the stand-in script). kubectl embeds kustomize, and the
+/// checks only ever call `kustomize build`.
+const STAND_INS: &[(&str, &str, &str)] = &[(
+    "kustomize",
+    "kubectl",
+    "#!/bin/sh\n[ \"$1\" = build ] || { echo \"kustomize stand-in: only 'kustomize build' is supported\" >&2; exit 2; }\nshift\nexec kubectl kustomize \"$@\"\n",
+)];
+
+/// Writes the stand-ins this machine needs into `dir`; returns the ones written.
+fn write_stand_ins(dir: &Path, path: &[PathBuf]) -> Result<Vec<String>> {
+    let mut written = Vec::new();
+    for (tool, runs, text) in STAND_INS {
+        if !find_tool(tool, path) && find_tool(runs, path) {
+            std::fs::create_dir_all(dir)?;
+            let file = dir.join(tool);
+            std::fs::write(&file, text)?;
+            output(Command::new("chmod").args(["-R", "a+rx"]).arg(dir))?;
+            written.push(format!("`{tool}` is a stand-in running `{runs}`"));
+        }
+    }
+    Ok(written)
+}
+
 /// One prepared sandbox-like directory.
 pub struct Sandbox {
     pub dir: PathBuf,
@@ -554,6 +579,17 @@ pub fn run(root: &Path) -> Result<()> {
 
 fn run_in(root: &Path, base: &Path, path: &[PathBuf]) -> Result<()> {
     let isolation = Isolation::detect();
+    let stand_ins = base.join("stand-ins");
+    let announced = write_stand_ins(&stand_ins, path)?;
+    let mut path = path.to_vec();
+    if !announced.is_empty() {
+        path.push(stand_ins);
+        eprintln!(
+            "  note: {} (nixpkgs provides the real tool in Nix)",
+            announced.join("; ")
+        );
+    }
+    let path = &path[..];
     match isolation {
         Isolation::Root { netns: true } => {}
         Isolation::Root { netns: false } => eprintln!(
