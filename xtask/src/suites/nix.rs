@@ -281,10 +281,59 @@ fn evaluate(root: &Path) -> Result<()> {
                 break;
             }
         }
-        Ok(())
+        terraform_pin_rejects_a_moved_lock(&copy, &lib)
     })();
     let _ = std::fs::remove_dir_all(&copy);
     result
+}
+
+/// Self-test of nix/terraform.nix's guard: with one environment's lock file naming another
+/// AWS provider release than the one the flake builds, evaluation must fail, naming both.
+fn terraform_pin_rejects_a_moved_lock(copy: &Path, lib: &Path) -> Result<()> {
+    let Some(lock) = std::fs::read_dir(copy.join("terraform/envs"))
+        .ok()
+        .and_then(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join(".terraform.lock.hcl"))
+                .find(|p| p.is_file())
+        })
+    else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(&lock)?;
+    let Some(start) = text.find("provider \"registry.terraform.io/hashicorp/aws\"") else {
+        return Ok(());
+    };
+    let version_at = start
+        + text[start..]
+            .find("version")
+            .context("the aws provider block has no version")?;
+    let line_end = version_at + text[version_at..].find('\n').unwrap_or(0);
+    let moved = format!(
+        "{}version = \"0.0.1\"{}",
+        &text[..version_at],
+        &text[line_end..]
+    );
+    std::fs::write(&lock, moved)?;
+    let out = cmd("nix-instantiate")
+        .args([
+            "--eval",
+            "--strict",
+            "--json",
+            "nix/tests/eval.nix",
+            "--arg",
+            "root",
+        ])
+        .arg(copy)
+        .env("CONDUIT_NIXPKGS_LIB", lib)
+        .output()?;
+    std::fs::write(&lock, text)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !stderr.contains("locks hashicorp/aws 0.0.1") {
+        bail!("nix/terraform.nix accepted a lock file naming hashicorp/aws 0.0.1:\n{stderr}");
+    }
+    eprintln!("nix: control: a lock file naming another hashicorp/aws release fails evaluation");
+    Ok(())
 }
 
 /// Every `.nix` file of the repository (not build outputs, not dependencies).
