@@ -6,6 +6,8 @@
 # $apiImage, $webImage (may be empty) and $shellControlImage: executables that write an
 # image tarball (docker-archive layout) to stdout, as dockerTools.streamLayeredImage makes.
 # tools: python3
+# $src, $out and the other inputs come from the derivation's environment.
+# shellcheck disable=SC2154
 set -euo pipefail
 
 scan() {

@@ -4,6 +4,8 @@
 # Contract: see nix/checks/promtool.sh.
 # tools: kustomize python3 python3:yaml
 # source: kustomize
+# $src, $out and the other inputs come from the derivation's environment.
+# shellcheck disable=SC2154
 set -euo pipefail
 
 count=0

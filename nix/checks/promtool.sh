@@ -12,6 +12,8 @@
 #   (does not exist); no network; the tools named below come from PATH.
 # tools: promtool python3 python3:yaml
 # source: kustomize
+# $src, $out and the other inputs come from the derivation's environment.
+# shellcheck disable=SC2154
 set -euo pipefail
 
 # Everything is written here, in the build directory: $src is read-only.
@@ -48,9 +50,9 @@ for f in files:
     (case / "rules").symlink_to(rules.resolve())
 print(f"{tests} rule unit tests")
 PY
-rules=$(find rules -name '*.yaml' | sort)
-test -n "$rules" || { echo "no PrometheusRule under kustomize/" >&2; exit 1; }
-promtool check rules $rules
+mapfile -t rules < <(find rules -name '*.yaml' | sort)
+test "${#rules[@]}" -gt 0 || { echo "no PrometheusRule under kustomize/" >&2; exit 1; }
+promtool check rules "${rules[@]}"
 for t in unit/*/*.yaml unit/*/*.yml; do
   [ -e "$t" ] || continue
   (cd "$(dirname "$t")" && promtool test rules "$(basename "$t")")

@@ -5,6 +5,8 @@
 # Contract: see nix/checks/promtool.sh.
 # tools: terraform
 # source: terraform
+# $src, $out and the other inputs come from the derivation's environment.
+# shellcheck disable=SC2154
 set -euo pipefail
 
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1

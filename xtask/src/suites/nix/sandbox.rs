@@ -636,6 +636,23 @@ fn run_in(root: &Path, base: &Path, path: &[PathBuf]) -> Result<()> {
 
     let scripts = scripts(root)?;
     check_wiring(root, &scripts)?;
+    // The same lint nixpkgs' writeShellApplication runs on its scripts.
+    if find_tool("shellcheck", path) {
+        let out = Command::new("shellcheck")
+            .args(["-s", "bash"])
+            .args(&scripts)
+            .output()
+            .context("running shellcheck")?;
+        if !out.status.success() {
+            bail!(
+                "shellcheck rejects nix/checks/:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        eprintln!("  shellcheck: {} scripts clean", scripts.len());
+    } else {
+        eprintln!("  SKIPPED shellcheck of nix/checks/*.sh: shellcheck is not on PATH here");
+    }
     let fixtures = base.join("fixtures");
     std::fs::create_dir_all(&fixtures)?;
     output(
