@@ -18,18 +18,20 @@
 
   source = import ./source.nix {inherit lib craneLib root;};
   rust = import ./packages.nix {inherit pkgs lib craneLib source root;};
-  formatter = import ./formatter.nix {inherit craneLib inputs;};
+  formatter = import ./formatter.nix {inherit pkgs craneLib inputs;};
   images = import ./images.nix {
     inherit pkgs lib self;
     inherit (rust) api web version;
   };
   sboms = import ./sbom.nix {
-    inherit pkgs lib bombon;
-    inherit (rust) api web;
+    inherit pkgs lib bombon craneLib;
+    inherit (rust) api web commonArgs;
     inherit (images) runtimeExtras;
   };
+  terraform = import ./terraform.nix {inherit pkgs lib root;};
   checks = import ./checks.nix {
-    inherit pkgs lib craneLib source rust images formatter root;
+    inherit pkgs lib craneLib source rust images terraform root;
+    inherit (formatter) alejandra;
     inherit (inputs) advisory-db;
   };
   dev = import ./dev.nix {
@@ -37,7 +39,8 @@
     inherit (rust) api web;
   };
   devShell = import ./devshell.nix {
-    inherit pkgs craneLib formatter;
+    inherit pkgs craneLib;
+    inherit (formatter) alejandra;
     inherit (rust) wasmBindgenCli;
   };
 in {
@@ -54,7 +57,8 @@ in {
       web-sbom = sboms.web;
     };
 
-  inherit checks formatter;
+  inherit checks;
+  formatter = formatter.wrapper;
 
   apps = {
     dev = dev.app;

@@ -3,7 +3,7 @@
 {
   pkgs,
   craneLib,
-  formatter,
+  alejandra,
   wasmBindgenCli,
 }:
 craneLib.devShell {
@@ -36,9 +36,20 @@ craneLib.devShell {
     trivy
     actionlint
     zizmor
+    semgrep
+    detect-secrets
+    shellcheck
+    check-jsonschema
+    kubernetes-validate
     deadnix
-    formatter
-    python3
+    alejandra
+    # The web suite's Playwright driver and the npm tools (package.json)
+    nodejs
+    # The load test of `cargo xtask bench`
+    wrk
+    # Python for the scripts and tests, with moto's server (the AWS emulator of the
+    # terraform suite; `moto_server` needs the `server` extra)
+    (python3.withPackages (p: [p.pyyaml p.moto] ++ (p.moto.optional-dependencies.server or [])))
   ];
   CONDUIT_DEV_SHELL = "1";
 }

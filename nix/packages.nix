@@ -22,43 +22,71 @@
   # wasm-bindgen's CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
   wasmBindgenVersion = lockVersion "wasm-bindgen";
   wasmBindgenAttr = "wasm-bindgen-cli_" + lib.replaceStrings ["."] ["_"] (toString wasmBindgenVersion);
-  # When nixpkgs has no package for that version, build the CLI from its crates.io release
-  # (the published crate ships its Cargo.lock). The checksum is the .crate's sha256, the
-  # value a Cargo.lock records; add a line when Cargo.lock moves to another wasm-bindgen.
-  wasmBindgenCliChecksums = {
-    "0.2.130" = "c37f6904387d19a319525c74af274c73912f3871c35555aa49f3ea64ebb2fc7a";
-  };
-  wasmBindgenCliFromCrate = version:
-    craneLib.buildPackage {
-      src = craneLib.downloadCargoPackage {
-        name = "wasm-bindgen-cli";
-        inherit version;
-        checksum = wasmBindgenCliChecksums.${version};
-        source = "registry+https://github.com/rust-lang/crates.io-index";
-      };
-      pname = "wasm-bindgen-cli";
-      inherit version;
-      strictDeps = true;
-      doCheck = false;
-      cargoExtraArgs = "--locked --bin wasm-bindgen";
-      nativeBuildInputs = [pkgs.pkg-config];
-      buildInputs = [pkgs.openssl];
-      meta.mainProgram = "wasm-bindgen";
+  # When nixpkgs has no package for that version, crane builds the CLI from its crates.io
+  # release with fixed-output fetches only: the .crate by its checksum (the sha256 a
+  # Cargo.lock records; downloadCargoPackage is a fetchurl) and every dependency by the
+  # checksums of the crate's own Cargo.lock, committed beside this file as
+  # wasm-bindgen-cli/<version>.Cargo.lock (copied unchanged from the .crate; its sha256 is
+  # in `wasmBindgenCliReleases`). Reading that lock from the unpacked crate instead would be
+  # import-from-derivation: crane's vendorCargoDeps reads `src + "/Cargo.lock"` and
+  # findCargoFiles walks `src` at evaluation time (lib/vendorCargoDeps.nix:17-30@b8d87f7),
+  # and buildDepsOnly's dummy source walks it too, hence an explicit cargoVendorDir and
+  # cargoArtifacts = null. A new version needs its line here and its lock file.
+  wasmBindgenCliReleases = {
+    "0.2.130" = {
+      crate = "c37f6904387d19a319525c74af274c73912f3871c35555aa49f3ea64ebb2fc7a";
+      lock = "653f29ed961fa8ea7264a9e28bc096e4badf258e86d1764e35c1ddf3cdd63f8a";
     };
+  };
+  wasmBindgenCliFromCrate = version: let
+    release = wasmBindgenCliReleases.${version};
+    cargoLock = ./wasm-bindgen-cli + "/${version}.Cargo.lock";
+  in
+    assert builtins.hashFile "sha256" cargoLock
+    == release.lock
+    || throw "nix/wasm-bindgen-cli/${version}.Cargo.lock is not the crate's lock file";
+      craneLib.buildPackage {
+        src = craneLib.downloadCargoPackage {
+          name = "wasm-bindgen-cli";
+          inherit version;
+          checksum = release.crate;
+          source = "registry+https://github.com/rust-lang/crates.io-index";
+        };
+        inherit cargoLock;
+        cargoVendorDir = craneLib.vendorCargoDeps {inherit cargoLock;};
+        cargoArtifacts = null;
+        pname = "wasm-bindgen-cli";
+        inherit version;
+        strictDeps = true;
+        doCheck = false;
+        cargoExtraArgs = "--locked --bin wasm-bindgen";
+        nativeBuildInputs = [pkgs.pkg-config];
+        buildInputs = [pkgs.openssl];
+        meta.mainProgram = "wasm-bindgen";
+      };
   wasmBindgenCli =
     if wasmBindgenVersion == null
     then null
     else if pkgs ? ${wasmBindgenAttr}
     then pkgs.${wasmBindgenAttr}
-    else if wasmBindgenCliChecksums ? ${wasmBindgenVersion}
+    else if wasmBindgenCliReleases ? ${wasmBindgenVersion}
     then wasmBindgenCliFromCrate wasmBindgenVersion
     else null;
 
-  # Release builds must not depend on where they were built: map the build directory and
-  # the cargo home to fixed names in Rust (panic locations, debug info) and in C objects.
-  # Set for the dependency build too, so the fingerprints match and nothing rebuilds.
+  # Release builds must not depend on where they were built. In crane's sandbox the crate
+  # sources are not under $CARGO_HOME (crane points CARGO_HOME at `.cargo-home` in the build
+  # directory, holding only the source-replacement config, and cargo reads every crate from
+  # the vendor directory in the Nix store: lib/setupHooks/configureCargoCommonVarsHook.sh:6,
+  # configureCargoVendoredDepsHook.sh:17-24@b8d87f7), so a --remap-path-prefix for it does
+  # nothing here; references to those store paths and to the toolchain are overwritten after
+  # installation by crane's removeReferencesToVendoredSources / removeReferencesToRustToolchain
+  # hooks instead (buildPackage adds both; the web package below adds them itself). What
+  # remains is the build directory: `/build` under the Linux sandbox, where this mapping is
+  # the identity, but other Nix installations build elsewhere (crane's docs/API.md on
+  # remapPathPrefixHook@b8d87f7), so it is mapped to `/build` for them. Set for the
+  # dependency build too, so the fingerprints match and nothing rebuilds.
   reproducibleFlags = ''
-    export CARGO_BUILD_RUSTFLAGS="''${CARGO_BUILD_RUSTFLAGS:-} --remap-path-prefix=$NIX_BUILD_TOP=/build --remap-path-prefix=$CARGO_HOME=/cargo"
+    export CARGO_BUILD_RUSTFLAGS="''${CARGO_BUILD_RUSTFLAGS:-} --remap-path-prefix=$NIX_BUILD_TOP=/build"
     export RUSTFLAGS="$CARGO_BUILD_RUSTFLAGS"
     export CFLAGS="''${CFLAGS:-} -ffile-prefix-map=$NIX_BUILD_TOP=/build"
   '';
@@ -108,8 +136,16 @@
       inherit cargoArtifacts;
       pname = "conduit-web";
       # wasm-bindgen is linked into xtask (pinned to Cargo.lock's version); wasm-opt comes
-      # from binaryen.
-      nativeBuildInputs = [pkgs.binaryen];
+      # from binaryen. crane's buildPackage adds the two reference-stripping hooks
+      # (lib/buildPackage.nix:101-107@b8d87f7), mkCargoDerivation does not
+      # (lib/mkCargoDerivation.nix:104-118): without them the panic locations in the engine and
+      # the wasm keep store paths of the vendored crate sources and of the toolchain, which
+      # then land in the image's closure and its SBOM. Both run in postInstall over $out.
+      nativeBuildInputs = [
+        pkgs.binaryen
+        craneLib.removeReferencesToVendoredSourcesHook
+        craneLib.removeReferencesToRustToolchainHook
+      ];
       buildPhaseCargoCommand = ''
         cargo run --release --locked --offline --package xtask -- dist web
       '';

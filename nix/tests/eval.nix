@@ -21,6 +21,11 @@
     drv "${kind}-${args.pname or "crate"}" {
       inherit args kind;
       meta = args.meta or {};
+      # Like mkDerivation's: the new attributes over the old, passthru at the top level.
+      overrideAttrs = f: let
+        new = builder kind (args // f args);
+      in
+        new // (new.args.passthru or {});
     };
   craneLib = {
     overrideToolchain = _: craneLib;
@@ -39,6 +44,9 @@
     cargoDeny = builder "deny";
     devShell = builder "shell";
     downloadCargoPackage = args: drv "crate-${args.name}-${args.version}" {inherit args;};
+    vendorCargoDeps = args: drv "vendor-cargo-deps" {inherit args;};
+    removeReferencesToVendoredSourcesHook = drv "removeReferencesToVendoredSourcesHook" {};
+    removeReferencesToRustToolchainHook = drv "removeReferencesToRustToolchainHook" {};
   };
   bombon = {
     buildBom = package: options: drv "${package.name}.cdx.json" {inherit package options;};
@@ -77,7 +85,7 @@
   rustSrc = checks.clippy.args.src;
   nixSrc = checks.nix-lint.args.src;
   inSrc = src: rel: src.filter (toString (root + "/${rel}")) "regular";
-  expectedChecks = ["audit" "clippy" "deny" "fmt" "images-no-shell" "nextest" "nix-lint"] ++ lib.optional (builtins.pathExists (root + "/kustomize")) "kustomize" ++ lib.optional (builtins.pathExists (root + "/kustomize")) "promtool" ++ lib.optional (builtins.pathExists (root + "/terraform")) "terraform";
+  expectedChecks = ["audit" "clippy" "deny" "fmt" "images-no-shell" "nextest" "nix-lint" "types-wasm32"] ++ lib.optional (builtins.pathExists (root + "/kustomize")) "kustomize" ++ lib.optional (builtins.pathExists (root + "/kustomize")) "promtool" ++ lib.optional (builtins.pathExists (root + "/terraform")) "terraform";
   expectedPackages = ["api" "api-image" "api-sbom" "default"] ++ lib.optionals hasWeb ["web" "web-image" "web-sbom"];
 
   assertions = [
@@ -89,7 +97,14 @@
     (check (out.apps.${x}.dev == out.apps.${x}.default) "the default app is dev")
     (check (out.apps.${x}.dev.type == "app" && lib.hasSuffix "/bin/conduit-dev" out.apps.${x}.dev.program) "apps.dev runs conduit-dev")
     (check (out.devShells.${x}.default.kind == "shell") "a dev shell")
-    (check (out.formatter.${x}.args.cargoExtraArgs == "--locked --package alejandra_cli" && out.formatter.${x}.args.src == inputs.alejandra-src) "formatter is alejandra from the pinned source")
+    (check (let
+      fmt = out.formatter.${x};
+      alejandra = builtins.head fmt.runtimeInputs;
+    in
+      alejandra.args.cargoExtraArgs == "--locked --package alejandra_cli" && alejandra.args.src == inputs.alejandra-src)
+    "formatter is alejandra from the pinned source")
+    # `nix fmt` without arguments formats the tree instead of waiting on standard input.
+    (check (lib.hasInfix ''"''${@:-.}"'' out.formatter.${x}.text && out.formatter.${x}.meta.mainProgram == "conduit-fmt") "nix fmt wrapper defaults to . and names its main program")
     # The API package and its image.
     (check (lib.hasInfix "--package conduit-api" packages.api.args.cargoExtraArgs && !packages.api.args.doCheck) "api builds conduit-api without running tests")
     (check (lib.hasInfix "--remap-path-prefix" packages.api.args.preBuild && lib.hasInfix "-ffile-prefix-map" packages.api.args.preBuild) "api remaps build paths")
@@ -105,20 +120,25 @@
     # SBOM of the image's closure, with the vendored crate SBOM.
     (check (packages.api-sbom.package ? bombonVendoredSbom && map (p: p.name) packages.api-sbom.options.extraPaths == ["cacert" "tzdata"]) "api-sbom covers the image closure")
     # Checks.
-    (check (checks.nextest.args.env.CONDUIT_ALLOW_MISSING_SHARED == "1" && map (p: p.name) checks.nextest.args.nativeBuildInputs == ["postgresql_15" "redis"]) "nextest with PostgreSQL 15 and Redis")
+    (check (checks.nextest.args.env.CONDUIT_ALLOW_MISSING_SHARED == "1" && map (p: p.name) checks.nextest.args.nativeBuildInputs == ["postgresql_15" "redis" "python3"]) "nextest with PostgreSQL 15 and Redis")
+    (check (lib.hasInfix "-test-services.sh" checks.nextest.args.preCheck && lib.hasInfix "startTestServices" checks.nextest.args.preCheck && lib.hasInfix "stopTestServices" checks.nextest.args.postCheck) "nextest starts one PostgreSQL and one Redis in preCheck and stops them in postCheck")
+    (check (lib.hasInfix "--doc" checks.nextest.args.postCheck) "nextest runs the doctests")
+    (check (lib.hasInfix "-p conduit-types --target wasm32-unknown-unknown" checks.types-wasm32.args.buildPhaseCargoCommand) "conduit-types is checked for wasm32")
     (check (lib.hasInfix "--deny warnings" checks.clippy.args.cargoClippyExtraArgs) "clippy denies warnings")
     (check (checks.audit.args.advisory-db == inputs.advisory-db) "audit uses the advisory-db input")
     (check (lib.hasInfix "xtask -- test --only nix" checks.nix-lint.args.buildPhaseCargoCommand) "nix-lint runs the xtask suite")
-    (check (lib.hasInfix "--entrypoint conduit-api" checks.images-no-shell.script && lib.hasInfix "stream-shell-control" checks.images-no-shell.script) "images-no-shell scans the api image and a control image")
-    (check (!(checks ? terraform) || map (p: p.name) (builtins.head checks.terraform.env.nativeBuildInputs).plugins == ["terraform-provider-aws"]) "terraform providers from required_providers")
+    (check (checks.images-no-shell.env.apiImage == packages.api-image && checks.images-no-shell.env.shellControlImage.name == "stream-shell-control" && lib.hasInfix "-images-no-shell.sh" checks.images-no-shell.script) "images-no-shell scans the api image and a control image")
+    (check (!(checks ? terraform) || (let p = builtins.head (builtins.head checks.terraform.env.nativeBuildInputs).plugins; in p.args.rev == "v5.100.0" && p.args.owner == "hashicorp")) "terraform validates with hashicorp/aws 5.100.0 built by mkProvider")
+    # Every shell-script check runs its file from nix/checks/ with the filtered source.
+    (check (lib.all (c: lib.hasInfix "-${c}.sh" checks.${c}.script) (builtins.filter (c: checks ? ${c}) ["kustomize" "promtool" "terraform" "images-no-shell"])) "script checks run nix/checks/<name>.sh")
     # Source filtering: Rust derivations do not see docs, Terraform or the flake.
-    (check (inSrc rustSrc "src/main.rs" && inSrc rustSrc "Cargo.lock" && inSrc rustSrc "rust-toolchain.toml") "rust source has the Rust files")
+    (check (inSrc rustSrc "src/main.rs" && inSrc rustSrc "Cargo.lock" && inSrc rustSrc "rust-toolchain.toml" && inSrc rustSrc ".cargo/audit.toml") "rust source has the Rust files and .cargo/audit.toml")
     (check (!(inSrc rustSrc "docs/build.md") && !(inSrc rustSrc "flake.nix") && !(inSrc rustSrc "nix/checks.nix")) "rust source has no docs or Nix files")
     (check (!(builtins.pathExists (root + "/terraform/envs/staging/versions.tf")) || !(inSrc rustSrc "terraform/envs/staging/versions.tf")) "rust source has no Terraform")
     (check (!(builtins.pathExists (root + "/migrations")) || builtins.readDir (root + "/migrations") == {} || lib.any (f: inSrc rustSrc "migrations/${f}") (builtins.attrNames (builtins.readDir (root + "/migrations")))) "rust source has the migrations")
     (check (inSrc nixSrc "flake.nix" && inSrc nixSrc "nix/checks.nix" && inSrc nixSrc "xtask/src/main.rs") "nix-lint source has the flake and xtask")
     # The dev shell has the tools the issue lists.
-    (check (lib.all (t: builtins.elem t shellPackages) ["cargo-nextest" "binaryen" "postgresql_15" "redis" "terraform" "kubectl" "kustomize" "fluxcd" "kubeconform" "awscli2" "checkov" "trivy" "actionlint" "zizmor" "promtool" "skopeo" "cosign"]) "dev shell tools: ${toString shellPackages}")
+    (check (lib.all (t: builtins.elem t shellPackages) ["cargo-nextest" "binaryen" "postgresql_15" "redis" "terraform" "kubectl" "kustomize" "fluxcd" "kubeconform" "awscli2" "checkov" "trivy" "actionlint" "zizmor" "promtool" "skopeo" "cosign" "nodejs" "shellcheck" "semgrep" "detect-secrets" "check-jsonschema" "kubernetes-validate" "wrk" "python3-env"]) "dev shell tools: ${toString shellPackages}")
   ];
   shellPackages = map (p: p.name) out.devShells.${x}.default.args.packages;
 
@@ -137,17 +157,32 @@
     (check (w.config.WorkingDir == "/nix/store/eval-cargo-conduit-web/share/conduit-web") "web working directory")
     (check (webEnv.CONDUIT_WEB_LISTEN == "0.0.0.0:8081" && webEnv.CONDUIT_API_URL == "http://conduit-api.conduit.svc.cluster.local:8080") "web environment")
     (check (lib.hasInfix "xtask -- dist" packages.web.args.buildPhaseCargoCommand) "web runs cargo xtask dist")
-    (check (lib.hasInfix "--entrypoint conduit-web" checks.images-no-shell.script) "the web image is scanned")
-    (check (packages.web-sbom.package ? bombonVendoredSbom) "web-sbom")
-    # The stand-in nixpkgs has no wasm-bindgen-cli_<version>: the CLI comes from crates.io,
-    # at exactly Cargo.lock's version (a new version needs its checksum in packages.nix).
+    (check (checks.images-no-shell.env.webImage == "${packages.web-image}") "the web image is scanned")
+    # crane's reference-stripping hooks, which buildPackage adds and mkCargoDerivation does not.
+    (check (lib.all (h: builtins.elem h (map (p: p.name) packages.web.args.nativeBuildInputs)) ["removeReferencesToVendoredSourcesHook" "removeReferencesToRustToolchainHook"]) "web strips references to the vendored sources and the toolchain")
+    # The web SBOM's crates: both halves, each with its --cfg.
     (check (let
-      cli = builtins.head packages.web.args.nativeBuildInputs;
-      locked = (lib.findFirst (p: p.name == "wasm-bindgen") null (builtins.fromTOML (builtins.readFile (root + "/Cargo.lock"))).package).version;
-      tried = builtins.tryEval cli.args.src.args.version;
+      crates = packages.web-sbom.package.bombonVendoredSbom;
+      cmd = crates.args.buildPhaseCargoCommand;
     in
-      tried.success && tried.value == locked && cli.args.cargoExtraArgs == "--locked --bin wasm-bindgen")
-    "wasm-bindgen-cli is built at Cargo.lock's version")
+      lib.hasInfix "--cfg $1" cmd && lib.hasInfix "engine " cmd && lib.hasInfix "client wasm32-unknown-unknown" cmd)
+    "web-sbom describes the engine (--cfg engine) and the wasm client (--cfg client)")
+    (check (packages.web-sbom.package.outPath == packages.web.outPath) "web-sbom describes the very web package in the image")
+    # The stand-in nixpkgs has no wasm-bindgen-cli_<version>: the CLI comes from crates.io at
+    # exactly Cargo.lock's version, vendored from the committed lock file (no
+    # import-from-derivation: nothing is read from the unpacked crate at evaluation time).
+    (check (let
+      cli = lib.findFirst (p: p.name == "package-wasm-bindgen-cli") null out.devShells.${x}.default.args.packages;
+      locked = (lib.findFirst (p: p.name == "wasm-bindgen") null (builtins.fromTOML (builtins.readFile (root + "/Cargo.lock"))).package).version;
+    in
+      cli
+      != null
+      && cli.args.src.args.version == locked
+      && cli.args.cargoExtraArgs == "--locked --bin wasm-bindgen"
+      && cli.args.cargoArtifacts == null
+      && !(cli.args.cargoVendorDir.args ? src)
+      && cli.args.cargoVendorDir.args.cargoLock == cli.args.cargoLock)
+    "wasm-bindgen-cli is built at Cargo.lock's version without import-from-derivation")
   ]);
 in
   builtins.deepSeq (assertions ++ webAssertions) {

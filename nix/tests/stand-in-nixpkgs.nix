@@ -19,13 +19,21 @@ in
   lib.genAttrs listed (name: drv name {})
   // {
     inherit lib system config;
+    stdenv.hostPlatform.rust.rustcTarget = "x86_64-unknown-linux-gnu";
     dockerTools.streamLayeredImage = args: drv "stream-${args.name}" {inherit args;};
     python3 = drv "python3" {
-      withPackages = f: drv "python3-env" {packages = f {pyyaml = drv "pyyaml" {};};};
+      withPackages = f:
+        drv "python3-env" {
+          packages = f {
+            pyyaml = drv "pyyaml" {};
+            moto = drv "moto" {optional-dependencies.server = [(drv "flask" {})];};
+          };
+        };
     };
     terraform = drv "terraform" {
-      withPlugins = f: drv "terraform-with-plugins" {plugins = f {hashicorp_aws = drv "terraform-provider-aws" {};};};
+      withPlugins = f: drv "terraform-with-plugins" {plugins = f {hashicorp_aws = drv "terraform-provider-aws-6" {};};};
     };
+    terraform-providers.mkProvider = args: drv "terraform-provider-${args.repo}" {inherit args;};
     prometheus = drv "prometheus" {cli = drv "promtool" {};};
     runCommand = name: env: script: drv name {inherit env script;};
     writeShellApplication = args:

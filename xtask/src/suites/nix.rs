@@ -10,11 +10,15 @@
 //! 6. the image scanner behind the `images-no-shell` check passes its own tests,
 //! 7. with Nix and a nixpkgs `lib/` at hand (`CONDUIT_NIXPKGS_LIB`), the whole flake is
 //!    evaluated with stand-ins for packages, crane and bombon (nix/tests/eval.nix), once as
-//!    is and once with a placeholder web/Cargo.toml so the web outputs are exercised too.
+//!    is and once with a placeholder web/Cargo.toml so the web outputs are exercised too,
+//! 8. every check script under nix/checks/ runs outside Nix in a sandbox-like directory
+//!    (read-only source, no HOME, no network, a fresh `$out`; see `sandbox`).
 
 mod api;
+mod audit_config;
 mod deadcode;
 mod lock;
+mod sandbox;
 mod syntax;
 
 use crate::util::{cmd, output, root, shared_dir, which};
@@ -149,6 +153,26 @@ pub fn run() -> Result<()> {
         uses.len()
     );
 
+    eprintln!("nix: checks.audit's configuration (.cargo/audit.toml) against deny.toml");
+    let ignored = audit_config::compare(
+        &std::fs::read_to_string(root.join("deny.toml")).context("reading deny.toml")?,
+        std::fs::read_to_string(root.join(".cargo/audit.toml"))
+            .ok()
+            .as_deref(),
+    )?;
+    eprintln!("  both ignore the same {ignored} advisories");
+
+    // Hashes that only a machine with Nix and the network can learn: say so on every run.
+    for (file, text) in &sources {
+        let placeholders = text.matches("lib.fakeHash").count();
+        if placeholders > 0 {
+            eprintln!(
+                "nix: NOTE {file} has {placeholders} placeholder hash(es) (lib.fakeHash): the first \
+                 Nix build of it prints the real value to put there"
+            );
+        }
+    }
+
     eprintln!("nix: image scanner tests (python3 nix/tests/image_scan_test.py)");
     crate::util::require("python3", "install Python 3")?;
     let out = cmd("python3")
@@ -167,6 +191,9 @@ pub fn run() -> Result<()> {
     );
 
     evaluate(&root)?;
+
+    eprintln!("nix: the flake checks' scripts (nix/checks/*.sh) in a sandbox-like directory");
+    sandbox::run(&root)?;
 
     let web = root.join("web/Cargo.toml").is_file();
     eprintln!(
@@ -254,10 +281,59 @@ fn evaluate(root: &Path) -> Result<()> {
                 break;
             }
         }
-        Ok(())
+        terraform_pin_rejects_a_moved_lock(&copy, &lib)
     })();
     let _ = std::fs::remove_dir_all(&copy);
     result
+}
+
+/// Self-test of nix/terraform.nix's guard: with one environment's lock file naming another
+/// AWS provider release than the one the flake builds, evaluation must fail, naming both.
+fn terraform_pin_rejects_a_moved_lock(copy: &Path, lib: &Path) -> Result<()> {
+    let Some(lock) = std::fs::read_dir(copy.join("terraform/envs"))
+        .ok()
+        .and_then(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join(".terraform.lock.hcl"))
+                .find(|p| p.is_file())
+        })
+    else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(&lock)?;
+    let Some(start) = text.find("provider \"registry.terraform.io/hashicorp/aws\"") else {
+        return Ok(());
+    };
+    let version_at = start
+        + text[start..]
+            .find("version")
+            .context("the aws provider block has no version")?;
+    let line_end = version_at + text[version_at..].find('\n').unwrap_or(0);
+    let moved = format!(
+        "{}version = \"0.0.1\"{}",
+        &text[..version_at],
+        &text[line_end..]
+    );
+    std::fs::write(&lock, moved)?;
+    let out = cmd("nix-instantiate")
+        .args([
+            "--eval",
+            "--strict",
+            "--json",
+            "nix/tests/eval.nix",
+            "--arg",
+            "root",
+        ])
+        .arg(copy)
+        .env("CONDUIT_NIXPKGS_LIB", lib)
+        .output()?;
+    std::fs::write(&lock, text)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !stderr.contains("locks hashicorp/aws 0.0.1") {
+        bail!("nix/terraform.nix accepted a lock file naming hashicorp/aws 0.0.1:\n{stderr}");
+    }
+    eprintln!("nix: control: a lock file naming another hashicorp/aws release fails evaluation");
+    Ok(())
 }
 
 /// Every `.nix` file of the repository (not build outputs, not dependencies).

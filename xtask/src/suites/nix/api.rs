@@ -157,9 +157,17 @@ fn classify(head: &Head, names: &[String]) -> Option<Use> {
         Head::Var(_) if names.is_empty() => None,
         Head::Var(v) if v == "craneLib" => Some(Use::Function("crane", joined())),
         Head::Var(v) if v == "bombon" => Some(Use::Function("bombon", joined())),
-        Head::Var(v) if v == "pkgs" && names[0] == "dockerTools" && names.len() > 1 => Some(
-            Use::Function("nixpkgs", format!("dockerTools.{}", names[1])),
-        ),
+        // Namespaces whose functions (and their arguments) are listed in [nixpkgs.functions].
+        Head::Var(v)
+            if v == "pkgs"
+                && ["dockerTools", "terraform-providers"].contains(&names[0].as_str())
+                && names.len() > 1 =>
+        {
+            Some(Use::Function(
+                "nixpkgs",
+                format!("{}.{}", names[0], names[1]),
+            ))
+        }
         Head::Var(v) if v == "pkgs" && names[0] != "*" => Some(Use::Package(names[0].clone())),
         Head::Var(v) if v == "inputs" && names.len() > 1 => {
             let input = INPUTS.iter().find(|i| **i == names[0])?;
@@ -413,6 +421,14 @@ mod tests {
             ("{ pkgs }: pkgs.notAPackage", "notAPackage"),
             ("{ inputs }: inputs.crane.mkLibb", "mkLibb"),
             ("{ pkgs }: with pkgs; [ hello ]", "hello"),
+            (
+                "{ pkgs }: pkgs.terraform-providers.mkProvider { owner = 1; vendorSha256 = 2; }",
+                "vendorSha256",
+            ),
+            (
+                "{ pkgs }: pkgs.terraform-providers.mkProvidr {}",
+                "mkProvidr",
+            ),
         ] {
             let problems = check_file(&api(), "t.nix", src).unwrap_err();
             assert!(
