@@ -14,6 +14,7 @@
 //! Every tool is first shown a known-bad input and must reject it, so a tool that silently
 //! checks nothing cannot pass the suite.
 
+mod ci_path;
 mod policy;
 mod secrets;
 
@@ -148,6 +149,7 @@ pub fn run() -> Result<()> {
     step("policy (pins, permissions, timeouts, triggers)", || {
         check_policy(&workflows, &actions)
     })?;
+    step("ci.yml's test job is .ci/run", ci_path::check)?;
     step("check-jsonschema (GitHub schemas)", || {
         check_schemas(&workflows, &actions, &dependabot)
     })?;
