@@ -91,6 +91,14 @@ impl Resolver {
                 .use_local(input, &local)
                 .with_context(|| format!("input {name}: the local copy {}", local.display()));
         }
+        if let Kind::Mirror { url } = &input.kind {
+            bail!(
+                "input {name} ({}): {}; online, `terraform init` installs the provider from {url} itself; offline, put a filesystem mirror at {} in {OFFLINE_VAR}, or name one with TF_PROVIDER_MIRROR",
+                input.about,
+                self.looked_for(input),
+                input.local
+            );
+        }
         let cached = self
             .cache
             .join(format!("{}-{}", input.name, input.pin_id()));
@@ -100,23 +108,30 @@ impl Resolver {
                 .with_context(|| format!("input {name}: the cached copy {}", cached.display()));
         }
         self.download(input, &cached).map_err(|e| {
-            let looked = match &self.offline {
-                Some(o) => format!(
-                    "{} is not in {} ({}, named by {})",
-                    input.local,
-                    o.path.display(),
-                    if o.path.is_dir() { "a directory" } else { "missing" },
-                    o.named_by
-                ),
-                None => format!("no offline directory ({OFFLINE_VAR} is unset and there is no ../shared beside the checkout)"),
-            };
             anyhow::anyhow!(
-                "input {name} ({}): {looked}, and downloading {} failed: {e:#}. Set {OFFLINE_VAR} to a directory holding {}, or allow the download.",
+                "input {name} ({}): {}, and downloading {} failed: {e:#}. Set {OFFLINE_VAR} to a directory holding {}, or allow the download.",
                 input.about,
+                self.looked_for(input),
                 input.url(),
                 input.local
             )
         })
+    }
+
+    /// Where the input was looked for before the cache and the network, for messages.
+    fn looked_for(&self, input: &Input) -> String {
+        match &self.offline {
+            Some(o) => format!(
+                "{} is not in {} ({}, named by {})",
+                input.local,
+                o.path.display(),
+                if o.path.is_dir() { "a directory" } else { "missing" },
+                o.named_by
+            ),
+            None => format!(
+                "no offline directory ({OFFLINE_VAR} is unset and there is no ../shared beside the checkout)"
+            ),
+        }
     }
 
     /// `rel` in the offline directory's layout (`helm-charts/<chart>/values.yaml`): the input
@@ -273,9 +288,7 @@ impl Resolver {
                 replace_dir(tmp, dest)?;
                 Ok(dest.to_path_buf())
             }
-            Kind::Mirror { .. } => bail!(
-                "online, `terraform init` installs the provider itself; offline, this mirror must be in the offline directory"
-            ),
+            Kind::Mirror { .. } => bail!("a mirror is never downloaded"),
         }
     }
 
@@ -365,7 +378,7 @@ pub fn offline_dir_from_env() -> Option<OfflineDir> {
     }
     let beside = crate::util::root().join("..").join("shared");
     beside.is_dir().then(|| OfflineDir {
-        path: beside,
+        path: std::fs::canonicalize(&beside).unwrap_or(beside),
         named_by: "the default ../shared beside the checkout".to_owned(),
     })
 }
