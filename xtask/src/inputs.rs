@@ -279,7 +279,7 @@ impl Resolver {
             Kind::Files { base_url, files } => {
                 for (rel, sha256) in files {
                     let url = format!("{base_url}{rel}");
-                    let bytes = self.fetch(&url)?;
+                    let bytes = self.fetch(&url).with_context(|| format!("GET {url}"))?;
                     expect_hash(Path::new(&url), sha256, &verify::sha256_hex(&bytes))?;
                     let to = tmp.join(rel);
                     std::fs::create_dir_all(to.parent().context("no parent")?)?;
