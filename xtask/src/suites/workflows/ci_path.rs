@@ -139,7 +139,7 @@ fn job_problems(workflow: &Value) -> Vec<String> {
             "ci.yml job {name}: the last step must be `run: bash .ci/run`, found {other:?}"
         )),
     }
-    for (i, step) in steps.iter().enumerate().take(steps.len().saturating_sub(1)) {
+    for (i, step) in steps.iter().enumerate() {
         let label = step
             .get("name")
             .and_then(Value::as_str)
@@ -150,6 +150,9 @@ fn job_problems(workflow: &Value) -> Vec<String> {
                     problems.push(format!("ci.yml job {name}, {label}: env {key}"));
                 }
             }
+        }
+        if i + 1 == steps.len() {
+            continue; // `bash .ci/run` itself, checked above
         }
         if let Some(uses) = step.get("uses").and_then(Value::as_str) {
             let action = uses.split('@').next().unwrap_or(uses);
@@ -258,5 +261,26 @@ mod tests {
         .expect("yaml");
         assert_eq!(job_problems(&good), Vec::<String>::new());
         assert_eq!(script_problems(DRIFTED_SCRIPT).len(), 3);
+    }
+
+    #[test]
+    fn the_committed_job_passes_and_any_drift_from_it_fails() {
+        let text = std::fs::read_to_string(crate::util::root().join(".github/workflows/ci.yml"))
+            .expect("ci.yml");
+        let ci: Value = serde_yaml::from_str(&text).expect("yaml");
+        assert_eq!(job_problems(&ci), Vec::<String>::new());
+        // A test tool run before .ci/run, or a variable set around it, is caught.
+        let drifted = text.replace(
+            "      - name: .ci/run\n",
+            "      - name: warm up\n        run: cargo build --workspace\n      - name: .ci/run\n        env:\n          CONDUIT_ALLOW_MISSING_SHARED: \"1\"\n",
+        );
+        assert_ne!(drifted, text, "the fixture must change ci.yml");
+        let problems = job_problems(&serde_yaml::from_str(&drifted).expect("yaml"));
+        assert!(
+            problems.iter().any(|p| p.contains("`cargo`")),
+            "{problems:?}"
+        );
+        let script = std::fs::read_to_string(crate::util::root().join(".ci/run")).expect(".ci/run");
+        assert_eq!(script_problems(&script), Vec::<String>::new());
     }
 }
