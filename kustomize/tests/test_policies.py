@@ -27,7 +27,9 @@ from render import Obj  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SCHEMAS = Path(os.environ.get("KUSTOMIZE_SCHEMAS", REPO.parent / "shared" / "k8s-schemas"))
+# The verified CRD schemas: `cargo xtask test --only kustomize` resolves the `crd-schemas` input
+# (xtask/inputs.toml) and passes its path. Without it the schema tests fail rather than skip.
+SCHEMAS = Path(os.environ.get("KUSTOMIZE_SCHEMAS", "KUSTOMIZE_SCHEMAS-is-unset"))
 
 GOOD_DEPLOYMENT = yaml.safe_load("""
 apiVersion: apps/v1
@@ -407,7 +409,6 @@ class Substitution(unittest.TestCase):
             render.substitute(body, {"A": "x: [unclosed"})
 
 
-@unittest.skipUnless(SCHEMAS.is_dir(), f"no CRD schemas at {SCHEMAS}")
 class Schemas(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -443,7 +444,7 @@ class Schemas(unittest.TestCase):
         self.assertTrue(self.v.validate(rule))
 
 
-@unittest.skipUnless(shutil.which("kubectl") and SCHEMAS.is_dir(), "needs kubectl and the CRD schemas")
+@unittest.skipUnless(shutil.which("kubectl"), "needs kubectl")
 class EndToEnd(unittest.TestCase):
     """check.py on a copy of kustomize/ with one broken manifest must exit non-zero."""
 

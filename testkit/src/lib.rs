@@ -13,6 +13,6 @@ mod postgres;
 mod process;
 mod redis;
 
-pub use net::free_port;
+pub use net::{ensure_port_free, free_port, listening_pids, port_holder, port_is_free};
 pub use postgres::{shared_postgres, Postgres, TestDatabase};
 pub use redis::{shared_redis, Redis};

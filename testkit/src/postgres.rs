@@ -1,6 +1,6 @@
 //! Throwaway PostgreSQL clusters and per-test databases.
 
-use crate::net::{free_port, wait_for_port};
+use crate::net::{ensure_port_free, free_port, port_holder, wait_for_port};
 use crate::process::{
     configure, find_binary, give_dir, spawn_detached, stop, unprivileged_user, RunAs,
 };
@@ -19,6 +19,8 @@ pub struct Postgres {
     data_dir: PathBuf,
     bin_dir: PathBuf,
     user: Option<RunAs>,
+    /// fsync and full-page writes on: the data must survive a crash (the dev cluster).
+    durable: bool,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -26,13 +28,18 @@ impl Postgres {
     /// Starts a fresh cluster in a temp dir that is removed on drop.
     pub fn start_temporary() -> Result<Self> {
         let temp = tempfile::Builder::new().prefix("conduit-pg-").tempdir()?;
-        let mut pg = Self::start_in(temp.path(), free_port()?)?;
+        let mut pg = Self::start(temp.path(), free_port()?, false)?;
         pg._temp = Some(temp);
         Ok(pg)
     }
 
-    /// Starts (initialising if empty) a cluster whose files live in `dir`, e.g. under `target/`.
+    /// Starts (initialising if empty) a cluster whose files live in `dir` and are kept, e.g.
+    /// under `target/`: with durability on, since its data is meant to survive.
     pub fn start_in(dir: &Path, port: u16) -> Result<Self> {
+        Self::start(dir, port, true)
+    }
+
+    fn start(dir: &Path, port: u16, durable: bool) -> Result<Self> {
         // Resolve links: the server binaries and pg_isready live beside the real initdb.
         let bin_dir = std::fs::canonicalize(find_binary("initdb", &system_postgres_dirs())?)?
             .parent()
@@ -69,6 +76,7 @@ impl Postgres {
             data_dir,
             bin_dir,
             user,
+            durable,
             _temp: None,
         };
         pg.resume()?;
@@ -87,7 +95,10 @@ impl Postgres {
         if self.child.is_some() {
             return Ok(());
         }
-        let log = std::fs::File::create(self.data_dir.with_file_name("postgres.log"))?;
+        // A server already on the port would answer in our place: refuse before starting.
+        ensure_port_free(self.port, "PostgreSQL")?;
+        let log_path = self.data_dir.with_file_name("postgres.log");
+        let log = std::fs::File::create(&log_path)?;
         let mut cmd = Command::new(self.bin_dir.join("postgres"));
         cmd.arg("-D")
             .arg(&self.data_dir)
@@ -102,24 +113,40 @@ impl Postgres {
                 "unix_socket_directories={}",
                 self.data_dir.display()
             ))
+            .args(["-c", "max_connections=400", "-c", "shared_buffers=128MB"])
+            .stdout(Stdio::null())
+            .stderr(log);
+        if !self.durable {
             // Throwaway data: durability off, speed on.
-            .args([
+            cmd.args([
                 "-c",
                 "fsync=off",
                 "-c",
                 "synchronous_commit=off",
                 "-c",
                 "full_page_writes=off",
-            ])
-            .args(["-c", "max_connections=400", "-c", "shared_buffers=128MB"])
-            .stdout(Stdio::null())
-            .stderr(log);
+            ]);
+        }
         configure(&mut cmd, &self.user);
         self.child = Some(spawn_detached(cmd)?);
+        let started = self.wait_until_ready();
+        let verified = started.and_then(|()| self.check_ours());
+        if let Err(e) = verified {
+            self.pause();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!("{e:#}\n  {}: {}", log_path.display(), tail.join("\n  "));
+        }
+        Ok(())
+    }
+
+    fn wait_until_ready(&mut self) -> Result<()> {
         wait_for_port(self.port, Duration::from_secs(30))?;
         // An open port is not yet a server that accepts sessions (recovery, start-up).
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
+            self.ensure_alive()?;
             let ready = Command::new(self.bin_dir.join("pg_isready"))
                 .args([
                     "-q",
@@ -139,6 +166,33 @@ impl Postgres {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
+    }
+
+    fn ensure_alive(&mut self) -> Result<()> {
+        if let Some(child) = self.child.as_mut() {
+            if let Some(status) = child.try_wait()? {
+                bail!(
+                    "our PostgreSQL for 127.0.0.1:{} exited with {status}",
+                    self.port
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The server answering on the port must be the child we started: alive, and serving our
+    /// data directory. Anything else (a stranger that took the port first) is an error, and
+    /// nothing is created or migrated in it.
+    fn check_ours(&mut self) -> Result<()> {
+        self.ensure_alive()?;
+        check_data_directory(self.port, &self.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "127.0.0.1:{} is not our PostgreSQL ({e:#}); it is held by {}",
+                self.port,
+                port_holder(self.port)
+            )
+        })?;
+        self.ensure_alive()
     }
 
     pub fn port(&self) -> u16 {
@@ -168,6 +222,29 @@ fn system_postgres_dirs() -> Vec<PathBuf> {
     dirs.sort();
     dirs.reverse(); // newest major version first
     dirs
+}
+
+/// `SHOW data_directory` of the server on `127.0.0.1:port` must be `expected`. Runs on a thread
+/// of its own, so it works whether or not the caller is inside a Tokio runtime.
+fn check_data_directory(port: u16, expected: &Path) -> Result<()> {
+    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres?connect_timeout=5");
+    let found = std::thread::spawn(move || -> Result<String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async {
+            let client = connect(&url).await?;
+            let row = client.query_one("SHOW data_directory", &[]).await?;
+            anyhow::Ok(row.get::<_, String>(0))
+        })
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the data_directory check panicked"))??;
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if canonical(Path::new(&found)) != canonical(expected) {
+        bail!("it serves {found}, not {}", expected.display());
+    }
+    Ok(())
 }
 
 /// The server all tests of this process share: `DATABASE_URL` when set, otherwise a cluster
@@ -355,6 +432,29 @@ mod tests {
             .await?;
         let rows = connect(&b.url).await?.query("SELECT x FROM t", &[]).await?;
         assert!(rows.is_empty(), "databases must not share rows");
+        Ok(())
+    }
+
+    #[test]
+    fn a_decoy_on_the_port_is_refused_not_used() {
+        let decoy = std::net::TcpListener::bind("127.0.0.1:0").expect("decoy");
+        let port = decoy.local_addr().expect("addr").port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = match Postgres::start_in(dir.path(), port) {
+            Ok(_) => panic!("started on a port a decoy holds"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+        assert!(err.contains("already held by"), "{err}");
+    }
+
+    #[test]
+    fn a_server_with_another_data_directory_is_not_ours() -> Result<()> {
+        let other = Postgres::start_temporary()?;
+        check_data_directory(other.port(), &other.data_dir)?;
+        let mine = tempfile::tempdir()?;
+        let err = check_data_directory(other.port(), mine.path()).expect_err("not ours");
+        assert!(format!("{err:#}").contains("not"), "{err:#}");
         Ok(())
     }
 

@@ -1,8 +1,8 @@
 //! Throwaway Redis servers.
 
-use crate::net::{free_port, wait_for_port};
+use crate::net::{ensure_port_free, free_port, port_holder, wait_for_port};
 use crate::process::{configure, find_binary, spawn_detached, stop};
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -49,6 +49,8 @@ impl Redis {
         if self.child.is_some() {
             return Ok(());
         }
+        // A server already on the port would answer in our place: refuse before starting.
+        ensure_port_free(self.port, "Redis")?;
         let mut cmd = Command::new(find_binary("redis-server", &[])?);
         cmd.args([
             "--port",
@@ -66,8 +68,33 @@ impl Redis {
         .stderr(Stdio::null());
         configure(&mut cmd, &None);
         self.child = Some(spawn_detached(cmd)?);
-        wait_for_port(self.port, Duration::from_secs(10))?;
+        let verified =
+            wait_for_port(self.port, Duration::from_secs(10)).and_then(|()| self.check_ours());
+        if let Err(e) = verified {
+            self.pause();
+            return Err(e);
+        }
         Ok(())
+    }
+
+    /// The server on the port must be the child we started: alive, and working in our
+    /// directory (`CONFIG GET dir`).
+    fn check_ours(&mut self) -> Result<()> {
+        let port = self.port;
+        let alive = |child: &mut Option<Child>| -> Result<()> {
+            if let Some(status) = child.as_mut().map(Child::try_wait).transpose()?.flatten() {
+                bail!("our Redis for 127.0.0.1:{port} exited with {status}");
+            }
+            Ok(())
+        };
+        alive(&mut self.child)?;
+        check_dir(port, &self.dir).map_err(|e| {
+            anyhow::anyhow!(
+                "127.0.0.1:{port} is not our Redis ({e:#}); it is held by {}",
+                port_holder(port)
+            )
+        })?;
+        alive(&mut self.child)
     }
 
     pub fn url(&self) -> String {
@@ -79,6 +106,41 @@ impl Drop for Redis {
     fn drop(&mut self) {
         self.pause();
     }
+}
+
+/// `CONFIG GET dir` of the Redis on `127.0.0.1:port` must be `expected`.
+fn check_dir(port: u16, expected: &Path) -> Result<()> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(b"*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$3\r\ndir\r\n")?;
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    // `*2 $3 dir $<n> <path>`: read until the reply has its five lines.
+    while reply.split(|b| *b == b'\n').count() < 6 {
+        let n = stream
+            .read(&mut buf)
+            .context("reading the CONFIG GET reply")?;
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&reply);
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    if lines.first() != Some(&"*2") || lines.get(2) != Some(&"dir") {
+        bail!("it answered {:?} to CONFIG GET dir", text.trim());
+    }
+    let found = Path::new(lines.get(4).copied().unwrap_or_default());
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if canonical(found) != canonical(expected) {
+        bail!(
+            "it works in {}, not {}",
+            found.display(),
+            expected.display()
+        );
+    }
+    Ok(())
 }
 
 static SHARED: OnceLock<Result<String, String>> = OnceLock::new();
@@ -107,4 +169,34 @@ pub fn shared_redis() -> Result<&'static str> {
         })
         .as_deref()
         .map_err(|e| anyhow::anyhow!("starting Redis: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decoy_on_the_port_is_refused_not_used() {
+        let decoy = std::net::TcpListener::bind("127.0.0.1:0").expect("decoy");
+        let port = decoy.local_addr().expect("addr").port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = match Redis::start_in(dir.path(), port) {
+            Ok(_) => panic!("started on a port a decoy holds"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    }
+
+    #[test]
+    fn a_redis_in_another_directory_is_not_ours() -> Result<()> {
+        if find_binary("redis-server", &[]).is_err() {
+            eprintln!("SKIPPED: redis-server is not installed");
+            return Ok(());
+        }
+        let other = Redis::start_temporary()?;
+        check_dir(other.port, &other.dir)?;
+        let mine = tempfile::tempdir()?;
+        assert!(check_dir(other.port, mine.path()).is_err());
+        Ok(())
+    }
 }

@@ -3,22 +3,27 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// The contract lives beside the checkout; the Nix sandbox has no copy of it and says so.
+/// The RealWorld contract. `cargo xtask test` resolves the pinned `realworld-openapi` input
+/// (xtask/inputs.toml: fetched or taken from the offline directory, hash-checked) and passes its
+/// path; run alone: `CONDUIT_REALWORLD_OPENAPI=$(cargo xtask input realworld-openapi)`. Missing is
+/// a failure; only the Nix sandbox (no network, no offline directory) sets
+/// CONDUIT_ALLOW_MISSING_SHARED=1 to skip, loudly.
 fn spec() -> Option<serde_yaml::Value> {
-    let dir = std::env::var("CONDUIT_SHARED_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared").into());
-    let path = std::path::Path::new(&dir).join("realworld/openapi.yml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_yaml::from_str(&text).expect("openapi.yml parses")),
-        Err(e) if std::env::var("CONDUIT_ALLOW_MISSING_SHARED").as_deref() == Ok("1") => {
+    let Some(path) = std::env::var_os("CONDUIT_REALWORLD_OPENAPI") else {
+        if std::env::var("CONDUIT_ALLOW_MISSING_SHARED").as_deref() == Ok("1") {
             eprintln!(
-                "SKIPPED: {} unreadable ({e}) and CONDUIT_ALLOW_MISSING_SHARED=1",
-                path.display()
+                "SKIPPED: CONDUIT_REALWORLD_OPENAPI is unset and CONDUIT_ALLOW_MISSING_SHARED=1"
             );
-            None
+            return None;
         }
-        Err(e) => panic!("{}: {e} (set CONDUIT_SHARED_DIR)", path.display()),
-    }
+        panic!(
+            "CONDUIT_REALWORLD_OPENAPI is unset: run through `cargo xtask test`, or set it to \
+             the output of `cargo xtask input realworld-openapi`"
+        );
+    };
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", std::path::Path::new(&path).display()));
+    Some(serde_yaml::from_str(&text).expect("openapi.yml parses"))
 }
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];

@@ -1,7 +1,11 @@
 //! `cargo xtask dev`: the whole app on this machine, one URL to open.
 //!
 //! Without `DATABASE_URL`, a PostgreSQL cluster lives in `target/dev/postgres` (kept between
-//! runs, so your data survives) and, when `redis-server` is installed, Redis beside it. The
+//! runs with durability on, so your data survives) and, when `redis-server` is installed, Redis
+//! beside it. Each runs on its usual port (55432, 56379), or a free one when another process
+//! holds that, and is checked to be the server this command started before it is used. The
+//! API and the web server need their ports (8080, 8081): a port held by anything else is an
+//! error naming the holder. The
 //! API and the web server are built and run; the web server forwards `/api` to the API, so
 //! the browser sees one origin. Ctrl-C stops everything.
 
@@ -22,7 +26,10 @@ pub fn run() -> Result<()> {
     let database_url = match std::env::var("DATABASE_URL") {
         Ok(url) => url,
         Err(_) => {
-            let pg = Postgres::start_in(&dev_dir.join("postgres"), PG_PORT)
+            let port = dev_port(PG_PORT, "PostgreSQL")?;
+            // start_in refuses a port someone else holds and checks that the server answering
+            // is its own child with its own data directory before anything is created in it.
+            let pg = Postgres::start_in(&dev_dir.join("postgres"), port)
                 .context("starting PostgreSQL")?;
             create_database(&pg.url("postgres"), "conduit")?;
             let url = pg.url("conduit");
@@ -34,8 +41,8 @@ pub fn run() -> Result<()> {
     let redis_url = match std::env::var("REDIS_URL") {
         Ok(url) => Some(url),
         Err(_) if which("redis-server").is_some() => {
-            let r =
-                Redis::start_in(&dev_dir.join("redis"), REDIS_PORT).context("starting Redis")?;
+            let port = dev_port(REDIS_PORT, "Redis")?;
+            let r = Redis::start_in(&dev_dir.join("redis"), port).context("starting Redis")?;
             let url = r.url();
             _redis = Some(r);
             Some(url)
@@ -100,6 +107,20 @@ pub fn run() -> Result<()> {
         Some(which) => anyhow::bail!("{which} stopped unexpectedly; the rest was shut down"),
         None => Ok(()),
     }
+}
+
+/// The usual port of a dev database server, or a free one when another process holds it (the
+/// URLs are printed, and nothing outside this command connects to them by port).
+fn dev_port(usual: u16, what: &str) -> Result<u16> {
+    if conduit_testkit::port_is_free(usual) {
+        return Ok(usual);
+    }
+    let port = conduit_testkit::free_port()?;
+    eprintln!(
+        "note: 127.0.0.1:{usual} is held by {}; the dev {what} uses 127.0.0.1:{port} instead",
+        conduit_testkit::port_holder(usual)
+    );
+    Ok(port)
 }
 
 fn create_database(admin_url: &str, name: &str) -> Result<()> {

@@ -4,6 +4,7 @@
 mod bench;
 mod dev;
 mod dist;
+mod inputs;
 mod repro;
 mod stack;
 mod suites;
@@ -36,6 +37,8 @@ enum Cmd {
     },
     /// Build the release binaries twice in different paths and compare their SHA-256.
     Repro,
+    /// Resolve pinned inputs (xtask/inputs.toml) and print their verified paths; `--list`.
+    Input(inputs::Args),
 }
 
 fn main() -> Result<()> {
@@ -46,5 +49,6 @@ fn main() -> Result<()> {
         Cmd::Bench(args) => bench::run(args),
         Cmd::Dist { only } => dist::run(only.as_deref()),
         Cmd::Repro => repro::run(),
+        Cmd::Input(args) => inputs::run(args),
     }
 }

@@ -2,7 +2,7 @@
 //! installed), the API and the web server, as child processes that stop with this value.
 
 use anyhow::{bail, Context, Result};
-use conduit_testkit::{free_port, Postgres, Redis};
+use conduit_testkit::{ensure_port_free, free_port, listening_pids, port_holder, Postgres, Redis};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -56,9 +56,16 @@ impl Stack {
             }
             None => None,
         };
-        let port = |p: Option<u16>| p.map_or_else(free_port, Ok);
-        let (api_port, api_admin_port) = (port(o.api_port)?, free_port()?);
-        let (web_port, web_admin_port) = (port(o.web_port)?, free_port()?);
+        // A fixed port someone else holds would make the readiness probe talk to them: refuse
+        // with the port and its holder instead.
+        let port = |p: Option<u16>, what: &str| -> Result<u16> {
+            match p {
+                Some(p) => ensure_port_free(p, what).map(|()| p),
+                None => free_port(),
+            }
+        };
+        let (api_port, api_admin_port) = (port(o.api_port, "the API")?, free_port()?);
+        let (web_port, web_admin_port) = (port(o.web_port, "the web server")?, free_port()?);
         let api_url = format!("http://127.0.0.1:{api_port}");
         let web_url = format!("http://127.0.0.1:{web_port}");
         let mut stack = Stack {
@@ -106,6 +113,7 @@ impl Stack {
                 .context("starting conduit-api")?,
         );
         wait_ready(&format!("{api_url}/readyz"), &mut stack.children[0])?;
+        ensure_listener_is(&mut stack.children[0], api_port, "conduit-api")?;
 
         let web_bin = o.web_dir.join("conduit-web");
         let mut web = Command::new(&web_bin);
@@ -126,6 +134,7 @@ impl Stack {
         );
         let web_ready = format!("{}/readyz", stack.web_url);
         wait_ready(&web_ready, &mut stack.children[1])?;
+        ensure_listener_is(&mut stack.children[1], web_port, "conduit-web")?;
         Ok(stack)
     }
 }
@@ -180,6 +189,26 @@ pub fn wait_ready(url: &str, child: &mut Child) -> Result<()> {
     bail!("{url} was not ready within 60 s")
 }
 
+/// The server that answered on `port` must be `child`: still running, and (where `/proc` shows
+/// it) the process listening there.
+fn ensure_listener_is(child: &mut Child, port: u16, name: &str) -> Result<()> {
+    if let Some(status) = child.try_wait()? {
+        bail!(
+            "{name} exited with {status}; 127.0.0.1:{port} answered for it, held by {}",
+            port_holder(port)
+        );
+    }
+    let pids = listening_pids(port);
+    if !pids.is_empty() && !pids.contains(&child.id()) {
+        bail!(
+            "127.0.0.1:{port} is held by {}, not by the {name} we started (pid {})",
+            port_holder(port),
+            child.id()
+        );
+    }
+    Ok(())
+}
+
 /// `GET url` (`http://host:port/path`): status and body.
 pub fn http_get(url: &str) -> Result<(u16, String)> {
     let rest = url.strip_prefix("http://").context("http:// URLs only")?;
@@ -187,4 +216,51 @@ pub fn http_get(url: &str) -> Result<(u16, String)> {
         .split_once('/')
         .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
     crate::util::http(addr, "GET", &path, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoy() -> (std::net::TcpListener, u16) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("decoy");
+        let port = l.local_addr().expect("addr").port();
+        (l, port)
+    }
+
+    #[test]
+    fn a_fixed_port_held_by_a_decoy_is_refused_before_anything_starts() {
+        let (_decoy, port) = decoy();
+        let result = Stack::start(Options {
+            web_dir: Path::new("/nonexistent"),
+            api_bin: PathBuf::from("/nonexistent/conduit-api"),
+            database_url: Some("postgres://127.0.0.1:1/unused".into()),
+            redis_url: None,
+            api_port: Some(port),
+            web_port: None,
+            log_dir: None,
+            extra_api_env: Vec::new(),
+            no_redis: true,
+        });
+        let err = format!("{:#}", result.err().expect("must refuse"));
+        assert!(
+            err.contains(&format!("127.0.0.1:{port} (the API)")),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_server_answering_for_our_child_is_caught() {
+        let (_decoy, port) = decoy();
+        let mut child = Command::new("sleep").arg("30").spawn().expect("sleep");
+        let err = ensure_listener_is(&mut child, port, "conduit-web").expect_err("not ours");
+        let _ = child.kill();
+        let _ = child.wait();
+        let err = format!("{err:#}");
+        assert!(err.contains("not by the conduit-web we started"), "{err}");
+    }
 }

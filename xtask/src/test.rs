@@ -50,6 +50,9 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn rust() -> Result<()> {
+    // The API's contract test reads the pinned RealWorld contract: resolved (and verified)
+    // first, so a machine without it fails here with one line instead of after the build.
+    let contract = crate::inputs::path("realworld-openapi")?;
     exec(cmd("cargo").args(["fmt", "--all", "--check"]))?;
     // conduit-web builds only as a Perseus engine or client (`--cfg engine|client`): the web
     // suite lints and tests both halves.
@@ -94,6 +97,8 @@ fn rust() -> Result<()> {
         _ => None,
     };
     let with_servers = |c: &mut std::process::Command| {
+        c.env("CONDUIT_REALWORLD_OPENAPI", &contract)
+            .env_remove("CONDUIT_ALLOW_MISSING_SHARED");
         if let Some(pg) = &_postgres {
             c.env("DATABASE_URL", pg.url("postgres"));
         }

@@ -19,14 +19,6 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// Read-only reference data (`openapi.yml`, CRD schemas, advisory-db) beside the checkout.
-/// `CONDUIT_SHARED_DIR` overrides the default `../shared`.
-pub fn shared_dir() -> PathBuf {
-    std::env::var_os("CONDUIT_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("..").join("shared"))
-}
-
 /// A command that runs in the workspace root.
 pub fn cmd(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut c = Command::new(program);

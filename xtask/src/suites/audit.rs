@@ -1,7 +1,7 @@
 //! The `audit` suite: the supply-chain policy in `deny.toml`, checked offline.
 //!
-//! 1. `Cargo.lock` against the RustSec advisory database snapshot (`<shared>/advisory-db`,
-//!    `CONDUIT_ADVISORY_DB` overrides it) with the `rustsec` crate: vulnerabilities and unsound
+//! 1. `Cargo.lock` against the RustSec advisory database snapshot (the pinned `advisory-db`
+//!    input of `xtask/inputs.toml`; `CONDUIT_ADVISORY_DB` overrides it) with the `rustsec` crate: vulnerabilities and unsound
 //!    crates fail unless `deny.toml` ignores them with a reason; unmaintained crates fail in the
 //!    configured scope. A self-test with a known-vulnerable lock file runs first.
 //! 2. `cargo metadata` against the licence allow-list, the bans and the sources rules
@@ -12,15 +12,17 @@ mod graph;
 mod policy;
 mod spdx;
 
-use crate::util::{cmd, output, root, shared_dir};
+use crate::util::{cmd, output, root};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn advisory_db() -> PathBuf {
-    std::env::var_os("CONDUIT_ADVISORY_DB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shared_dir().join("advisory-db"))
+/// `CONDUIT_ADVISORY_DB` (e.g. a fresh clone, used as it is), else the pinned, verified snapshot.
+fn advisory_db() -> Result<PathBuf> {
+    match std::env::var_os("CONDUIT_ADVISORY_DB") {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => crate::inputs::path("advisory-db"),
+    }
 }
 
 pub fn run() -> Result<()> {
@@ -46,7 +48,7 @@ pub fn run() -> Result<()> {
     ]))?)?;
 
     // 1. Advisories.
-    let db_path = advisory_db();
+    let db_path = advisory_db()?;
     let db = rustsec::Database::open(&db_path).with_context(|| {
         format!(
             "opening the RustSec advisory database at {} (set CONDUIT_ADVISORY_DB)",

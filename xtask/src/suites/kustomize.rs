@@ -5,13 +5,13 @@
 //! 2. `kustomize/tests/check.py`: `kubectl kustomize` on every kustomization, each cluster expanded
 //!    the way Flux applies it (post-build variables from its `cluster-vars`), every object
 //!    validated against its schema (core kinds strict for the EKS Kubernetes version, CRDs against
-//!    `../shared/k8s-schemas`), and the policy checks.
+//!    the pinned `crd-schemas` input), and the policy checks.
 //! 3. checkov on the rendered clusters (`kubernetes`) and on the kustomizations (`kustomize`),
 //!    zero failed checks.
 //!
 //! Rendered output goes to `target/kustomize-suite/`; the source tree is only read.
 
-use crate::util::{cmd, exec, require, root, shared_dir};
+use crate::util::{cmd, exec, require, root};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,13 +30,8 @@ pub fn run() -> Result<()> {
     )?;
     let python = python_with_validators()?;
     let checkov = require("checkov", "pip install -r .ci/requirements.txt (checkov)")?;
-    let schemas = shared_dir().join("k8s-schemas");
-    if !schemas.is_dir() {
-        bail!(
-            "CRD schemas not found at {} (set CONDUIT_SHARED_DIR)",
-            schemas.display()
-        );
-    }
+    // Exactly the pinned CRD schema files, verified (xtask/inputs.toml).
+    let schemas = crate::inputs::path("crd-schemas")?;
     let out = root().join("target").join("kustomize-suite");
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cleaning {}", out.display()))?;

@@ -5,7 +5,7 @@
 //! 2. is formatted by alejandra (the library, same release as the flake's `formatter`),
 //! 3. has no unused bindings (a deadnix-like scope check, see `deadcode`),
 //! 4. flake.lock is a valid v7 lock matching flake.nix's inputs, follows our nixpkgs, and
-//!    pins what ../shared/nix/pins.flake.lock pins,
+//!    pins what the `nix-pins` input (crane's tested lock, xtask/inputs.toml) pins,
 //! 5. every crane / dockerTools / bombon / rust-overlay name used is in nix/pinned-api.toml,
 //! 6. the image scanner behind the `images-no-shell` check passes its own tests,
 //! 7. with Nix and a nixpkgs `lib/` at hand (`CONDUIT_NIXPKGS_LIB`), the whole flake is
@@ -21,7 +21,7 @@ mod lock;
 mod sandbox;
 mod syntax;
 
-use crate::util::{cmd, output, root, shared_dir, which};
+use crate::util::{cmd, output, root, which};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -111,24 +111,21 @@ pub fn run() -> Result<()> {
     for line in lock::check(&lock_json, &inputs)? {
         eprintln!("  {line}");
     }
-    let shared = shared_dir().join("nix/pins.flake.lock");
-    if shared.is_file() {
-        let shared_json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&shared)?)?;
-        lock::compare_with_shared(&lock_json, &shared_json)?;
-        eprintln!(
-            "  nixpkgs, crane, rust-overlay, advisory-db: identical to the shared tested pins"
-        );
-    } else if std::env::var_os("CONDUIT_ALLOW_MISSING_SHARED").is_some() {
-        eprintln!(
-            "  SKIPPED: {} is missing (CONDUIT_ALLOW_MISSING_SHARED is set)",
-            shared.display()
-        );
-    } else {
-        bail!(
-            "{} is missing (set CONDUIT_ALLOW_MISSING_SHARED=1 to skip this comparison)",
-            shared.display()
-        );
+    // The tested pins are the `nix-pins` input (xtask/inputs.toml). The Nix sandbox has neither
+    // the offline directory nor the network; there, CONDUIT_ALLOW_MISSING_SHARED skips loudly.
+    match crate::inputs::path("nix-pins") {
+        Ok(shared) => {
+            let shared_json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&shared)?)?;
+            lock::compare_with_shared(&lock_json, &shared_json)?;
+            eprintln!(
+                "  nixpkgs, crane, rust-overlay, advisory-db: identical to the shared tested pins"
+            );
+        }
+        Err(e) if std::env::var_os("CONDUIT_ALLOW_MISSING_SHARED").is_some() => {
+            eprintln!("  SKIPPED (CONDUIT_ALLOW_MISSING_SHARED is set): {e:#}");
+        }
+        Err(e) => return Err(e),
     }
     let cargo_lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
     eprintln!("  {}", lock::check_formatter_pin(&lock_json, &cargo_lock)?);

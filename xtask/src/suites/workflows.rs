@@ -18,9 +18,10 @@
 //! Every tool is first shown a known-bad input and must reject it, so a tool that silently
 //! checks nothing cannot pass the suite.
 
+mod ci_path;
 mod delivery;
 mod gates;
-mod inputs;
+mod action_inputs;
 mod policy;
 mod secrets;
 
@@ -166,8 +167,9 @@ pub fn run() -> Result<()> {
             .chain(&actions)
             .map(|f| Ok((rel(f), std::fs::read_to_string(f)?)))
             .collect::<Result<Vec<_>>>()?;
-        inputs::check(&files)
+        action_inputs::check(&files)
     })?;
+    step("ci.yml's test job is .ci/run", ci_path::check)?;
     step("check-jsonschema (GitHub schemas)", || {
         check_schemas(&workflows, &actions, &dependabot)
     })?;

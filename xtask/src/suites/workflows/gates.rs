@@ -18,7 +18,7 @@
 
 use super::delivery::{action, get, jobs, run, run_script, steps, str_at, strings, with, Delivery};
 use super::TempDir;
-use crate::util::{root, shared_dir};
+use crate::util::root;
 use anyhow::{Context, Result};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -135,7 +135,7 @@ pub fn sbom_script_problems(control: &Path) -> Result<Vec<String>> {
     }
 
     // The control's crate really is vulnerable, per the RustSec snapshot.
-    let advisory = shared_dir().join("advisory-db/crates/hyper/RUSTSEC-2021-0079.md");
+    let advisory = crate::inputs::path("advisory-db")?.join("crates/hyper/RUSTSEC-2021-0079.md");
     match std::fs::read_to_string(&advisory) {
         Ok(text) => {
             let hyper = components

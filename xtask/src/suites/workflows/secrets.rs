@@ -17,8 +17,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-/// Lock files hold integrity hashes, not secrets; the baseline holds hashes of audited findings.
-const EXCLUDE_FILES: &str = r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock|\.terraform\.lock\.hcl|\.secrets\.baseline)$";
+/// Lock files and the input pins hold integrity hashes, not secrets; the baseline holds hashes
+/// of audited findings.
+const EXCLUDE_FILES: &str = r"(^|/)(Cargo\.lock|package-lock\.json|flake\.lock|\.terraform\.lock\.hcl|\.secrets\.baseline|xtask/inputs\.toml)$";
 /// Kubernetes keys that *name* a secret (never hold one).
 const EXCLUDE_LINES: &str =
     r"^\s*-?\s*(secretKey|passwordKey|existingSecret|automountServiceAccountToken):";
