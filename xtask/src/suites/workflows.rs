@@ -18,10 +18,10 @@
 //! Every tool is first shown a known-bad input and must reject it, so a tool that silently
 //! checks nothing cannot pass the suite.
 
+mod action_inputs;
 mod ci_path;
 mod delivery;
 mod gates;
-mod action_inputs;
 mod policy;
 mod secrets;
 
