@@ -228,6 +228,36 @@ def check_identity(policies: list[dict], slug: str, workflow: str,
     return out
 
 
+def _digest_sources(step: dict, command: str) -> list[str]:
+    """What each `<command> … <ref>@$VAR` of a step refers to: the step's `env` value of VAR (the
+    expression, e.g. `${{ steps.push.outputs.digest }}`), else the variable's name."""
+    env = step.get("env") or {}
+    out = []
+    for line in str(step.get("run", "")).replace("\\\n", " ").splitlines():
+        if not re.search(rf"\b{command}\b", line):
+            continue
+        for var in re.findall(r"@\$\{?(\w+)\}?", line):
+            out.append(re.sub(r"\s+", "", str(env.get(var, var))))
+    return out
+
+
+def check_release_attests_signed_digest(workflow_text: str) -> list[str]:
+    """The digest the release signs (the one its tag names, which is what a Pod references and the
+    admission webhook verifies) also carries the CycloneDX attestation; policy-controller checks
+    attestations on that digest and does not look into an index's platform manifests."""
+    doc = yaml.safe_load(workflow_text) or {}
+    signed, attested = set(), set()
+    for job in (doc.get("jobs") or {}).values():
+        for step in (job or {}).get("steps") or []:
+            signed |= set(_digest_sources(step, "cosign\\s+sign"))
+            if "cyclonedx" in str(step.get("run", "")):
+                attested |= set(_digest_sources(step, "cosign\\s+attest"))
+    if not signed:
+        return ["the release workflow signs no `<image>@$DIGEST` with cosign"]
+    return [f"the release signs {d} but attests no CycloneDX SBOM on it (only on {sorted(attested)}): "
+            f"admission would reject every image" for d in sorted(signed - attested)]
+
+
 # --- which images the policy covers -----------------------------------------------------------
 
 def glob_regex(glob: str) -> re.Pattern:

@@ -91,6 +91,10 @@ class RealTree(unittest.TestCase):
         self.assertEqual(workflow, ".github/workflows/release.yml")
         self.assertTrue(branches and tags, (branches, tags))
 
+    def test_release_attests_what_it_signs(self):
+        _slug, workflow, _b, _t = identity_of_tree(workflows())
+        self.assertEqual(admission.check_release_attests_signed_digest(workflows()[workflow]), [])
+
     def test_identity(self):
         ident = identity_of_tree(workflows())
         for env in ENVS:
@@ -229,6 +233,41 @@ class IdentityFixtures(unittest.TestCase):
             admission.push_triggers("on: [push]\n")
         with self.assertRaises(ValueError):
             admission.push_triggers("on:\n  push:\n    branches-ignore: [x]\n")
+
+
+RELEASE_FIXTURE = """
+jobs:
+  publish:
+    steps:
+      - name: Sign
+        env:
+          DIGEST: ${{ steps.push.outputs.digest }}
+        run: cosign sign --yes --recursive "$REG/$IMAGE@$DIGEST"
+      - name: Attest
+        env:
+          DIGEST_AMD64: ${{ steps.push.outputs.digest_amd64 }}
+        run: |
+          cosign attest --yes --type cyclonedx --predicate sbom.json \\
+            "$REG/$IMAGE@$DIGEST_AMD64"
+"""
+
+
+class ReleaseAttestationFixtures(unittest.TestCase):
+    def test_platform_only_attestation_is_rejected(self):
+        problems = admission.check_release_attests_signed_digest(RELEASE_FIXTURE)
+        self.assertTrue(any("steps.push.outputs.digest}}" in p for p in problems), problems)
+
+    def test_index_attestation_passes(self):
+        fixed = RELEASE_FIXTURE.replace("DIGEST_AMD64: ${{ steps.push.outputs.digest_amd64 }}",
+                                        "DIGEST_AMD64: ${{ steps.push.outputs.digest }}")
+        self.assertEqual(admission.check_release_attests_signed_digest(fixed), [])
+
+    def test_other_predicate_does_not_count(self):
+        fixed = RELEASE_FIXTURE.replace("digest_amd64 }}", "digest }}").replace("cyclonedx", "spdxjson")
+        self.assertTrue(admission.check_release_attests_signed_digest(fixed))
+
+    def test_nothing_signed(self):
+        self.assertTrue(admission.check_release_attests_signed_digest("jobs: {}\n"))
 
 
 class CoverageFixtures(unittest.TestCase):
