@@ -371,6 +371,25 @@ def check_scoping(release: dict, namespaces: list[dict], app_namespaces: set[str
     return out
 
 
+# Fields the webhook (knative) manages at run time; helm-controller must not "correct" them.
+RUNTIME_MANAGED = (("ValidatingWebhookConfiguration", "/webhooks"),
+                   ("MutatingWebhookConfiguration", "/webhooks"),
+                   ("Secret", "/data"),
+                   ("CustomResourceDefinition", "/spec/conversion/webhook/clientConfig/caBundle"))
+
+
+def check_drift_ignores(release: dict) -> list[str]:
+    """With drift detection on, the certificate, caBundles and webhook rules the controller writes
+    at run time are ignored; otherwise each reconcile would revert them and break admission."""
+    drift = (release.get("spec") or {}).get("driftDetection") or {}
+    if drift.get("mode", "disabled") == "disabled":
+        return []
+    ignored = {((r.get("target") or {}).get("kind"), p)
+               for r in drift.get("ignore") or [] for p in r.get("paths") or []}
+    return [f"driftDetection would revert {kind} {path} (managed by the webhook at run time)"
+            for kind, path in RUNTIME_MANAGED if (kind, path) not in ignored]
+
+
 # --- the CRD schema ---------------------------------------------------------------------------
 
 def _strict(node):

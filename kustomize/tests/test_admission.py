@@ -118,6 +118,10 @@ class RealTree(unittest.TestCase):
         for env in ENVS:
             self.assertEqual(admission.chart_path(the_release(env)).name, admission.CHART_DIR)
 
+    def test_drift_detection_leaves_runtime_fields_alone(self):
+        for env in ENVS:
+            self.assertEqual(admission.check_drift_ignores(the_release(env)), [])
+
     def test_policy_matches_its_crd_schema(self):
         schemas = admission.chart_crd_schemas(admission.chart_path(the_release(ENVS[0])))
         self.assertIn(("policy.sigstore.dev", "ClusterImagePolicy", "v1beta1"), schemas)
@@ -329,6 +333,13 @@ class ScopingFixtures(unittest.TestCase):
         for n in ns:
             n["metadata"].get("labels", {}).pop(admission.INCLUDE_LABEL, None)
         self.rejects(ns=ns, expect="does not select")
+
+    def test_drift_detection_reverts_webhook_certs(self):
+        r = copy.deepcopy(self.release)
+        r["spec"]["driftDetection"]["ignore"] = [
+            i for i in r["spec"]["driftDetection"]["ignore"] if i["target"]["kind"] != "Secret"]
+        problems = admission.check_drift_ignores(r)
+        self.assertTrue(any("Secret /data" in p for p in problems), problems)
 
     def test_system_namespace_labelled(self):
         ns = copy.deepcopy(self.ns) + [{"kind": "Namespace", "metadata": {
