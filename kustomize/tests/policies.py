@@ -31,6 +31,7 @@ CRD_PROVIDERS = {
     "elbv2.k8s.aws": "aws-load-balancer-controller",
     "elasticsearch.k8s.elastic.co": "eck-operator",
     "kibana.k8s.elastic.co": "eck-operator",
+    "policy.sigstore.dev": "policy-controller",
 }
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 

@@ -14,6 +14,7 @@ pub const MODULES: &[&str] = &[
     "iam",
     "observability",
     "edge",
+    "security",
 ];
 pub const ENVS: &[&str] = &["staging", "production"];
 
