@@ -5,14 +5,19 @@
 1. renders every kustomization.yaml with `kubectl kustomize`;
 2. expands each cluster (kustomize/clusters/<env>) into the objects Flux applies, with the
    cluster's post-build variables, and fails on unresolved variables and unreachable directories;
-3. validates every object against its schema (core kinds strict, CRDs from --schemas);
-4. runs the policy checks of policies.py on each cluster;
-5. writes each cluster's objects to --out/<env>/ for checkov.
+3. renders every HelmRelease with its pinned chart from --charts (helm.py): values as
+   helm-controller composes them, the chart's values schema, no value key the chart does not read;
+   the rendered objects join the cluster's objects;
+4. validates every object against its schema (core kinds strict, CRDs from --schemas);
+5. runs the policy checks of policies.py on each cluster (chart objects included; the exceptions
+   for them, each with its reason, are helm.CHART_EXCEPTIONS, and an unused one fails);
+6. writes each cluster's objects to --out/<env>/ for checkov.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+import helm
 import policies
 import render
 import schemas
@@ -46,6 +52,8 @@ def main() -> int:
     ap.add_argument("--k8s-version", default="1.32")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--kubectl", default="kubectl")
+    ap.add_argument("--charts", type=Path, default=os.environ.get("KUSTOMIZE_HELM_CHARTS"),
+                    help="directory of the pinned charts, <chart>-<version>/ (env KUSTOMIZE_HELM_CHARTS)")
     args = ap.parse_args()
     repo = args.repo.resolve()
     failures = 0
@@ -83,6 +91,33 @@ def main() -> int:
     report(f"every kustomization is reached from a cluster ({len(reached)}/{len(dirs)})",
            [f"{o}: not referenced by any cluster or parent kustomization" for o in orphans])
 
+    if not args.charts or not Path(args.charts).is_dir():
+        report("helm charts", [f"no chart directory (--charts / KUSTOMIZE_HELM_CHARTS): {args.charts}"])
+        return 1
+    t1 = time.monotonic()
+    try:
+        renderer = helm.Renderer(Path(args.charts), args.k8s_version)
+    except helm.HelmUnavailable as e:
+        report("helm charts", [str(e)])
+        return 1
+    for c in clusters:
+        rendered, problems = renderer.render_cluster(c.objects)
+        rels = helm.releases(c.objects)
+        report(f"{c.env}: {len(rels)} HelmReleases rendered with their pinned charts "
+               f"({len(rendered)} objects, Kubernetes {args.k8s_version}, values schemas)", problems)
+        unread = []
+        for rel in rels:
+            chart_dir = Path(args.charts) / f"{rel.chart}-{rel.version}"
+            if not chart_dir.is_dir():
+                continue  # reported by the render step
+            keys = helm.unread_values(rel.values, helm.chart_defaults(chart_dir),
+                                      helm.chart_sources(chart_dir), renderer.chart(rel).schema)
+            unread += [f"{rel.label}: values key {k} is not read by the chart" for k in keys]
+        report(f"{c.env}: every HelmRelease value key is read by its chart", unread)
+        c.objects.extend(rendered)
+    print(f"ok   helm: {time.monotonic() - t1:.1f}s")
+
+    t1 = time.monotonic()
     version = schemas.pick_version(args.k8s_version)
     validator = schemas.Validator(args.schemas, version)
     for c in clusters:
@@ -92,14 +127,23 @@ def main() -> int:
         kinds = len({(o.api_version, o.kind) for o in c.objects})
         report(f"{c.env}: schemas ({len(c.objects)} objects, {kinds} kinds; core kinds strict "
                f"against Kubernetes {version})", problems)
+    print(f"     ({time.monotonic() - t1:.1f}s)")
 
+    used: set[int] = set()
     for c in clusters:
+        enforced = helm.enforced_restricted(c.objects)
         for name, check in policies.ALL.items():
-            report(f"{c.env}: policy {name}", check(c.objects))
+            problems, hits = helm.waive(name, check(c.objects), enforced)
+            used |= hits
+            report(f"{c.env}: policy {name}", problems)
         report(f"{c.env}: policy flux-dependencies",
                policies.check_flux_dependencies(c.objects, ROOTS))
         report(f"{c.env}: policy image-automation-markers",
                policies.check_image_markers(c.objects, marker_refs(repo, c.env)))
+
+    report(f"every chart exception is still needed ({len(helm.CHART_EXCEPTIONS)})",
+           [f"{e.policy} / {e.release} / {e.pattern}: matches nothing (remove it)"
+            for i, e in enumerate(helm.CHART_EXCEPTIONS) if i not in used])
 
     # Secret objects anywhere in the tree, referenced or not.
     raw = []
@@ -114,12 +158,18 @@ def main() -> int:
                 raw.append(f"{f.relative_to(repo)}: Secret {d.get('metadata', {}).get('name')} with data")
     report("no Secret with data in any file under kustomize/", raw)
 
+    # Our own objects go to --out for checkov; the charts' objects beside it (--out/../charts),
+    # checked above by our policies with their listed exceptions, not by checkov's (their
+    # templates cannot carry checkov skip annotations).
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     for c in clusters:
-        out = args.out / c.env
-        out.mkdir(parents=True, exist_ok=True)
-        for owner, objs in policies.group_by_owner(c.objects).items():
-            (out / f"{owner}.yaml").write_text(
-                yaml.safe_dump_all([o.body for o in objs], sort_keys=False, width=1 << 30))
+        for base, mine in ((args.out, True), (args.out.parent / "charts", False)):
+            out = base / c.env
+            out.mkdir(parents=True, exist_ok=True)
+            objs_ = [o for o in c.objects if o.source.startswith(helm.HELM_SOURCE) != mine]
+            for owner, objs in policies.group_by_owner(objs_).items():
+                (out / f"{owner}.yaml").write_text(yaml.dump_all(
+                    [o.body for o in objs], Dumper=dumper, sort_keys=False, width=1 << 30))
     print(f"rendered clusters written to {args.out} ({time.monotonic() - t0:.1f}s in all)")
     if failures:
         print(f"{failures} problem(s)")

@@ -332,6 +332,11 @@ def check_flux_dependencies(objs: list[Obj], roots: set[str]) -> list[str]:
     ns_owner: dict[str, str] = {}
     helmrepo_owner: dict[tuple, str] = {}
     store_owner: dict[str, str] = {}
+    # Namespaces a HelmRelease creates itself (install.createNamespace): its chart's objects there
+    # need no other Kustomization first.
+    helm_created = {(o.owner, o.body.get("spec", {}).get("targetNamespace") or o.namespace)
+                    for o in objs if o.kind == "HelmRelease"
+                    and (o.body.get("spec", {}).get("install") or {}).get("createNamespace")}
     for o in objs:
         if o.kind == "HelmRelease":
             for group, chart in CRD_PROVIDERS.items():
@@ -355,7 +360,8 @@ def check_flux_dependencies(objs: list[Obj], roots: set[str]) -> list[str]:
             if o.group not in provider:
                 out.append(f"{o.ref()}: nothing in the cluster installs the CRDs of {o.group}")
             need(o, provider.get(o.group), f"it installs the {o.group} CRDs")
-        if o.namespace and o.namespace not in NETPOL_EXEMPT:
+        if o.namespace and o.namespace not in NETPOL_EXEMPT and \
+                not (o.source.startswith("helm:") and (o.owner, o.namespace) in helm_created):
             need(o, ns_owner.get(o.namespace), f"it creates namespace {o.namespace}")
         if o.kind == "HelmRelease":
             spec = o.body.get("spec", {})

@@ -456,13 +456,19 @@ class EndToEnd(unittest.TestCase):
                 [sys.executable, str(HERE / "check.py"), "--repo", tmp, "--schemas", str(SCHEMAS),
                  "--out", str(Path(tmp) / "out")], capture_output=True, text=True)
 
-    def test_latest_tag_and_broken_render_fail(self):
+    def test_latest_tag_unread_value_and_broken_render_fail(self):
         def latest(k):
             f = k / "apps/conduit/production/kustomization.yaml"
             f.write_text(f.read_text().replace("newTag: 1.0.0", "newTag: latest", 1))
+            # A HelmRelease value the chart does not read, and a chart object that breaks a policy.
+            f = k / "infrastructure/controllers/metrics-server.yaml"
+            f.write_text(f.read_text().replace("    replicas: 2\n",
+                                               "    replicaCount: 2\n    image:\n      tag: latest\n", 1))
         proc = self.run_check(latest)
         self.assertNotEqual(proc.returncode, 0, proc.stdout)
         self.assertIn("FAIL production: policy image-tags", proc.stdout)
+        self.assertIn("values key replicaCount is not read by the chart", proc.stdout)
+        self.assertIn("(infra-controllers: helm:metrics-server) container metrics-server: image", proc.stdout)
 
         def broken(k):
             (k / "apps/conduit/base/kustomization.yaml").write_text("resources: [missing.yaml]\n")
