@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 import helm
+import monitoring_labels
 import policies
 import render
 import schemas
@@ -43,6 +44,12 @@ def marker_refs(repo: Path, env: str) -> list[tuple[str, str]]:
         for m in MARKER.finditer(f.read_text()):
             refs.append((rel, m.group(1)))
     return refs
+
+
+def promtool_tests(repo: Path) -> dict[str, str]:
+    """The promtool unit tests of our rules (`*.test.yaml` under kustomize/)."""
+    return {f.relative_to(repo).as_posix(): f.read_text()
+            for f in sorted((repo / "kustomize").rglob("*.test.yaml"))}
 
 
 def main() -> int:
@@ -140,6 +147,9 @@ def main() -> int:
                policies.check_flux_dependencies(c.objects, ROOTS))
         report(f"{c.env}: policy image-automation-markers",
                policies.check_image_markers(c.objects, marker_refs(repo, c.env)))
+        report(f"{c.env}: alerts, dashboards and promtool tests select what the manifests produce "
+               f"(container, job, namespace, service, pod)",
+               monitoring_labels.check_monitoring_selectors(c.objects, promtool_tests(repo)))
 
     report(f"every chart exception is still needed ({len(helm.CHART_EXCEPTIONS)})",
            [f"{e.policy} / {e.release} / {e.pattern}: matches nothing (remove it)"

@@ -19,6 +19,9 @@ RUNBOOKS = "https://github.com/conduit-platform/conduit/blob/main/docs/runbooks"
 
 # The services that serve the OpenTelemetry HTTP metrics (the ServiceMonitors' job labels).
 JOBS = 'job=~"conduit-(api|web)"'
+# The container names in the Deployments (api.yaml, web.yaml): kube-state-metrics labels by them.
+# The kustomize suite checks every matcher here against the rendered manifests.
+CONTAINERS = "api|web"
 # Probes are not user traffic: they stay out of the SLOs.
 USER = f'{JOBS}, http_route!~"/healthz|/readyz"'
 WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
@@ -122,7 +125,7 @@ def other_alerts() -> list[dict]:
         alert(
             "ConduitPodCrashLooping",
             'max by (namespace, pod, container) (kube_pod_container_status_waiting_reason{namespace="conduit", '
-            'container=~"conduit-(api|web)", reason="CrashLoopBackOff"}) >= 1',
+            f'container=~"{CONTAINERS}", reason="CrashLoopBackOff"}}) >= 1',
             "5m",
             "warning",
             "{{ $labels.container }} in {{ $labels.pod }} is crash-looping",
@@ -449,7 +452,7 @@ def dashboard() -> dict:
                         "queryMode": "Logs",
                         "logGroupNames": ["/aws/eks/conduit-${environment}/application"],
                         "expression": "fields @timestamp, level, route, status, latency_ms, trace_id, request_id, message "
-                        "| filter kubernetes.container_name = \"conduit-api\" | sort @timestamp desc | limit 200",
+                        "| filter kubernetes.container_name = \"api\" and kubernetes.namespace_name = \"conduit\" | sort @timestamp desc | limit 200",
                     }],
                     "range": {"from": "now-1h", "to": "now"},
                 }, separators=(",", ":")),
