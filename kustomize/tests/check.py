@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -30,6 +31,7 @@ import monitoring_labels
 import policies
 import render
 import schemas
+import uptime_kuma
 
 ROOTS = {"infra-controllers"}
 MARKER = re.compile(r'\{"\$imagepolicy":\s*"([^"]+)"\}')
@@ -127,10 +129,14 @@ def main() -> int:
     t1 = time.monotonic()
     version = schemas.pick_version(args.k8s_version)
     validator = schemas.Validator(args.schemas, version)
+    seen: dict[str, list[str]] = {}  # the clusters share most objects (all the charts' CRDs)
     for c in clusters:
         problems = []
         for o in c.objects:
-            problems += [f"{o.ref()}: {p}" for p in validator.validate(o.body)]
+            key = json.dumps(o.body, sort_keys=True)
+            if key not in seen:
+                seen[key] = validator.validate(o.body)
+            problems += [f"{o.ref()}: {p}" for p in seen[key]]
         kinds = len({(o.api_version, o.kind) for o in c.objects})
         report(f"{c.env}: schemas ({len(c.objects)} objects, {kinds} kinds; core kinds strict "
                f"against Kubernetes {version})", problems)
@@ -150,6 +156,8 @@ def main() -> int:
         report(f"{c.env}: alerts, dashboards and promtool tests select what the manifests produce "
                f"(container, job, namespace, service, pod)",
                monitoring_labels.check_monitoring_selectors(c.objects, promtool_tests(repo)))
+        report(f"{c.env}: Uptime Kuma as code (AutoKuma follows ConfigMap symlinks, no setup "
+               f"wizard, entity and status page references)", uptime_kuma.check_uptime_kuma(c.objects))
 
     report(f"every chart exception is still needed ({len(helm.CHART_EXCEPTIONS)})",
            [f"{e.policy} / {e.release} / {e.pattern}: matches nothing (remove it)"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import re
 from pathlib import Path
@@ -206,14 +207,18 @@ class Renderer:
         rels = releases(objs)
         problems: list[str] = []
         crds = [o.body for o in objs if o.kind == "CustomResourceDefinition"]
-        # Pass 1 finds the CRDs the charts install (templates and crds/); pass 2 renders with them
-        # served, as on a cluster where every release is installed.
-        first: dict[str, dict[str, str]] = {}
+        # Pass 1 finds the CRDs the charts install (crds/, and templates of the charts that have
+        # CRD templates); pass 2 renders with them served, as on a cluster where every release is
+        # installed. A chart that never asks .Capabilities.APIVersions keeps its pass-1 result.
+        first: dict[str, dict[str, str] | None] = {}
+        base = crd_api_versions(crds)
         for rel in rels:
             try:
-                first[rel.name] = self.raw_render(rel, crd_api_versions(crds))
+                self.chart(rel)  # a missing or mismatched chart is reported as such
+                sources = "\n".join(chart_sources(self.root / f"{rel.chart}-{rel.version}").values())
+                first[rel.name] = self.raw_render(rel, base) if "CustomResourceDefinition" in sources else None
                 crds += self.chart_crds(rel)
-                crds += [d for k, t in first[rel.name].items() if k.endswith((".yaml", ".yml"))
+                crds += [d for k, t in (first[rel.name] or {}).items() if k.endswith((".yaml", ".yml"))
                          for d in _docs(t) if d.get("kind") == "CustomResourceDefinition"]
             except Exception as e:  # noqa: BLE001 - a chart that fails to render is one finding
                 problems.append(f"{rel.label}: does not render: {e}")
@@ -222,8 +227,10 @@ class Renderer:
         for rel in rels:
             if rel.name not in first:
                 continue
+            asks = "APIVersions" in "\n".join(chart_sources(self.root / f"{rel.chart}-{rel.version}").values())
             try:
-                rendered = self.raw_render(rel, apis)
+                rendered = first[rel.name] if first[rel.name] is not None and not asks \
+                    else self.raw_render(rel, apis)
             except Exception as e:  # noqa: BLE001
                 problems.append(f"{rel.label}: does not render with the cluster's APIs: {e}")
                 continue
@@ -259,6 +266,7 @@ class Renderer:
 
 # --- values our HelmReleases set that the chart does not read --------------------------------
 
+@functools.lru_cache(maxsize=None)
 def chart_sources(chart_dir: Path) -> dict[tuple[str, ...], str]:
     """Template text of a chart and of each subchart, keyed by the values prefix that reaches it
     (() for the chart, ("grafana",) for its `grafana` subchart, ...)."""
@@ -276,7 +284,17 @@ def chart_sources(chart_dir: Path) -> dict[tuple[str, ...], str]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _chart_defaults(chart_dir: Path) -> str:
+    return json.dumps(_read_defaults(chart_dir))
+
+
 def chart_defaults(chart_dir: Path) -> dict:
+    """A fresh copy (callers may keep it) of the chart's defaults; see _read_defaults."""
+    return json.loads(_chart_defaults(chart_dir))
+
+
+def _read_defaults(chart_dir: Path) -> dict:
     """values.yaml of a chart with each subchart's values.yaml under its key (the parent's
     settings win), read as files: Helm's coalescing drops keys whose default is null, and those
     are keys the chart reads too."""
