@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 import helm
+import kibana
 import monitoring_labels
 import policies
 import render
@@ -158,6 +159,8 @@ def main() -> int:
                monitoring_labels.check_monitoring_selectors(c.objects, promtool_tests(repo)))
         report(f"{c.env}: Uptime Kuma as code (AutoKuma follows ConfigMap symlinks, no setup "
                f"wizard, entity and status page references)", uptime_kuma.check_uptime_kuma(c.objects))
+        report(f"{c.env}: Kibana saved objects (references, data view, fields mapped by the index "
+               f"template)", kibana.check_kibana_objects(c.objects))
 
     report(f"every chart exception is still needed ({len(helm.CHART_EXCEPTIONS)})",
            [f"{e.policy} / {e.release} / {e.pattern}: matches nothing (remove it)"
