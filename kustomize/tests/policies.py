@@ -236,6 +236,69 @@ def check_default_deny(objs: list[Obj]) -> list[str]:
             for ns in sorted(_namespaces(objs)) if ns not in NETPOL_EXEMPT and ns not in denied]
 
 
+def _port_allowed(rule_ports: list | None, number: int, name: str | None, protocol: str) -> bool:
+    if not rule_ports:
+        return True  # a rule without ports admits every port
+    for rp in rule_ports:
+        if (rp.get("protocol") or "TCP") != protocol:
+            continue
+        port = rp.get("port")
+        if port is None or port == number or (name and port == name):
+            return True
+        end = rp.get("endPort")
+        if isinstance(port, int) and end and port <= number <= end:
+            return True
+    return False
+
+
+def check_network_policy_coverage(objs: list[Obj]) -> list[str]:
+    """In a namespace with a default deny, every port a Service sends to is admitted by some
+    NetworkPolicy that selects the Service's pods (else the Service, a webhook behind it or a
+    scrape of it is dead on arrival)."""
+    denied = {o.namespace for o in objs if is_default_deny(o)}
+    policies_by_ns = defaultdict(list)
+    for o in objs:
+        if o.kind == "NetworkPolicy":
+            policies_by_ns[o.namespace].append(o.body.get("spec", {}))
+    pods = [(o, meta.get("labels") or {}, spec) for o, meta, spec in workloads(objs)]
+    out = []
+    for svc in objs:
+        if svc.kind != "Service" or svc.namespace not in denied:
+            continue
+        selector = svc.body.get("spec", {}).get("selector") or {}
+        if not selector:
+            continue
+        for o, labels, spec in pods:
+            if o.namespace != svc.namespace or not _selector_matches({"matchLabels": selector}, labels):
+                continue
+            ports = {p.get("name"): p.get("containerPort") for c in spec.get("containers") or []
+                     for p in c.get("ports") or [] if p.get("name")}
+            for sp in svc.body.get("spec", {}).get("ports") or []:
+                target = sp.get("targetPort", sp.get("port"))
+                number = ports.get(target) if isinstance(target, str) else target
+                name = target if isinstance(target, str) else next(
+                    (n for n, v in ports.items() if v == target), None)
+                if number is None:
+                    out.append(f"{svc.ref()}: targetPort {target!r} is no named port of {o.kind} {o.name}")
+                    continue
+                protocol = sp.get("protocol") or "TCP"
+                admitted = any(
+                    ("Ingress" in (np.get("policyTypes") or ["Ingress"]))
+                    and _selector_matches_or_all(np.get("podSelector") or {}, labels)
+                    and any(_port_allowed(rule.get("ports"), number, name, protocol)
+                            for rule in np.get("ingress") or [])
+                    for np in policies_by_ns[svc.namespace])
+                if not admitted:
+                    out.append(f"{svc.ref()}: no NetworkPolicy admits {protocol} {number} to the pods of "
+                               f"{o.kind} {o.name}")
+    return out
+
+
+def _selector_matches_or_all(selector: dict, labels: dict) -> bool:
+    return not (selector.get("matchLabels") or selector.get("matchExpressions")) or \
+        _selector_matches(selector, labels)
+
+
 def image_problem(image: str) -> str | None:
     if "@sha256:" in image:
         return None
@@ -333,6 +396,11 @@ def check_flux_dependencies(objs: list[Obj], roots: set[str]) -> list[str]:
     ns_owner: dict[str, str] = {}
     helmrepo_owner: dict[tuple, str] = {}
     store_owner: dict[str, str] = {}
+    # Namespaces a HelmRelease creates itself (install.createNamespace): its chart's objects there
+    # need no other Kustomization first.
+    helm_created = {(o.owner, o.body.get("spec", {}).get("targetNamespace") or o.namespace)
+                    for o in objs if o.kind == "HelmRelease"
+                    and (o.body.get("spec", {}).get("install") or {}).get("createNamespace")}
     for o in objs:
         if o.kind == "HelmRelease":
             for group, chart in CRD_PROVIDERS.items():
@@ -356,7 +424,8 @@ def check_flux_dependencies(objs: list[Obj], roots: set[str]) -> list[str]:
             if o.group not in provider:
                 out.append(f"{o.ref()}: nothing in the cluster installs the CRDs of {o.group}")
             need(o, provider.get(o.group), f"it installs the {o.group} CRDs")
-        if o.namespace and o.namespace not in NETPOL_EXEMPT:
+        if o.namespace and o.namespace not in NETPOL_EXEMPT and \
+                not (o.source.startswith("helm:") and (o.owner, o.namespace) in helm_created):
             need(o, ns_owner.get(o.namespace), f"it creates namespace {o.namespace}")
         if o.kind == "HelmRelease":
             spec = o.body.get("spec", {})
@@ -486,6 +555,7 @@ ALL = {
     "pod-disruption-budgets": check_pdb,
     "app-replicas": check_replicas,
     "default-deny-network-policies": check_default_deny,
+    "network-policy-coverage": check_network_policy_coverage,
     "image-tags": check_images,
     "no-secret-data": check_no_secret_data,
     "helm-charts-pinned": check_helm_pinned,

@@ -20,7 +20,7 @@ from kubernetes_validate.utils import SchemaNotFoundError
 CORE_GROUPS = {
     "", "apps", "batch", "autoscaling", "policy", "networking.k8s.io", "rbac.authorization.k8s.io",
     "storage.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io",
-    "admissionregistration.k8s.io", "apiextensions.k8s.io", "certificates.k8s.io",
+    "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "certificates.k8s.io",
     "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
 }
 

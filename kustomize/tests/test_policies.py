@@ -219,6 +219,36 @@ class DefaultDeny(unittest.TestCase):
                           "policyTypes Ingress+Egress, no rules)"])
 
 
+class NetworkPolicyCoverage(unittest.TestCase):
+    SVC = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "app", "namespace": "demo"},
+           "spec": {"selector": {"app": "demo"}, "ports": [{"port": 80, "targetPort": "http"}]}}
+
+    @staticmethod
+    def allow(ports, selector=None):
+        return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": "allow", "namespace": "demo"},
+                "spec": {"podSelector": selector or {}, "policyTypes": ["Ingress"],
+                         "ingress": [{"from": [{"podSelector": {}}], **({"ports": ports} if ports else {})}]}}
+
+    def test_service_ports_need_an_admitting_policy(self):
+        check = policies.check_network_policy_coverage
+        self.assertTrue(check(objs(GOOD_DEPLOYMENT, DENY, self.SVC)))                      # nothing admits 8080
+        self.assertEqual(check(objs(GOOD_DEPLOYMENT, DENY, self.SVC, self.allow([{"port": 8080}]))), [])
+        self.assertEqual(check(objs(GOOD_DEPLOYMENT, DENY, self.SVC, self.allow([{"port": "http"}]))), [])
+        self.assertEqual(check(objs(GOOD_DEPLOYMENT, DENY, self.SVC, self.allow(None))), [])   # all ports
+        self.assertTrue(check(objs(GOOD_DEPLOYMENT, DENY, self.SVC, self.allow([{"port": 9464}]))))
+        other = self.allow([{"port": 8080}], {"matchLabels": {"app": "other"}})
+        self.assertTrue(check(objs(GOOD_DEPLOYMENT, DENY, self.SVC, other)))               # other pods
+        udp = self.allow([{"port": 8080, "protocol": "UDP"}])
+        self.assertTrue(check(objs(GOOD_DEPLOYMENT, DENY, self.SVC, udp)))
+        # a targetPort name no container has
+        bad = copy.deepcopy(self.SVC)
+        bad["spec"]["ports"][0]["targetPort"] = "admin"
+        self.assertTrue(check(objs(GOOD_DEPLOYMENT, DENY, bad, self.allow(None))))
+        # without a default deny everything is admitted
+        self.assertEqual(check(objs(GOOD_DEPLOYMENT, self.SVC)), [])
+
+
 class Images(unittest.TestCase):
     def test_tags(self):
         for image, bad in [("r/app:1.2.3", False), ("r/app@sha256:" + "0" * 64, False),
@@ -455,15 +485,27 @@ class EndToEnd(unittest.TestCase):
             break_it(Path(tmp) / "kustomize")
             return subprocess.run(
                 [sys.executable, str(HERE / "check.py"), "--repo", tmp, "--schemas", str(SCHEMAS),
-                 "--out", str(Path(tmp) / "out")], capture_output=True, text=True)
+                 "--out", str(Path(tmp) / "out"), "--only-env", "production"],
+                capture_output=True, text=True)
 
-    def test_latest_tag_and_broken_render_fail(self):
+    def test_latest_tag_unread_value_and_broken_render_fail(self):
         def latest(k):
             f = k / "apps/conduit/production/kustomization.yaml"
             f.write_text(f.read_text().replace("newTag: 1.0.0", "newTag: latest", 1))
+            # A HelmRelease value the chart does not read, and a chart object that breaks a policy.
+            f = k / "infrastructure/controllers/metrics-server.yaml"
+            f.write_text(f.read_text().replace("    replicas: 2\n",
+                                               "    replicaCount: 2\n    image:\n      tag: latest\n", 1))
+            # The chart's webhook Service behind a default deny that no longer admits its port.
+            f = k / "infrastructure/configs/network-policies.yaml"
+            f.write_text(f.read_text().replace("- port: 10250", "- port: 10251", 1))
         proc = self.run_check(latest)
         self.assertNotEqual(proc.returncode, 0, proc.stdout)
         self.assertIn("FAIL production: policy image-tags", proc.stdout)
+        self.assertIn("values key replicaCount is not read by the chart", proc.stdout)
+        self.assertIn("(infra-controllers: helm:metrics-server) container metrics-server: image", proc.stdout)
+        self.assertIn("FAIL production: policy network-policy-coverage", proc.stdout)
+        self.assertIn("Service external-secrets/external-secrets-webhook", proc.stdout)
 
         def broken(k):
             (k / "apps/conduit/base/kustomization.yaml").write_text("resources: [missing.yaml]\n")

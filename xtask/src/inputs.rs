@@ -400,6 +400,30 @@ pub fn path(name: &str) -> Result<PathBuf> {
     r.resolve(name)
 }
 
+/// Every pinned Helm chart (inputs named `helm-chart-*`), verified, as one directory of
+/// `<chart>-<version>` links under `out`: the layout the chart renderers read.
+pub fn helm_charts(out: &Path) -> Result<PathBuf> {
+    let r = global()?
+        .lock()
+        .map_err(|_| anyhow::anyhow!("input resolver poisoned"))?;
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("cleaning {}", out.display()))?;
+    }
+    std::fs::create_dir_all(out)?;
+    for input in r
+        .inputs()
+        .iter()
+        .filter(|i| i.name.starts_with("helm-chart-"))
+    {
+        let dir = r.resolve(&input.name)?;
+        let chart = input.name.trim_start_matches("helm-chart-");
+        let link = out.join(format!("{chart}-{}", input.version));
+        std::os::unix::fs::symlink(&dir, &link)
+            .with_context(|| format!("linking {}", link.display()))?;
+    }
+    Ok(out.to_path_buf())
+}
+
 /// A path in the offline directory's layout (`reference/global-bundle.pem`,
 /// `helm-charts/<chart>-<version>/…`), verified through the input that covers it. This is what
 /// `util::shared_dir().join(rel)` becomes.

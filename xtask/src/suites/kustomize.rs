@@ -5,7 +5,10 @@
 //! 2. `kustomize/tests/check.py`: `kubectl kustomize` on every kustomization, each cluster expanded
 //!    the way Flux applies it (post-build variables from its `cluster-vars`), every object
 //!    validated against its schema (core kinds strict for the EKS Kubernetes version, CRDs against
-//!    the pinned `crd-schemas` input), and the policy checks.
+//!    the pinned `crd-schemas` input), and the policy checks. Every HelmRelease is rendered with
+//!    its pinned chart (the `helm-chart-*` inputs; PyPI `helm-python-sdk`, Helm's Go SDK) as
+//!    helm-controller would, and its objects join the schema and policy checks; a value key the
+//!    chart does not read fails.
 //! 3. checkov on the rendered clusters (`kubernetes`) and on the kustomizations (`kustomize`),
 //!    zero failed checks.
 //!
@@ -30,8 +33,9 @@ pub fn run() -> Result<()> {
     )?;
     let python = python_with_validators()?;
     let checkov = require("checkov", "pip install -r .ci/requirements.txt (checkov)")?;
-    // Exactly the pinned CRD schema files, verified (xtask/inputs.toml).
+    // Exactly the pinned CRD schema files and charts, verified (xtask/inputs.toml).
     let schemas = crate::inputs::path("crd-schemas")?;
+    let charts = crate::inputs::helm_charts(&root().join("target").join("kustomize-charts"))?;
     let out = root().join("target").join("kustomize-suite");
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cleaning {}", out.display()))?;
@@ -41,7 +45,7 @@ pub fn run() -> Result<()> {
 
     step("self-tests of the checks", || {
         exec(
-            py(&python, &kubectl, &schemas)
+            py(&python, &kubectl, &schemas, &charts)
                 .args(["-m", "unittest", "discover", "-s", "kustomize/tests"])
                 .args(["-p", "test_*.py"]),
         )
@@ -53,10 +57,12 @@ pub fn run() -> Result<()> {
             &format!("render, schemas (Kubernetes {version}) and policies"),
             || {
                 exec(
-                    py(&python, &kubectl, &schemas)
+                    py(&python, &kubectl, &schemas, &charts)
                         .arg("kustomize/tests/check.py")
                         .arg("--schemas")
                         .arg(&schemas)
+                        .arg("--charts")
+                        .arg(&charts)
                         .args(["--k8s-version", version])
                         .arg("--out")
                         .arg(&rendered)
@@ -165,10 +171,11 @@ fn python_with_validators() -> Result<PathBuf> {
     )
 }
 
-fn py(python: &Path, kubectl: &Path, schemas: &Path) -> Command {
+fn py(python: &Path, kubectl: &Path, schemas: &Path, charts: &Path) -> Command {
     let mut c = cmd(python);
     c.env("PYTHONDONTWRITEBYTECODE", "1")
         .env("KUSTOMIZE_SCHEMAS", schemas)
+        .env("KUSTOMIZE_HELM_CHARTS", charts)
         .env("PATH", path_with(kubectl));
     c
 }

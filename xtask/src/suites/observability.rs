@@ -4,7 +4,9 @@
 //! 1. `generate.py --check`: rules.yaml and dashboards/*.json are what the generator makes;
 //! 2. every alert has `summary`, `description`, a `runbook_url` whose file exists in
 //!    `docs/runbooks/`, and a severity Alertmanager routes (critical, warning, info);
-//! 3. `promtool check rules` on each PrometheusRule's groups;
+//! 3. `promtool check rules` on each PrometheusRule's groups; every metric a dashboard uses is in
+//!    the catalogue of `docs/observability.md` for the service its `job` selects (the API's
+//!    integration test then finds the API's in its scrape; the web suite the web server's);
 //! 4. `promtool test rules` on `monitoring/tests/*.test.yaml`, and every alert has a test where
 //!    it fires and one where it must not;
 //! 5. self-test: with every alert's expression replaced by one that never fires, the unit
@@ -77,8 +79,12 @@ pub fn run() -> Result<()> {
     })?;
 
     step(
-        "dashboards: structure, and every query parses (promtool check rules)",
+        "dashboards: structure, every query parses (promtool check rules), every metric is in \
+         the service's catalogue (docs/observability.md)",
         || {
+            let catalogue = Catalogue::parse(&std::fs::read_to_string(
+                root().join("docs/observability.md"),
+            )?)?;
             let mut exprs = Vec::new();
             for f in std::fs::read_dir(dir.join("dashboards"))? {
                 let path = f?.path();
@@ -90,6 +96,14 @@ pub fn run() -> Result<()> {
                         .with_context(|| format!("{} is not JSON", path.display()))?;
                 let found =
                     dashboard_queries(&json).with_context(|| format!("{}", path.display()))?;
+                let unknown = catalogue.unknown_metrics(&found);
+                if !unknown.is_empty() {
+                    bail!(
+                        "{}: metrics not in the catalogue of the service the queries select: {}",
+                        path.display(),
+                        unknown.join(", ")
+                    );
+                }
                 eprintln!("   {}: {} queries", path.display(), found.len());
                 exprs.extend(found);
             }
@@ -434,6 +448,131 @@ fn dashboard_queries(d: &serde_json::Value) -> Result<Vec<String>> {
     Ok(exprs)
 }
 
+/// The metric names `docs/observability.md` documents for each service: the API's under
+/// `### Catalogue`, the web server's under `### Web frontend`. A trailing `*` is a prefix.
+struct Catalogue {
+    api: Vec<String>,
+    web: Vec<String>,
+}
+
+impl Catalogue {
+    fn parse(md: &str) -> Result<Self> {
+        let (mut api, mut web) = (Vec::new(), Vec::new());
+        let mut section = None;
+        for line in md.lines() {
+            if let Some(h) = line.strip_prefix("### ") {
+                section = if h.starts_with("Catalogue") {
+                    Some(0)
+                } else if h.starts_with("Web frontend") {
+                    Some(1)
+                } else {
+                    None
+                };
+                continue;
+            }
+            let (Some(s), Some(first)) = (section, line.strip_prefix('|')) else {
+                continue;
+            };
+            let cell = first.split('|').next().unwrap_or("");
+            for name in cell.split('`').skip(1).step_by(2) {
+                let plausible = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '*');
+                if plausible {
+                    [&mut api, &mut web][s].push(name.to_string());
+                }
+            }
+        }
+        if api.is_empty() || web.is_empty() {
+            bail!("docs/observability.md: no metric catalogue (### Catalogue, ### Web frontend)");
+        }
+        Ok(Self { api, web })
+    }
+
+    /// Metrics of the queries that the catalogue of the selected service (`job="conduit-web"`:
+    /// the web server's, else the API's) does not list; histogram series are looked up by the
+    /// histogram's name.
+    fn unknown_metrics(&self, exprs: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in exprs {
+            let names = if e.contains(r#"job="conduit-web""#) {
+                &self.web
+            } else {
+                &self.api
+            };
+            for m in metric_names(e) {
+                let base = ["_bucket", "_count", "_sum"]
+                    .iter()
+                    .find_map(|s| m.strip_suffix(s))
+                    .unwrap_or(&m);
+                let known = names.iter().any(|n| match n.strip_suffix('*') {
+                    Some(prefix) => m.starts_with(prefix),
+                    None => n == &m || n == base,
+                });
+                if !known && !out.contains(&m) {
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Metric names of the services in a query: identifiers with their prefixes, not recording-rule
+/// names (which contain a colon) and not label names (matchers, `by (...)` and the like).
+fn metric_names(expr: &str) -> Vec<String> {
+    const PREFIXES: [&str; 4] = ["http_server_", "db_client_", "conduit_", "process_"];
+    let mut out: Vec<String> = without_label_names(expr)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|t| !t.contains(':') && PREFIXES.iter().any(|p| t.starts_with(p)))
+        .map(str::to_string)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// The query without its label matchers (`{...}`) and label lists (`by (...)`, `without (...)`,
+/// `on (...)`, `ignoring (...)`, `group_left (...)`, `group_right (...)`), so that only metric
+/// names, functions and numbers remain.
+fn without_label_names(expr: &str) -> String {
+    const LISTS: [&str; 6] = [
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+    ];
+    let mut out = String::new();
+    let mut rest = expr;
+    while let Some(c) = rest.chars().next() {
+        if c == '{' {
+            rest = rest.find('}').map_or("", |end| &rest[end + 1..]);
+            continue;
+        }
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !word.is_empty() {
+            let after = rest[word.len()..].trim_start();
+            let boundary = !out.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            if boundary && LISTS.contains(&word.as_str()) && after.starts_with('(') {
+                rest = after.find(')').map_or("", |end| &after[end + 1..]);
+                out.push(' ');
+                continue;
+            }
+            out.push_str(&word);
+            rest = &rest[word.len()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// Strings that never appear in the logs of the test run: the test users' addresses, the
 /// `password-<name>` passwords of `helpers::register`, `Authorization: Token` headers and JWTs
 /// (base64 of `{"`).
@@ -593,6 +732,45 @@ tests:
         assert!(scan_logs(&no_trace).is_err());
         assert!(scan_logs("").is_err());
     }
+    #[test]
+    fn dashboard_metrics_must_be_in_their_services_catalogue() {
+        let md = "### Catalogue\n| name | type |\n|---|---|\n| `http_server_request_duration_seconds` | histogram |\n\
+                  | `conduit_build_info` | gauge |\n| `process_open_fds`, `process_max_fds` | gauge |\n\
+                  ### Web frontend (`conduit-web`)\n| `conduit_web_render_duration_seconds` | histogram |\n\
+                  | `process_*` | |\n### PromQL examples\n| `conduit_elsewhere` | |\n";
+        let c = Catalogue::parse(md).unwrap();
+        let ok = [
+            r#"sum(rate(http_server_request_duration_seconds_bucket{job="conduit-api"}[5m]))"#,
+            r#"conduit_build_info{job="conduit-api"} and process_open_fds"#,
+            r#"rate(conduit_web_render_duration_seconds_count{job="conduit-web"}[5m])"#,
+            r#"process_threads{job="conduit-web"} / namespace_job:x:ratio{job="conduit-web"}"#,
+            // label names are not metrics
+            r#"sum by (conduit_label) (conduit_build_info{job="conduit-api", process_x="1"})"#,
+        ]
+        .map(String::from);
+        assert!(
+            c.unknown_metrics(&ok).is_empty(),
+            "{:?}",
+            c.unknown_metrics(&ok)
+        );
+        let bad = [
+            // a misspelt web metric, a web metric on the API's dashboard, an undocumented one
+            r#"conduit_web_render_seconds_bucket{job="conduit-web"}"#,
+            r#"conduit_web_render_duration_seconds_count{job="conduit-api"}"#,
+            r#"conduit_elsewhere{job="conduit-api"}"#,
+        ]
+        .map(String::from);
+        assert_eq!(
+            c.unknown_metrics(&bad),
+            [
+                "conduit_web_render_seconds_bucket",
+                "conduit_web_render_duration_seconds_count",
+                "conduit_elsewhere"
+            ]
+        );
+        assert!(Catalogue::parse("no tables").is_err());
+    }
+
     #[test]
     fn dashboards_need_ids_positions_and_queries() {
         let good = serde_json::json!({

@@ -19,6 +19,9 @@ RUNBOOKS = "https://github.com/conduit-platform/conduit/blob/main/docs/runbooks"
 
 # The services that serve the OpenTelemetry HTTP metrics (the ServiceMonitors' job labels).
 JOBS = 'job=~"conduit-(api|web)"'
+# The container names in the Deployments (api.yaml, web.yaml): kube-state-metrics labels by them.
+# The kustomize suite checks every matcher here against the rendered manifests.
+CONTAINERS = "api|web"
 # Probes are not user traffic: they stay out of the SLOs.
 USER = f'{JOBS}, http_route!~"/healthz|/readyz"'
 WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
@@ -122,7 +125,7 @@ def other_alerts() -> list[dict]:
         alert(
             "ConduitPodCrashLooping",
             'max by (namespace, pod, container) (kube_pod_container_status_waiting_reason{namespace="conduit", '
-            'container=~"conduit-(api|web)", reason="CrashLoopBackOff"}) >= 1',
+            f'container=~"{CONTAINERS}", reason="CrashLoopBackOff"}}) >= 1',
             "5m",
             "warning",
             "{{ $labels.container }} in {{ $labels.pod }} is crash-looping",
@@ -266,6 +269,7 @@ def scalar(v) -> str:
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 API = 'job="conduit-api"'
+WEB = 'job="conduit-web"'
 
 
 def panel(title, targets, x, y, w=12, h=8, unit="short", kind="timeseries", description=""):
@@ -288,11 +292,11 @@ def row(title, y):
     return {"type": "row", "title": title, "collapsed": False, "gridPos": {"x": 0, "y": y, "w": 24, "h": 1}, "panels": []}
 
 
-def dashboard() -> dict:
-    sel = f'{API}, namespace="$namespace"'
+def red_panels(sel: str) -> list[dict]:
+    """Requests, errors and duration per route, and the SLO burn: the same for both services."""
     count = "http_server_request_duration_seconds_count"
     bucket = "http_server_request_duration_seconds_bucket"
-    panels = [
+    return [
         row("RED per route", 0),
         panel(
             "Requests per second by route",
@@ -341,6 +345,34 @@ def dashboard() -> dict:
             0, 26, w=24, h=6,
             description="1 spends the 30-day budget exactly; the fast-burn page fires above 14.4.",
         ),
+    ]
+
+
+def process_panels(sel: str, build_info: str, y: int) -> list[dict]:
+    return [
+        row("Process", y),
+        panel(
+            "CPU (cores) per pod",
+            [(f"rate(process_cpu_seconds_total{{{sel}}}[$__rate_interval])", "cpu {{pod}}")],
+            0, y + 1,
+        ),
+        panel(
+            "Resident memory, open file descriptors per pod",
+            [(f"process_resident_memory_bytes{{{sel}}}", "rss {{pod}}"),
+             (f"process_open_fds{{{sel}}}", "fds {{pod}}")],
+            12, y + 1,
+        ),
+        panel(
+            "Versions running",
+            [(f"count by (version, revision) ({build_info}{{{sel}}})", "{{version}} ({{revision}})")],
+            0, y + 9, w=24, h=5, kind="table",
+        ),
+    ]
+
+
+def api_panels() -> list[dict]:
+    sel = f'{API}, namespace="$namespace"'
+    return red_panels(sel) + [
         row("Database", 32),
         panel(
             "Pool connections by state; pool size",
@@ -384,31 +416,76 @@ def dashboard() -> dict:
              (f"sum (increase(conduit_logins_failed_total{{{sel}}}[1h]))", "logins failed")],
             0, 51, w=24,
         ),
-        row("Process", 59),
+    ] + process_panels(sel, "conduit_build_info", 59)
+
+
+def web_panels() -> list[dict]:
+    sel = f'{WEB}, namespace="$namespace"'
+    render = "conduit_web_render_duration_seconds"
+    api = "conduit_web_api_call_duration_seconds"
+    return red_panels(sel) + [
+        row("Server-side rendering", 32),
         panel(
-            "CPU (cores) and resident memory per pod",
-            [(f"rate(process_cpu_seconds_total{{{sel}}}[$__rate_interval])", "cpu {{pod}}")],
-            0, 60,
+            "Renders per second by template",
+            [(f"sum by (template) (rate({render}_count{{{sel}}}[$__rate_interval]))", "{{template}}")],
+            0, 33, unit="reqps",
         ),
         panel(
-            "Resident memory, open file descriptors per pod",
-            [(f"process_resident_memory_bytes{{{sel}}}", "rss {{pod}}"),
-             (f"process_open_fds{{{sel}}}", "fds {{pod}}")],
-            12, 60,
+            "p50 / p99 render time by template (API calls included)",
+            [(f"histogram_quantile(0.99, sum by (template, le) (rate({render}_bucket{{{sel}}}[$__rate_interval])))",
+              "p99 {{template}}"),
+             (f"histogram_quantile(0.5, sum by (template, le) (rate({render}_bucket{{{sel}}}[$__rate_interval])))",
+              "p50 {{template}}")],
+            12, 33, unit="s",
+        ),
+        row("Calls to the API while rendering", 41),
+        panel(
+            "API calls per second by operation and status (0: API unreachable)",
+            [(f"sum by (operation, http_response_status_code) (rate({api}_count{{{sel}}}[$__rate_interval]))",
+              "{{operation}} {{http_response_status_code}}")],
+            0, 42, unit="reqps",
         ),
         panel(
-            "Versions running",
-            [(f"count by (version, revision) (conduit_build_info{{{sel}}})", "{{version}} ({{revision}})")],
-            0, 68, w=24, h=5, kind="table",
+            "Failed API calls (unreachable or 5xx) ratio; p99 API call time by operation",
+            [(f'sum (rate({api}_count{{{sel}, http_response_status_code=~"0|5.."}}[$__rate_interval]))\n'
+              f"/\nsum (rate({api}_count{{{sel}}}[$__rate_interval]))", "failed ratio"),
+             (f"histogram_quantile(0.99, sum by (operation, le) (rate({api}_bucket{{{sel}}}[$__rate_interval])))",
+              "p99 {{operation}}")],
+            12, 42,
+            description="A failed call renders an error page or an empty list; the API's own dashboard "
+            "tells why.",
         ),
-    ]
+    ] + process_panels(sel, "conduit_web_build_info", 50)
+
+
+def logs_link(container: str) -> dict:
+    return {
+        "title": "Logs (CloudWatch Logs Insights, application log group)",
+        "type": "link",
+        "targetBlank": True,
+        "url": "/explore?left=" + json.dumps({
+            "datasource": "cloudwatch",
+            "queries": [{
+                "refId": "A",
+                "queryMode": "Logs",
+                "logGroupNames": ["/aws/eks/conduit-${environment}/application"],
+                "expression": "fields @timestamp, level, route, status, latency_ms, trace_id, request_id, message "
+                f"| filter kubernetes.container_name = \"{container}\" and kubernetes.namespace_name = \"conduit\" "
+                "| sort @timestamp desc | limit 200",
+            }],
+            "range": {"from": "now-1h", "to": "now"},
+        }, separators=(",", ":")),
+    }
+
+
+def dashboard(uid: str, title: str, description: str, panels: list[dict], container: str,
+              build_info: str) -> dict:
     for i, p in enumerate(panels):
         p["id"] = i + 1
     return {
-        "uid": "conduit-api",
-        "title": "Conduit API",
-        "description": "RED per route, SLO burn, database pool, Redis cache and rate limits, business counters. "
-        "Metric catalogue: docs/observability.md.",
+        "uid": uid,
+        "title": title,
+        "description": description,
         "tags": ["conduit"],
         "schemaVersion": 39,
         "version": 1,
@@ -430,30 +507,15 @@ def dashboard() -> dict:
                     "name": "namespace",
                     "type": "query",
                     "datasource": DS,
-                    "query": {"query": "label_values(conduit_build_info, namespace)", "refId": "namespace"},
-                    "definition": "label_values(conduit_build_info, namespace)",
+                    "query": {"query": f"label_values({build_info}, namespace)", "refId": "namespace"},
+                    "definition": f"label_values({build_info}, namespace)",
                     "refresh": 2,
                     "current": {"text": "conduit", "value": "conduit"},
                 },
             ]
         },
         "links": [
-            {
-                "title": "Logs (CloudWatch Logs Insights, application log group)",
-                "type": "link",
-                "targetBlank": True,
-                "url": "/explore?left=" + json.dumps({
-                    "datasource": "cloudwatch",
-                    "queries": [{
-                        "refId": "A",
-                        "queryMode": "Logs",
-                        "logGroupNames": ["/aws/eks/conduit-${environment}/application"],
-                        "expression": "fields @timestamp, level, route, status, latency_ms, trace_id, request_id, message "
-                        "| filter kubernetes.container_name = \"conduit-api\" | sort @timestamp desc | limit 200",
-                    }],
-                    "range": {"from": "now-1h", "to": "now"},
-                }, separators=(",", ":")),
-            },
+            logs_link(container),
             {
                 "title": "Runbooks",
                 "type": "link",
@@ -465,12 +527,26 @@ def dashboard() -> dict:
     }
 
 
-def outputs() -> dict[Path, str]:
-    dash = json.dumps(dashboard(), indent=2, sort_keys=False) + "\n"
+def dashboards() -> dict[str, dict]:
     return {
-        HERE / "rules.yaml": prometheus_rules(),
-        HERE / "dashboards" / "conduit-api.json": dash,
+        "conduit-api": dashboard(
+            "conduit-api", "Conduit API",
+            "RED per route, SLO burn, database pool, Redis cache and rate limits, business counters. "
+            "Metric catalogue: docs/observability.md.",
+            api_panels(), "api", "conduit_build_info"),
+        "conduit-web": dashboard(
+            "conduit-web", "Conduit web (server-side rendering)",
+            "RED per page route, SLO burn, rendering time per template, the API calls made while "
+            "rendering. Metric catalogue: docs/observability.md.",
+            web_panels(), "web", "conduit_web_build_info"),
     }
+
+
+def outputs() -> dict[Path, str]:
+    out = {HERE / "rules.yaml": prometheus_rules()}
+    for name, d in dashboards().items():
+        out[HERE / "dashboards" / f"{name}.json"] = json.dumps(d, indent=2, sort_keys=False) + "\n"
+    return out
 
 
 def main() -> int:
