@@ -14,5 +14,5 @@ mod process;
 mod redis;
 
 pub use net::free_port;
-pub use postgres::{shared_postgres, Postgres, TestDatabase};
+pub use postgres::{shared_postgres, Postgres, ServerOptions, TestDatabase};
 pub use redis::{shared_redis, Redis};

@@ -3,6 +3,9 @@
 mod articles;
 mod cli;
 mod comments;
+mod db_roles;
+mod db_support;
+mod db_tls;
 mod errors;
 mod health;
 mod helpers;
