@@ -90,3 +90,57 @@ async fn verify_full_connects_with_the_ca_only_and_only_to_the_certified_name() 
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     Ok(())
 }
+
+/// The committed RDS CA bundle is the copy whose SHA-256 its README records, and every
+/// certificate in it is usable as a trust anchor. `problems` is the check; the test runs it on
+/// the committed files and on a tampered copy it must reject.
+fn bundle_problems(pem: &[u8], readme: &str) -> Vec<String> {
+    use sha2::Digest;
+    let mut problems = Vec::new();
+    let recorded = readme
+        .lines()
+        .find(|l| l.starts_with("| SHA-256 |"))
+        .and_then(|l| l.split('`').nth(1))
+        .map(str::to_string);
+    let actual = format!("{:x}", sha2::Sha256::digest(pem));
+    match recorded {
+        Some(r) if r == actual => {}
+        Some(r) => problems.push(format!("SHA-256 {actual} is not the recorded {r}")),
+        None => problems.push("README.md records no SHA-256".into()),
+    }
+    let certs = pem
+        .split(|&b| b == b'\n')
+        .filter(|l| l.starts_with(b"-----BEGIN CERTIFICATE-----"))
+        .count();
+    if certs == 0 {
+        problems.push("no certificate in the bundle".into());
+    }
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => return vec![e.to_string()],
+    };
+    let path = dir.path().join("bundle.pem");
+    if let Err(e) = std::fs::write(&path, pem) {
+        problems.push(e.to_string());
+    } else if let Err(e) = conduit_api::db::tls::connector(path.to_str()) {
+        problems.push(format!("the API cannot load it: {e:#}"));
+    }
+    problems
+}
+
+#[test]
+fn rds_ca_bundle_is_the_recorded_copy() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kustomize/apps/conduit/base/rds-ca");
+    let pem = std::fs::read(dir.join("global-bundle.pem")).expect("the committed bundle");
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("its README");
+    assert_eq!(bundle_problems(&pem, &readme), Vec::<String>::new());
+    let count = String::from_utf8_lossy(&pem).matches("-----BEGIN CERTIFICATE-----").count();
+    assert_eq!(count, 102, "the recorded edition has 102 root certificates");
+
+    // Fixture: one certificate dropped (as a truncated download would) must be rejected.
+    let text = String::from_utf8_lossy(&pem).to_string();
+    let cut = text.find("-----END CERTIFICATE-----\n").expect("a certificate") + 26;
+    let tampered = text[cut..].to_string();
+    let problems = bundle_problems(tampered.as_bytes(), &readme);
+    assert!(problems.iter().any(|p| p.contains("is not the recorded")), "{problems:?}");
+}
