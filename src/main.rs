@@ -71,7 +71,7 @@ fn main() -> ExitCode {
                 match &settings.database.runtime_credentials_file {
                     // Connected as the administrator: roles first, then migrate as the owner.
                     Some(path) => {
-                        let runtime = db::credentials::Credentials::from_file(path.as_ref())?;
+                        let runtime = db::credentials::Credentials::from_file(std::path::Path::new(path))?;
                         db::roles::bootstrap_and_migrate(&pool, &runtime).await?;
                         tracing::info!(login = %runtime.username, "roles bootstrapped, migrations applied");
                     }

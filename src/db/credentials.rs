@@ -46,7 +46,10 @@ impl Credentials {
             )
         })?;
         if credentials.username.is_empty() || credentials.password.is_empty() {
-            anyhow::bail!("{}: `username` and `password` must not be empty", path.display());
+            anyhow::bail!(
+                "{}: `username` and `password` must not be empty",
+                path.display()
+            );
         }
         Ok(credentials)
     }
@@ -84,8 +87,10 @@ where
     fn connect(
         &self,
         pg_config: &tokio_postgres::Config,
-    ) -> BoxFuture<'_, Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>>
-    {
+    ) -> BoxFuture<
+        '_,
+        Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>,
+    > {
         let tls = self.tls.clone();
         let mut pg_config = pg_config.clone();
         let read = self.file.as_deref().map(Credentials::from_file);
@@ -148,7 +153,10 @@ mod tests {
             r#"{"engine":"postgres","host":"db","username":"conduit_app","password":"s3cret","masterarn":"arn:x"}"#,
         );
         let c = Credentials::from_file(&path).unwrap();
-        assert_eq!((c.username.as_str(), c.password()), ("conduit_app", "s3cret"));
+        assert_eq!(
+            (c.username.as_str(), c.password()),
+            ("conduit_app", "s3cret")
+        );
         assert!(!format!("{c:?}").contains("s3cret"));
     }
 
@@ -156,7 +164,10 @@ mod tests {
     fn errors_name_the_file_but_never_the_content() {
         let (_d, path) = file(r#"{"username":"u","pass":"leaked-value"}"#);
         let err = format!("{:#}", Credentials::from_file(&path).unwrap_err());
-        assert!(err.contains("credentials.json") && !err.contains("leaked-value"), "{err}");
+        assert!(
+            err.contains("credentials.json") && !err.contains("leaked-value"),
+            "{err}"
+        );
         let (_d, path) = file(r#"{"username":"","password":"x"}"#);
         assert!(Credentials::from_file(&path).is_err());
         assert!(Credentials::from_file(Path::new("/nonexistent/creds.json")).is_err());

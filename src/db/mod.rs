@@ -30,7 +30,10 @@ const MIGRATION_LOCK: i64 = 0x0063_6f6e_6475_6974; // "conduit" in ASCII
 /// in every session within that time, without failing a request.
 pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
     let mut pg = tls::parse_url(&settings.url)?;
-    let credentials_file = settings.credentials_file.as_ref().map(std::path::PathBuf::from);
+    let credentials_file = settings
+        .credentials_file
+        .as_ref()
+        .map(std::path::PathBuf::from);
     if credentials_file.is_some() && (pg.get_user().is_some() || pg.get_password().is_some()) {
         anyhow::bail!(
             "DATABASE_URL must not name a user or password when CONDUIT_DB_CREDENTIALS_FILE is set"
@@ -53,7 +56,11 @@ pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
         Manager::from_connect(pg, connect, manager_config)
     } else {
         let tls = tls::connector(settings.ca_file.as_deref())?;
-        Manager::from_connect(pg, FileCredentialConnect::new(tls, credentials_file), manager_config)
+        Manager::from_connect(
+            pg,
+            FileCredentialConnect::new(tls, credentials_file),
+            manager_config,
+        )
     };
     let max_age = settings.max_connection_age;
     Pool::builder(manager)

@@ -112,7 +112,10 @@ async fn bootstrap(
     // Only a SCRAM verifier, computed here, reaches the server: `log_statement = ddl` writes
     // this statement to the log, and the password itself must not be in it.
     let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
-    if !verifier.bytes().all(|b| b.is_ascii_graphic() && b != b'\'' && b != b'\\') {
+    if !verifier
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'\'' && b != b'\\')
+    {
         bail!("unexpected characters in the SCRAM verifier");
     }
     let exists = client
@@ -166,7 +169,16 @@ mod tests {
         for ok in ["conduit_app_login", "conduit_app_login_clone", "_x1"] {
             assert!(checked_role_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "Conduit", "a\"b", "a b", "pg_monitor", OWNER_ROLE, RUNTIME_ROLE, "1a"] {
+        for bad in [
+            "",
+            "Conduit",
+            "a\"b",
+            "a b",
+            "pg_monitor",
+            OWNER_ROLE,
+            RUNTIME_ROLE,
+            "1a",
+        ] {
             assert!(checked_role_name(bad).is_err(), "{bad}");
         }
         assert!(checked_role_name(&"a".repeat(64)).is_err());

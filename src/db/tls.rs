@@ -42,7 +42,9 @@ pub fn parse_url(url: &str) -> anyhow::Result<tokio_postgres::Config> {
 
 /// The rustls connector: certificates are verified against `ca_file` (e.g. the RDS CA bundle)
 /// or, without one, the web PKI roots (which never sign an RDS certificate).
-pub fn connector(ca_file: Option<&str>) -> anyhow::Result<tokio_postgres_rustls::MakeRustlsConnect> {
+pub fn connector(
+    ca_file: Option<&str>,
+) -> anyhow::Result<tokio_postgres_rustls::MakeRustlsConnect> {
     let mut roots = rustls::RootCertStore::empty();
     match ca_file {
         Some(path) => {

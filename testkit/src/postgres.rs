@@ -48,8 +48,12 @@ impl Postgres {
             pg.write_private("server.crt", cert)?;
             pg.write_private("server.key", key)?;
             pg.extra_args.extend(
-                ["ssl=on", "ssl_cert_file=server.crt", "ssl_key_file=server.key"]
-                    .map(String::from),
+                [
+                    "ssl=on",
+                    "ssl_cert_file=server.crt",
+                    "ssl_key_file=server.key",
+                ]
+                .map(String::from),
             );
         }
         if options.password_auth {

@@ -38,5 +38,6 @@ pub fn replace_file(path: &std::path::Path, content: &str) -> anyhow::Result<()>
 }
 
 pub fn credentials_json(username: &str, password: &str) -> String {
-    serde_json::json!({"engine": "postgres", "username": username, "password": password}).to_string()
+    serde_json::json!({"engine": "postgres", "username": username, "password": password})
+        .to_string()
 }

@@ -44,7 +44,7 @@ async fn connects(url: &str, ca_file: Option<&std::path::Path>) -> anyhow::Resul
     let mut overrides = vec![("CONDUIT_DB_CONNECT_TIMEOUT_MS", "2000")];
     let ca = ca_file.map(|p| p.display().to_string());
     if let Some(ca) = &ca {
-        overrides.push(("CONDUIT_DB_CA_FILE", ca));
+        overrides.push(("CONDUIT_DB_CA_FILE", ca.as_str()));
     }
     let settings = crate::helpers::settings_for(url, &overrides);
     let pool = conduit_api::db::pool(&settings.database)?;
@@ -54,13 +54,17 @@ async fn connects(url: &str, ca_file: Option<&std::path::Path>) -> anyhow::Resul
     };
     // The session really is encrypted (no plaintext fallback).
     let row = client
-        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
         .await?;
     Ok(row.get::<_, bool>(0))
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn verify_full_connects_with_the_ca_only_and_only_to_the_certified_name() -> anyhow::Result<()> {
+async fn verify_full_connects_with_the_ca_only_and_only_to_the_certified_name() -> anyhow::Result<()>
+{
     let ours = ca("Conduit test CA");
     let other = ca("Some other CA");
     let pg = Postgres::start_temporary_with(ServerOptions {
@@ -74,19 +78,39 @@ async fn verify_full_connects_with_the_ca_only_and_only_to_the_certified_name() 
     std::fs::write(&other_file, other.cert.pem())?;
 
     let right = url(pg.port(), SERVER_NAME);
-    assert!(connects(&right, Some(&ca_file)).await?, "the CA and the right name must connect");
-    assert!(!connects(&right, None).await?, "the web PKI roots must not accept a private CA");
-    assert!(!connects(&right, Some(&other_file)).await?, "another CA must be refused");
+    assert!(
+        connects(&right, Some(&ca_file)).await?,
+        "the CA and the right name must connect"
+    );
+    assert!(
+        !connects(&right, None).await?,
+        "the web PKI roots must not accept a private CA"
+    );
+    assert!(
+        !connects(&right, Some(&other_file)).await?,
+        "another CA must be refused"
+    );
     let wrong_name = url(pg.port(), "other.conduit.test");
-    assert!(!connects(&wrong_name, Some(&ca_file)).await?, "a name the certificate lacks must be refused");
+    assert!(
+        !connects(&wrong_name, Some(&ca_file)).await?,
+        "a name the certificate lacks must be refused"
+    );
 
     // The served API: ready with the CA, not ready without it.
     let ca = ca_file.display().to_string();
     let with_ca = serve(&right, &[("CONDUIT_DB_CA_FILE", &ca)]).await?;
-    let res = with_ca.http.get(format!("{}/readyz", with_ca.address)).send().await?;
+    let res = with_ca
+        .http
+        .get(format!("{}/readyz", with_ca.address))
+        .send()
+        .await?;
     assert_eq!(res.status(), StatusCode::OK);
     let without = serve(&right, &[]).await?;
-    let res = without.http.get(format!("{}/readyz", without.address)).send().await?;
+    let res = without
+        .http
+        .get(format!("{}/readyz", without.address))
+        .send()
+        .await?;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     Ok(())
 }
@@ -130,17 +154,26 @@ fn bundle_problems(pem: &[u8], readme: &str) -> Vec<String> {
 
 #[test]
 fn rds_ca_bundle_is_the_recorded_copy() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kustomize/apps/conduit/base/rds-ca");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("kustomize/apps/conduit/base/rds-ca");
     let pem = std::fs::read(dir.join("global-bundle.pem")).expect("the committed bundle");
     let readme = std::fs::read_to_string(dir.join("README.md")).expect("its README");
     assert_eq!(bundle_problems(&pem, &readme), Vec::<String>::new());
-    let count = String::from_utf8_lossy(&pem).matches("-----BEGIN CERTIFICATE-----").count();
+    let count = String::from_utf8_lossy(&pem)
+        .matches("-----BEGIN CERTIFICATE-----")
+        .count();
     assert_eq!(count, 102, "the recorded edition has 102 root certificates");
 
     // Fixture: one certificate dropped (as a truncated download would) must be rejected.
     let text = String::from_utf8_lossy(&pem).to_string();
-    let cut = text.find("-----END CERTIFICATE-----\n").expect("a certificate") + 26;
+    let cut = text
+        .find("-----END CERTIFICATE-----\n")
+        .expect("a certificate")
+        + 26;
     let tampered = text[cut..].to_string();
     let problems = bundle_problems(tampered.as_bytes(), &readme);
-    assert!(problems.iter().any(|p| p.contains("is not the recorded")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("is not the recorded")),
+        "{problems:?}"
+    );
 }
