@@ -64,7 +64,7 @@ variable "tags" {
 }
 
 variable "database" {
-  description = "The runtime database login secret conduit/<env>/db-app: the RDS endpoint, port and database, the RDS-managed master secret (the rotation function logs in with it), the login's name, who may read it (External Secrets and the rotation function's role) and the rotation function; null = no such secret."
+  description = "The runtime database login secret conduit/<env>/db-app: the RDS endpoint, port and database, the RDS-managed master secret (the rotation function logs in with it), the login's name, who may read it (External Secrets and the rotation function's role) and the rotation function (rotates weekly); null = no such secret."
   type = object({
     host                = string
     port                = optional(number, 5432)
@@ -73,7 +73,6 @@ variable "database" {
     username            = optional(string, "conduit_app_login")
     reader_arns         = list(string)
     rotation_lambda_arn = optional(string)
-    rotation_days       = optional(number, 7)
   })
   default = null
 
@@ -87,10 +86,5 @@ variable "database" {
   validation {
     condition     = var.database == null || !contains(["conduit_owner", "conduit_app"], try(var.database.username, ""))
     error_message = "database.username must not be one of the group roles conduit_owner or conduit_app."
-  }
-
-  validation {
-    condition     = var.database == null || (try(var.database.rotation_days, 7) >= 1 && try(var.database.rotation_days, 7) <= 365)
-    error_message = "database.rotation_days must be between 1 and 365."
   }
 }
