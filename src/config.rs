@@ -55,8 +55,16 @@ pub struct DatabaseSettings {
     pub connect_timeout: Duration,
     pub statement_timeout: Duration,
     /// PEM file with the CA that signs the server certificate (e.g. the RDS bundle) for
-    /// `sslmode=require`/`verify-full`; without it, the system's web PKI roots are used.
+    /// `sslmode=verify-full`; without it, the web PKI roots are used.
     pub ca_file: Option<String>,
+    /// JSON file with `username` and `password`, read for every new connection (a mounted
+    /// Secret that rotation rewrites); `None` = the credentials in `DATABASE_URL`.
+    pub credentials_file: Option<String>,
+    /// `migrate` only: the runtime login role (JSON `username`/`password`) that the role
+    /// bootstrap creates or updates; `None` = migrate as the connecting user, no roles.
+    pub runtime_credentials_file: Option<String>,
+    /// Connections older than this are replaced when they return to the pool.
+    pub max_connection_age: Duration,
 }
 
 #[derive(Clone)]
@@ -154,6 +162,15 @@ impl Settings {
                 5_000,
             )?,
             ca_file: var("CONDUIT_DB_CA_FILE"),
+            credentials_file: var("CONDUIT_DB_CREDENTIALS_FILE"),
+            runtime_credentials_file: var("CONDUIT_DB_RUNTIME_CREDENTIALS_FILE"),
+            max_connection_age: Duration::from_secs(bounded(
+                var("CONDUIT_DB_MAX_CONNECTION_AGE_SECS"),
+                "CONDUIT_DB_MAX_CONNECTION_AGE_SECS",
+                900,
+                1,
+                86_400,
+            )? as u64),
         };
         let redis_url = var("REDIS_URL");
         let key_prefix = var("CONDUIT_REDIS_KEY_PREFIX").unwrap_or_else(|| "conduit".into());
@@ -421,6 +438,7 @@ mod tests {
             ("CONDUIT_RATE_LIMIT_LOGIN_PER_IP", "lots"),
             ("CONDUIT_REDIS_KEY_PREFIX", "a b"),
             ("CONDUIT_CACHE_TTL_SECS", "0"),
+            ("CONDUIT_DB_MAX_CONNECTION_AGE_SECS", "0"),
         ] {
             let err = settings(&[DB, (name, value)])
                 .err()

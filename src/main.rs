@@ -68,8 +68,18 @@ fn main() -> ExitCode {
             }
             Command::Migrate => {
                 let pool = db::pool(&settings.database)?;
-                db::migrate(&pool).await?;
-                tracing::info!("migrations applied");
+                match &settings.database.runtime_credentials_file {
+                    // Connected as the administrator: roles first, then migrate as the owner.
+                    Some(path) => {
+                        let runtime = db::credentials::Credentials::from_file(std::path::Path::new(path))?;
+                        db::roles::bootstrap_and_migrate(&pool, &runtime).await?;
+                        tracing::info!(login = %runtime.username, "roles bootstrapped, migrations applied");
+                    }
+                    None => {
+                        db::migrate(&pool).await?;
+                        tracing::info!("migrations applied");
+                    }
+                }
             }
         }
         anyhow::Ok(())

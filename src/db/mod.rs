@@ -2,25 +2,43 @@
 
 pub mod articles;
 pub mod comments;
+pub mod credentials;
 pub mod profiles;
+pub mod roles;
 pub mod tags;
+pub mod tls;
 pub mod users;
 
 use crate::config::DatabaseSettings;
 use anyhow::Context;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use credentials::FileCredentialConnect;
+use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use time::OffsetDateTime;
 use tokio_postgres::config::SslMode;
 
 refinery::embed_migrations!("migrations");
 
+/// Held while migrating, so that replicas starting together (or a migration Job racing a
+/// pod) apply each migration once.
+const MIGRATION_LOCK: i64 = 0x0063_6f6e_6475_6974; // "conduit" in ASCII
+
 /// Builds the pool. Connections are opened lazily, so a database that is down at start-up
 /// makes requests fail fast with 503 until it is back, instead of crashing the process.
+/// With `CONDUIT_DB_CREDENTIALS_FILE` every new connection reads its credentials from that
+/// file ([`credentials`]), and connections older than `CONDUIT_DB_MAX_CONNECTION_AGE_SECS`
+/// are closed when they come back to the pool, so a rotated credential replaces the old one
+/// in every session within that time, without failing a request.
 pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
-    let mut pg: tokio_postgres::Config = settings
-        .url
-        .parse()
-        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    let mut pg = tls::parse_url(&settings.url)?;
+    let credentials_file = settings
+        .credentials_file
+        .as_ref()
+        .map(std::path::PathBuf::from);
+    if credentials_file.is_some() && (pg.get_user().is_some() || pg.get_password().is_some()) {
+        anyhow::bail!(
+            "DATABASE_URL must not name a user or password when CONDUIT_DB_CREDENTIALS_FILE is set"
+        );
+    }
     pg.connect_timeout(settings.connect_timeout)
         .keepalives(true)
         .keepalives_idle(std::time::Duration::from_secs(30))
@@ -34,28 +52,38 @@ pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
         recycling_method: RecyclingMethod::Fast,
     };
     let manager = if pg.get_ssl_mode() == SslMode::Disable {
-        Manager::from_config(pg, tokio_postgres::NoTls, manager_config)
+        let connect = FileCredentialConnect::new(tokio_postgres::NoTls, credentials_file);
+        Manager::from_connect(pg, connect, manager_config)
     } else {
-        Manager::from_config(
+        let tls = tls::connector(settings.ca_file.as_deref())?;
+        Manager::from_connect(
             pg,
-            tls::connector(settings.ca_file.as_deref())?,
+            FileCredentialConnect::new(tls, credentials_file),
             manager_config,
         )
     };
+    let max_age = settings.max_connection_age;
     Pool::builder(manager)
         .max_size(settings.pool_size)
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(settings.pool_timeout))
         .create_timeout(Some(settings.connect_timeout))
         .recycle_timeout(Some(settings.connect_timeout))
+        // A rejected connection is dropped and the pool hands out another or opens a new one:
+        // the request that asked never sees it.
+        .pre_recycle(Hook::sync_fn(move |_, metrics| {
+            if metrics.age() > max_age {
+                Err(HookError::message("connection reached its maximum age"))
+            } else {
+                Ok(())
+            }
+        }))
         .build()
         .context("building the database pool")
 }
 
-/// Applies pending migrations, holding an advisory lock so that replicas starting together
-/// (or a migration Job racing a pod) apply each migration once.
+/// Applies pending migrations as the connecting user, under the migration lock.
 pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
-    const MIGRATION_LOCK: i64 = 0x0063_6f6e_6475_6974; // "conduit" in ASCII
     let mut client = pool
         .get()
         .await
@@ -64,11 +92,19 @@ pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .await?;
     let client_ref: &mut tokio_postgres::Client = &mut client;
-    let report = migrations::runner().run_async(client_ref).await;
+    let result = run_migrations(client_ref).await;
     client
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
         .await?;
-    let report = report.context("applying migrations")?;
+    result
+}
+
+/// Runs the embedded migrations on `client`; the caller holds [`MIGRATION_LOCK`].
+async fn run_migrations(client: &mut tokio_postgres::Client) -> anyhow::Result<()> {
+    let report = migrations::runner()
+        .run_async(client)
+        .await
+        .context("applying migrations")?;
     for m in report.applied_migrations() {
         tracing::info!(migration = %m, "applied migration");
     }
@@ -108,37 +144,6 @@ pub fn timestamp(t: OffsetDateTime) -> String {
         t.second(),
         t.millisecond()
     )
-}
-
-mod tls {
-    use anyhow::Context;
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-
-    /// TLS for `sslmode=require`: certificates are verified against `ca_file` (e.g. the RDS
-    /// CA bundle) or, without one, the web PKI roots.
-    pub fn connector(
-        ca_file: Option<&str>,
-    ) -> anyhow::Result<tokio_postgres_rustls::MakeRustlsConnect> {
-        let mut roots = rustls::RootCertStore::empty();
-        match ca_file {
-            Some(path) => {
-                for cert in CertificateDer::pem_file_iter(path)
-                    .with_context(|| format!("CONDUIT_DB_CA_FILE: reading {path}"))?
-                {
-                    roots.add(cert.context("CONDUIT_DB_CA_FILE: bad certificate")?)?;
-                }
-            }
-            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        }
-        let config = rustls::ClientConfig::builder_with_provider(
-            rustls::crypto::ring::default_provider().into(),
-        )
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
-    }
 }
 
 #[cfg(test)]

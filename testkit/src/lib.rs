@@ -14,5 +14,5 @@ mod process;
 mod redis;
 
 pub use net::{ensure_port_free, free_port, listening_pids, port_holder, port_is_free};
-pub use postgres::{shared_postgres, Postgres, TestDatabase};
+pub use postgres::{shared_postgres, Postgres, ServerOptions, TestDatabase};
 pub use redis::{shared_redis, Redis};

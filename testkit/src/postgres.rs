@@ -21,25 +21,75 @@ pub struct Postgres {
     user: Option<RunAs>,
     /// fsync and full-page writes on: the data must survive a crash (the dev cluster).
     durable: bool,
+    extra_args: Vec<String>,
     _temp: Option<tempfile::TempDir>,
+}
+
+/// How a temporary server differs from the trust-everyone default.
+#[derive(Default)]
+pub struct ServerOptions {
+    /// PEM certificate chain and private key: the server then offers TLS (`ssl=on`).
+    pub tls: Option<(String, String)>,
+    /// Every user but `postgres` must log in with a SCRAM password (`postgres` keeps trust,
+    /// so tests can still administer the server).
+    pub password_auth: bool,
 }
 
 impl Postgres {
     /// Starts a fresh cluster in a temp dir that is removed on drop.
     pub fn start_temporary() -> Result<Self> {
+        Self::start_temporary_with(ServerOptions::default())
+    }
+
+    /// [`Postgres::start_temporary`] with TLS and/or password authentication.
+    pub fn start_temporary_with(options: ServerOptions) -> Result<Self> {
         let temp = tempfile::Builder::new().prefix("conduit-pg-").tempdir()?;
-        let mut pg = Self::start(temp.path(), free_port()?, false)?;
+        let mut pg = Self::init_in(temp.path(), free_port()?, false)?;
         pg._temp = Some(temp);
+        if let Some((cert, key)) = &options.tls {
+            pg.write_private("server.crt", cert)?;
+            pg.write_private("server.key", key)?;
+            pg.extra_args.extend(
+                [
+                    "ssl=on",
+                    "ssl_cert_file=server.crt",
+                    "ssl_key_file=server.key",
+                ]
+                .map(String::from),
+            );
+        }
+        if options.password_auth {
+            pg.write_private(
+                "pg_hba.conf",
+                "local all postgres trust\n\
+                 host all postgres 127.0.0.1/32 trust\n\
+                 host all all 127.0.0.1/32 scram-sha-256\n",
+            )?;
+        }
+        pg.resume()?;
         Ok(pg)
+    }
+
+    /// Writes a file into the data directory, readable by the server's user only (PostgreSQL
+    /// refuses a key file that others can read).
+    fn write_private(&self, name: &str, content: &str) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.data_dir.join(name);
+        std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        give_dir(&path, &self.user)
     }
 
     /// Starts (initialising if empty) a cluster whose files live in `dir` and are kept, e.g.
     /// under `target/`: with durability on, since its data is meant to survive.
     pub fn start_in(dir: &Path, port: u16) -> Result<Self> {
-        Self::start(dir, port, true)
+        let mut pg = Self::init_in(dir, port, true)?;
+        pg.resume()?;
+        Ok(pg)
     }
 
-    fn start(dir: &Path, port: u16, durable: bool) -> Result<Self> {
+    /// Initialises the cluster in `dir` if it is empty, without starting it.
+    fn init_in(dir: &Path, port: u16, durable: bool) -> Result<Self> {
         // Resolve links: the server binaries and pg_isready live beside the real initdb.
         let bin_dir = std::fs::canonicalize(find_binary("initdb", &system_postgres_dirs())?)?
             .parent()
@@ -70,17 +120,16 @@ impl Postgres {
                 bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
             }
         }
-        let mut pg = Self {
+        Ok(Self {
             child: None,
             port,
             data_dir,
             bin_dir,
             user,
             durable,
+            extra_args: Vec::new(),
             _temp: None,
-        };
-        pg.resume()?;
-        Ok(pg)
+        })
     }
 
     /// Stops the server, keeping its files: for fault-injection tests.
@@ -127,6 +176,7 @@ impl Postgres {
                 "full_page_writes=off",
             ]);
         }
+        cmd.args(self.extra_args.iter().flat_map(|a| ["-c", a.as_str()]));
         configure(&mut cmd, &self.user);
         self.child = Some(spawn_detached(cmd)?);
         let started = self.wait_until_ready();

@@ -3,6 +3,10 @@
 mod articles;
 mod cli;
 mod comments;
+mod db_manifests;
+mod db_roles;
+mod db_support;
+mod db_tls;
 mod errors;
 mod health;
 mod helpers;

@@ -1,51 +1,62 @@
 locals {
   prefix = "conduit/${var.environment}"
 
-  secrets = {
+  base_secrets = {
     jwt-secret = {
       description = "HS256 signing key of the Conduit API (CONDUIT_JWT_SECRET)"
       readers     = var.app_reader_arns
-      generated   = true
+      kind        = "generated"
       length      = 64
     }
     redis-auth = {
       description = "ElastiCache Redis AUTH token (REDIS_URL password)"
       readers     = var.app_reader_arns
-      generated   = true
+      kind        = "generated"
       length      = 64
     }
     alertmanager-slack-webhook = {
       description = "Slack incoming webhook of Alertmanager; set by the operator"
       readers     = var.platform_reader_arns
-      generated   = false
+      kind        = "operator"
       length      = 0
     }
     grafana-admin = {
       description = "Grafana admin credentials; set by the operator"
       readers     = var.platform_reader_arns
-      generated   = false
+      kind        = "operator"
       length      = 0
     }
     alertmanager-smtp = {
       description = "SMTP credentials (JSON username/password) Alertmanager sends mail with; set by the operator"
       readers     = var.platform_reader_arns
-      generated   = false
+      kind        = "operator"
       length      = 0
     }
     uptime-kuma-admin = {
       description = "Uptime Kuma admin credentials (JSON username/password); set by the operator"
       readers     = var.platform_reader_arns
-      generated   = false
+      kind        = "operator"
       length      = 0
     }
   }
-  generated = var.generate_values ? { for k, v in local.secrets : k => v if v.generated } : {}
+  # The runtime database login (JSON in the format of an RDS secret), rotated by AWS's
+  # alternating-users function; only with var.database.
+  database_secret = var.database == null ? {} : {
+    db-app = {
+      description = "Runtime PostgreSQL login of the Conduit API (alternating-users rotation); mounted as CONDUIT_DB_CREDENTIALS_FILE"
+      readers     = var.database.reader_arns
+      kind        = "database"
+      length      = 0
+    }
+  }
+  secrets   = merge(local.base_secrets, local.database_secret)
+  generated = var.generate_values ? { for k, v in local.secrets : k => v if v.kind == "generated" } : {}
 }
 
 resource "aws_secretsmanager_secret" "this" {
   for_each = local.secrets
 
-  #checkov:skip=CKV2_AWS_57: rotation needs app-side dual-key support (JWT) or is operator-driven (webhook, SMTP, Grafana, Uptime Kuma); regenerate by bumping value_version
+  #checkov:skip=CKV2_AWS_57: rotation needs app-side dual-key support (JWT) or is operator-driven (webhook, SMTP, Grafana, Uptime Kuma); regenerate by bumping value_version; db-app rotates through aws_secretsmanager_secret_rotation.db_app
   name                    = "${local.prefix}/${each.key}"
   description             = each.value.description
   kms_key_id              = var.kms_key_arn
@@ -113,4 +124,53 @@ resource "aws_secretsmanager_secret_policy" "this" {
   secret_arn          = aws_secretsmanager_secret.this[each.key].arn
   policy              = data.aws_iam_policy_document.this[each.key].json
   block_public_policy = true
+}
+
+# --- The runtime database login -----------------------------------------------------------------
+
+# The first value only: username, a generated password and what the rotation function needs
+# (host, masterarn; engine "postgres"). `conduit-api migrate` creates the login with this
+# password; from then on the rotation function owns the value, so it is written once
+# (fixed write-only version) and never reset by value_version.
+ephemeral "aws_secretsmanager_random_password" "db_app" {
+  count = var.database != null && var.generate_values ? 1 : 0
+
+  password_length     = 48
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret_version" "db_app" {
+  count = var.database != null && var.generate_values ? 1 : 0
+
+  secret_id = aws_secretsmanager_secret.this["db-app"].id
+  secret_string_wo = jsonencode({
+    engine    = "postgres"
+    host      = var.database.host
+    port      = var.database.port
+    dbname    = var.database.dbname
+    username  = var.database.username
+    password  = ephemeral.aws_secretsmanager_random_password.db_app[0].random_password
+    masterarn = var.database.master_secret_arn
+  })
+  secret_string_wo_version = 1
+}
+
+# Alternating users: each rotation sets a new password on the login that is not current
+# (`<username>_clone` is created, as a member of <username>, the first time) and then makes it
+# current; the current login keeps working until the rotation after next. The function is AWS's
+# SecretsManagerRDSPostgreSQLRotationMultiUser (aws-samples/aws-secrets-manager-rotation-lambdas
+# @ 119afe71a4db426781a938a1a2545814a37bbf33, SecretsManagerRDSPostgreSQLRotationMultiUser/lambda_function.py).
+resource "aws_secretsmanager_secret_rotation" "db_app" {
+  count = try(var.database.rotation_lambda_arn, null) == null ? 0 : 1
+
+  secret_id           = aws_secretsmanager_secret.this["db-app"].id
+  rotation_lambda_arn = var.database.rotation_lambda_arn
+
+  # Weekly, like RDS's own master-password rotation; a literal so that checkov (CKV_AWS_304,
+  # at most 90 days) sees it.
+  rotation_rules {
+    automatically_after_days = 7
+  }
+
+  depends_on = [aws_secretsmanager_secret_version.db_app]
 }

@@ -62,3 +62,29 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "database" {
+  description = "The runtime database login secret conduit/<env>/db-app: the RDS endpoint, port and database, the RDS-managed master secret (the rotation function logs in with it), the login's name, who may read it (External Secrets and the rotation function's role) and the rotation function (rotates weekly); null = no such secret."
+  type = object({
+    host                = string
+    port                = optional(number, 5432)
+    dbname              = optional(string, "conduit")
+    master_secret_arn   = string
+    username            = optional(string, "conduit_app_login")
+    reader_arns         = list(string)
+    rotation_lambda_arn = optional(string)
+  })
+  default = null
+
+  validation {
+    # The rotation function appends `_clone` (PostgreSQL names stop at 63 bytes); the API's
+    # bootstrap accepts plain lower-case identifiers only.
+    condition     = var.database == null || can(regex("^[a-z_][a-z0-9_]{0,56}$", var.database.username))
+    error_message = "database.username must be a lower-case identifier of at most 57 characters (room for the rotation's _clone suffix)."
+  }
+
+  validation {
+    condition     = var.database == null || !contains(["conduit_owner", "conduit_app"], try(var.database.username, ""))
+    error_message = "database.username must not be one of the group roles conduit_owner or conduit_app."
+  }
+}

@@ -119,3 +119,77 @@ run "rejects_fractional_value_version" {
 
   expect_failures = [var.value_version]
 }
+
+run "database_login_secret_is_readable_by_its_readers_only" {
+  command = plan
+
+  variables {
+    database = {
+      host                = "conduit-staging.abc.eu-west-1.rds.amazonaws.com"
+      master_secret_arn   = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-1"
+      reader_arns         = ["arn:aws:iam::111111111111:role/conduit-staging-external-secrets", "arn:aws:iam::111111111111:role/conduit-staging-db-rotation"]
+      rotation_lambda_arn = "arn:aws:lambda:eu-west-1:111111111111:function:conduit-staging-db-rotation"
+    }
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.this["db-app"].name == "conduit/staging/db-app"
+    error_message = "The runtime login secret is conduit/<env>/db-app."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in data.aws_iam_policy_document.this["db-app"].statement : [for c in s.condition : c.values] if s.effect == "Deny"
+    ])) == toset(concat(var.database.reader_arns, var.terraform_principal_arns))
+    error_message = "db-app is readable by its readers (External Secrets, the rotation function) and Terraform only: not by the API's role."
+  }
+
+  assert {
+    condition     = length(output.platform_secret_arns) == 4
+    error_message = "db-app is not an operator-set platform secret."
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret_rotation.db_app[0].rotation_rules[0].automatically_after_days == 7
+    error_message = "The runtime login rotates every 7 days by default."
+  }
+}
+
+run "no_database_secret_without_database" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(aws_secretsmanager_secret.this), "db-app") && length(aws_secretsmanager_secret_rotation.db_app) == 0
+    error_message = "Without var.database there is no db-app secret and no rotation."
+  }
+}
+
+run "rejects_a_login_name_without_room_for_the_clone_suffix" {
+  command = plan
+
+  variables {
+    database = {
+      host              = "db"
+      master_secret_arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-1"
+      reader_arns       = []
+      username          = "a_login_name_that_is_far_too_long_for_the_clone_suffix_xyz"
+    }
+  }
+
+  expect_failures = [var.database]
+}
+
+run "rejects_a_group_role_as_login" {
+  command = plan
+
+  variables {
+    database = {
+      host              = "db"
+      master_secret_arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-1"
+      reader_arns       = []
+      username          = "conduit_app"
+    }
+  }
+
+  expect_failures = [var.database]
+}
