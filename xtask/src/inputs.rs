@@ -267,6 +267,8 @@ impl Resolver {
                 let unpacked = verify::unpack_tar_gz(&archive, tmp);
                 let _ = std::fs::remove_file(&archive);
                 unpacked?;
+                // A Helm chart package: its dependencies as directories, like the local copies.
+                verify::unpack_subcharts(tmp)?;
                 let (found, _) = verify::tree_hash(tmp, exclude)?;
                 if sha256.is_none() {
                     let tree = tree.as_deref().context("no `tree` pinned")?;

@@ -389,8 +389,101 @@ fn the_manifest_declares_every_input_with_its_pins() {
     }
     for i in &inputs {
         assert!(i.url().starts_with("https://"), "{}: https only", i.name);
+        // A chart package is not the same file set as the unpacked local copy, so a download
+        // can only be checked by the package digest: a chart without one is local-only.
+        if let (
+            true,
+            Kind::Archive {
+                sha256, local_only, ..
+            },
+        ) = (i.name.starts_with("helm-chart-"), &i.kind)
+        {
+            assert!(
+                sha256.is_some() != *local_only,
+                "{}: pin the package digest (`sha256`) or mark it `local_only`",
+                i.name
+            );
+        }
     }
     // A typo in a key is an error, not an ignored pin.
     let bad = file_manifest("https://x", &sha256_hex(b"x")).replace("sha256 =", "sha265 =");
     assert!(parse(&bad).is_err());
+}
+
+fn chart_manifest(base: &str, sha256: &str) -> String {
+    format!(
+        r#"
+[[input]]
+name = "helm-chart-app"
+kind = "archive"
+about = "a chart"
+version = "1.0.0"
+source = "test"
+url = "{base}/app-1.0.0.tgz"
+sha256 = "{sha256}"
+tree = "{sha256}"
+licence = "Apache-2.0"
+local = "helm-charts/app-1.0.0"
+"#
+    )
+}
+
+#[test]
+fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
+    // app depends on sub, which depends on leaf; helm dependency build leaves them packed.
+    let leaf = tar_gz(&[
+        ("leaf/Chart.yaml", b"name: leaf\n"),
+        ("leaf/values.yaml", b"a: 1\n"),
+    ]);
+    let sub = tar_gz(&[
+        ("sub/Chart.yaml", b"name: sub\n"),
+        ("sub/charts/leaf-0.1.0.tgz", &leaf),
+    ]);
+    let app = tar_gz(&[
+        ("app/Chart.yaml", b"name: app\n"),
+        ("app/charts/sub-2.0.0.tgz", &sub),
+        ("app/charts/local/Chart.yaml", b"name: local\n"),
+    ]);
+    let server = Server::start();
+    server.serve("/app-1.0.0.tgz", &app);
+    let cache = temp("cache");
+    let r = resolver(
+        &chart_manifest(&server.base, &sha256_hex(&app)),
+        None,
+        cache.path(),
+    );
+    let dir = r.resolve("helm-chart-app").expect("downloaded");
+    assert!(dir.join("charts/local/Chart.yaml").is_file());
+    assert!(dir.join("charts/sub/Chart.yaml").is_file());
+    assert_eq!(
+        std::fs::read(dir.join("charts/sub/charts/leaf/values.yaml")).expect("read"),
+        b"a: 1\n"
+    );
+    assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
+    assert!(!dir.join("charts/sub/charts/leaf-0.1.0.tgz").exists());
+    // The cache entry is the unpacked form, checked by the tree recorded for it.
+    r.resolve("helm-chart-app").expect("cached");
+    assert_eq!(server.hits(), 1);
+}
+
+#[test]
+fn a_chart_package_with_a_broken_dependency_is_not_cached() {
+    let app = tar_gz(&[
+        ("app/Chart.yaml", b"name: app\n"),
+        ("app/charts/sub-2.0.0.tgz", b"not a gzip stream"),
+    ]);
+    let server = Server::start();
+    server.serve("/app-1.0.0.tgz", &app);
+    let cache = temp("cache");
+    let r = resolver(
+        &chart_manifest(&server.base, &sha256_hex(&app)),
+        None,
+        cache.path(),
+    );
+    let err = format!("{:#}", r.resolve("helm-chart-app").expect_err("must fail"));
+    assert!(err.contains("sub-2.0.0.tgz"), "{err}");
+    assert!(std::fs::read_dir(cache.path())
+        .expect("cache")
+        .next()
+        .is_none());
 }

@@ -68,13 +68,14 @@ fn walk(
 }
 
 /// Unpacks the `.tar.gz` at `archive` into `dest`, dropping the first path component (the
-/// `<repo>-<rev>/` or `<chart>/` directory archives wrap their content in). Only regular files
-/// and directories are accepted; a link, a device or a path that climbs out of `dest` is an
-/// error.
-pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<()> {
+/// `<repo>-<rev>/` or `<chart>/` directory archives wrap their content in), and returns that
+/// component's name. Only regular files and directories are accepted; a link, a device or a
+/// path that climbs out of `dest` is an error.
+pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<Option<String>> {
     let file = std::fs::File::open(archive)?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
     std::fs::create_dir_all(dest)?;
+    let mut wrapper = None;
     for entry in tar.entries().context("reading the archive")? {
         let mut entry = entry.context("reading the archive")?;
         let kind = entry.header().entry_type();
@@ -83,7 +84,10 @@ pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<()> {
         }
         let path = entry.path()?.into_owned();
         let mut parts = path.components();
-        parts.next(); // the wrapping directory
+        // The wrapping directory.
+        if let Some(Component::Normal(first)) = parts.next() {
+            wrapper.get_or_insert_with(|| first.to_string_lossy().into_owned());
+        }
         let mut rel = PathBuf::new();
         for c in parts {
             match c {
@@ -110,6 +114,51 @@ pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<()> {
                 "archive entry {} is a {kind:?}, not a file or directory",
                 path.display()
             );
+        }
+    }
+    Ok(wrapper)
+}
+
+/// In the Helm chart unpacked at `chart` (it has a `Chart.yaml`), every dependency packed as
+/// `charts/<name>-<version>.tgz` is unpacked to `charts/<name>/` and the `.tgz` removed, at
+/// every depth. Helm's loader reads both forms, but the value checks of the kustomize suite
+/// read a subchart's `Chart.yaml` and `values.yaml` from `charts/*/`, the layout of the offline
+/// copies. The nested archives come out of the verified download and are unpacked with the
+/// same rules (no links, nothing outside the directory).
+pub fn unpack_subcharts(chart: &Path) -> Result<()> {
+    let charts = chart.join("charts");
+    if !chart.join("Chart.yaml").is_file() || !charts.is_dir() {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&charts)
+        .with_context(|| format!("reading {}", charts.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    entries.sort();
+    for path in &entries {
+        if path.extension().is_some_and(|e| e == "tgz") && path.is_file() {
+            let tmp = charts.join(".unpacking");
+            if tmp.exists() {
+                std::fs::remove_dir_all(&tmp)?;
+            }
+            let name = unpack_tar_gz(path, &tmp)
+                .with_context(|| format!("unpacking the subchart {}", path.display()))?
+                .with_context(|| format!("{} is empty", path.display()))?;
+            let dest = charts.join(&name);
+            if dest.exists() {
+                bail!(
+                    "{} unpacks to charts/{name}/, which is already there",
+                    path.display()
+                );
+            }
+            std::fs::rename(&tmp, &dest)?;
+            std::fs::remove_file(path)?;
+        }
+    }
+    for entry in std::fs::read_dir(&charts)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            unpack_subcharts(&entry.path())?;
         }
     }
     Ok(())
