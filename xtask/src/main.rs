@@ -36,6 +36,17 @@ enum Cmd {
     },
     /// Build the release binaries twice in different paths and compare their SHA-256.
     Repro,
+    /// Write kustomize/clusters/<env>/cluster-vars.yaml from `terraform output -json`.
+    ClusterVars {
+        #[arg(long, value_parser = ["staging", "production"])]
+        env: String,
+        /// A file holding `terraform -chdir=terraform/envs/<env> output -json`.
+        #[arg(long)]
+        outputs: std::path::PathBuf,
+        /// Print the result instead of writing the file.
+        #[arg(long)]
+        stdout: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -46,5 +57,10 @@ fn main() -> Result<()> {
         Cmd::Bench(args) => bench::run(args),
         Cmd::Dist { only } => dist::run(only.as_deref()),
         Cmd::Repro => repro::run(),
+        Cmd::ClusterVars {
+            env,
+            outputs,
+            stdout,
+        } => suites::terraform::cluster_vars::command(&env, &outputs, stdout),
     }
 }
