@@ -36,7 +36,7 @@ variable "alarm_email_addresses" {
 
   validation {
     condition     = !var.require_alarm_subscriber || length(var.alarm_email_addresses) > 0
-    error_message = "An alarm nobody receives pages nobody: give at least one alarm_email_addresses entry (production requires it)."
+    error_message = "An alarm topic without subscribers reaches nobody: give at least one alarm_email_addresses entry (production requires it)."
   }
 }
 

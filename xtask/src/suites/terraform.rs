@@ -26,6 +26,7 @@ pub mod cluster_vars;
 mod emulator;
 mod layout;
 mod lb_policy;
+mod log_filters;
 mod mirror;
 mod readme;
 
@@ -47,13 +48,18 @@ pub fn run() -> Result<()> {
     let tf = Terraform::prepare()?;
     let mut timings: Vec<(String, Duration)> = Vec::new();
 
-    step(&mut timings, "self-tests of the guards (rejecting fixtures)", || {
-        let lb = lb_policy::self_test(&tf.lb_reference)?;
-        let vars = cluster_vars::self_test(&tf.kustomize)?;
-        let layout = layout::self_test()?;
-        let ports = alb_ports::self_test(&tf.kustomize)?;
-        Ok(format!("{lb}; {vars}; {layout}; {ports}"))
-    })?;
+    step(
+        &mut timings,
+        "self-tests of the guards (rejecting fixtures)",
+        || {
+            let lb = lb_policy::self_test(&tf.lb_reference)?;
+            let vars = cluster_vars::self_test(&tf.kustomize)?;
+            let layout = layout::self_test()?;
+            let ports = alb_ports::self_test(&tf.kustomize)?;
+            let filters = log_filters::self_test(&tf.kustomize)?;
+            Ok(format!("{lb}; {vars}; {layout}; {ports}; {filters}"))
+        },
+    )?;
     step(&mut timings, "fmt -check -recursive", || tf.fmt_check())?;
     step(&mut timings, "layout and contract", || {
         layout::check(&tf.source)
@@ -92,6 +98,9 @@ pub fn run() -> Result<()> {
         timings.extend(foreground);
         (emulator, validated, tested, scanned)
     });
+    if let Err(e) = &emulator.0 {
+        eprintln!("\n-- terraform: moto apply / re-plan / destroy (staging) FAILED:\n{e:#}");
+    }
     validated?;
     tested.transpose()?;
     scanned?;
@@ -307,7 +316,16 @@ impl Terraform {
             // The committed lock file must already list the provider and its checksum.
             init.arg("-lockfile=readonly");
         }
-        captured(&mut init, rel)?;
+        if let Err(e) = captured(&mut init, rel) {
+            // A concurrent init (the emulator's) can race on the plugin cache directory; the
+            // provider is then already there, so one retry settles it.
+            if !format!("{e:#}").contains("Failed to install provider") {
+                return Err(e);
+            }
+            let mut again = self.command(&dir, &data);
+            again.args(init.get_args().collect::<Vec<_>>());
+            captured(&mut again, rel)?;
+        }
         captured(
             self.command(&dir, &data).args(["validate", "-no-color"]),
             rel,

@@ -96,6 +96,8 @@ run "filters_and_queries_select_the_api_container" {
 }
 
 run "a_required_subscriber_must_be_given" {
+  command = plan
+
   variables {
     require_alarm_subscriber = true
   }
@@ -104,6 +106,8 @@ run "a_required_subscriber_must_be_given" {
 }
 
 run "subscribers_are_mail_addresses" {
+  command = plan
+
   variables {
     alarm_email_addresses = ["not-an-address"]
   }

@@ -29,7 +29,9 @@ pub fn ingress_listen_ports(kustomize: &Path) -> Result<BTreeSet<u16>> {
         ports.extend(listen_ports(&text).with_context(|| f.display().to_string())?);
     }
     if ports.is_empty() {
-        bail!("no Ingress under kustomize/ declares {PORTS_ANNOTATION} with the ALB security group");
+        bail!(
+            "no Ingress under kustomize/ declares {PORTS_ANNOTATION} with the ALB security group"
+        );
     }
     Ok(ports)
 }

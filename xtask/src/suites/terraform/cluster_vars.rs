@@ -24,9 +24,18 @@ const PLACEHOLDER: &str = "# placeholder";
 
 /// cluster-vars keys that no Terraform output provides, and who sets them.
 pub const OPERATOR_KEYS: &[(&str, &str)] = &[
-    ("ALERT_EMAIL_TO", "the on-call address, an operator decision"),
-    ("ALERT_EMAIL_FROM", "a sender verified in SES by the operator"),
-    ("SMTP_SMARTHOST", "the SES SMTP endpoint the operator enabled"),
+    (
+        "ALERT_EMAIL_TO",
+        "the on-call address, an operator decision",
+    ),
+    (
+        "ALERT_EMAIL_FROM",
+        "a sender verified in SES by the operator",
+    ),
+    (
+        "SMTP_SMARTHOST",
+        "the SES SMTP endpoint the operator enabled",
+    ),
     ("PROMETHEUS_RETENTION", "sized per environment in Git"),
     ("PROMETHEUS_STORAGE", "sized per environment in Git"),
     ("PROMETHEUS_RETENTION_SIZE", "sized per environment in Git"),
@@ -144,7 +153,8 @@ pub fn generate(template: &str, known: &BTreeMap<String, Option<String>>) -> Res
 
 /// Generated parts of AWS identifiers (IDs, account numbers, random suffixes) masked, so a
 /// placeholder and a real value compare by shape: every run of letters and digits that contains
-/// a digit, is hexadecimal of 4+ characters, or is 10+ characters long becomes `#`.
+/// a digit, is hexadecimal of 4+ characters, mixes upper and lower case (secret suffixes) or is
+/// 10+ characters long becomes `#`.
 pub fn shape(value: &str) -> String {
     let mut out = String::new();
     let mut run = String::new();
@@ -154,6 +164,8 @@ pub fn shape(value: &str) -> String {
         }
         let generated = run.chars().any(|c| c.is_ascii_digit())
             || (run.len() >= 4 && run.chars().all(|c| c.is_ascii_hexdigit()))
+            || (run.chars().any(|c| c.is_ascii_uppercase())
+                && run.chars().any(|c| c.is_ascii_lowercase()))
             || run.len() >= 10;
         out.push_str(if generated { "#" } else { run });
         run.clear();
@@ -185,7 +197,9 @@ pub fn check(committed: &str, known: &BTreeMap<String, Option<String>>) -> Resul
     let mut compared = 0;
     for (key, value) in known {
         let Some(e) = current.iter().find(|e| &e.key == key) else {
-            problems.push(format!("{key} is missing (terraform output cluster_vars has it)"));
+            problems.push(format!(
+                "{key} is missing (terraform output cluster_vars has it)"
+            ));
             continue;
         };
         compared += 1;
@@ -195,20 +209,17 @@ pub fn check(committed: &str, known: &BTreeMap<String, Option<String>>) -> Resul
             )),
             None => {}
             Some(_) if e.placeholder && HOST_KEYS.contains(&key.as_str()) => {
-                if !host_name(&e.value) {
-                    problems.push(format!("{key}: placeholder `{}` is not a host name", e.value));
-                }
+                let value = &e.value;
+                let ok = host_name(value);
+                problems.extend((!ok).then(|| format!("{key}: placeholder `{value}` is not a host name")));
             }
-            Some(v) if e.placeholder => {
-                if shape(&e.value) != shape(v) {
-                    problems.push(format!(
-                        "{key}: placeholder `{}` does not have the shape of the real value `{v}` ({} vs {})",
-                        e.value,
-                        shape(&e.value),
-                        shape(v)
-                    ));
-                }
-            }
+            Some(v) if e.placeholder && shape(&e.value) != shape(v) => problems.push(format!(
+                "{key}: placeholder `{}` does not have the shape of the real value `{v}` ({} vs {})",
+                e.value,
+                shape(&e.value),
+                shape(v)
+            )),
+            Some(_) if e.placeholder => {}
             Some(v) if &e.value != v => problems.push(format!(
                 "{key}: committed `{}` but Terraform says `{v}` (regenerate with cargo xtask cluster-vars, or mark an account-specific value `{PLACEHOLDER}`)",
                 e.value
@@ -216,7 +227,12 @@ pub fn check(committed: &str, known: &BTreeMap<String, Option<String>>) -> Resul
             Some(_) => {}
         }
     }
-    let value = |k: &str| current.iter().find(|e| e.key == k).map(|e| e.value.as_str());
+    let value = |k: &str| {
+        current
+            .iter()
+            .find(|e| e.key == k)
+            .map(|e| e.value.as_str())
+    };
     if let (Some(app), Some(status)) = (value("APP_HOST"), value("STATUS_HOST")) {
         if status != format!("status.{app}") {
             problems.push(format!(
@@ -225,7 +241,10 @@ pub fn check(committed: &str, known: &BTreeMap<String, Option<String>>) -> Resul
         }
     }
     if !problems.is_empty() {
-        bail!("cluster-vars disagree with Terraform:\n  {}", problems.join("\n  "));
+        bail!(
+            "cluster-vars disagree with Terraform:\n  {}",
+            problems.join("\n  ")
+        );
     }
     Ok(compared)
 }
@@ -246,7 +265,10 @@ pub fn check_committed(kustomize: &Path, output_json: &Value) -> Result<String> 
     let staging = outputs(output_json)?;
     let mut counts = Vec::new();
     for env in ["staging", "production"] {
-        let path = kustomize.join("clusters").join(env).join("cluster-vars.yaml");
+        let path = kustomize
+            .join("clusters")
+            .join(env)
+            .join("cluster-vars.yaml");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let n = check(&text, &for_env(&staging, env))
@@ -321,8 +343,8 @@ pub fn command(env: &str, outputs_file: &Path, stdout: bool) -> Result<()> {
         .join("kustomize/clusters")
         .join(env)
         .join("cluster-vars.yaml");
-    let template =
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let template = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let generated = generate(&template, &known)?;
     check(&generated, &known)?;
     if stdout {
@@ -337,7 +359,10 @@ pub fn command(env: &str, outputs_file: &Path, stdout: bool) -> Result<()> {
         .collect();
     eprintln!("wrote {}", path.display());
     if !left.is_empty() {
-        eprintln!("still placeholders (not known to Terraform here): {}", left.join(", "));
+        eprintln!(
+            "still placeholders (not known to Terraform here): {}",
+            left.join(", ")
+        );
     }
     Ok(())
 }
@@ -350,6 +375,10 @@ mod tests {
 
     #[test]
     fn shapes_mask_generated_parts() {
+        assert_eq!(
+            shape("secret:rds!db-x-AbCdEf"),
+            shape("secret:rds!db-x-PEAReJ")
+        );
         assert_eq!(shape("vpc-0123456789abcdef0"), "vpc-#");
         assert_eq!(
             shape("arn:aws:iam::111122223333:role/conduit-staging-api"),

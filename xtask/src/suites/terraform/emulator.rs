@@ -8,7 +8,8 @@
 //! moto cannot model (listed in the module READMEs and covered by the mocked tests instead).
 
 use super::{
-    alb_ports, captured, cluster_vars, copy_tree, layout::CONTRACT_OUTPUTS, lb_policy, Terraform,
+    alb_ports, captured, cluster_vars, copy_tree, layout::CONTRACT_OUTPUTS, lb_policy, log_filters,
+    Terraform,
 };
 use crate::util::which;
 use anyhow::{bail, Context, Result};
@@ -50,7 +51,8 @@ const EMULATOR_VARS: &str = r#"# moto gaps (measured with moto 5.2): EKS add-ons
 # does not return access_config/upgrade_policy and invents node-group attributes (perpetual
 # replacement); KMS rotation periods, RDS Performance Insights, parameter-group parameters and CA
 # changes are not modelled; the Redis replication group cannot be read back, its subnet group not
-# deleted and parameter groups not created. Secrets skip the recovery window so a re-run is clean.
+# deleted and parameter groups not created; CloudWatch Logs query definitions are not implemented.
+# Secrets skip the recovery window so a re-run is clean.
 emulator_gaps = {
   eks_addons                           = true
   eks_access_entries                   = true
@@ -61,6 +63,7 @@ emulator_gaps = {
   db_parameter_group                   = true
   db_ca_certificate                    = true
   redis_replication_group              = true
+  logs_query_definitions               = true
 }
 secret_recovery_window_days          = 0
 "#;
@@ -174,9 +177,8 @@ pub fn run(tf: &Terraform) -> Result<String> {
         .and_then(|v| v["policy"].as_str())
         .with_context(|| format!("{LB_POLICY_ADDRESS} is not in the applied state"))?;
     let policy: serde_json::Value = serde_json::from_str(policy)?;
-    let omitted = lb_policy::omissions(&std::fs::read_to_string(
-        tf.source.join(lb_policy::SOURCE),
-    )?)?;
+    let omitted =
+        lb_policy::omissions(&std::fs::read_to_string(tf.source.join(lb_policy::SOURCE))?)?;
     let lb = lb_policy::check(&policy, &tf.lb_reference, &omitted)?;
     eprintln!("   emulator: Load Balancer Controller policy: {lb}");
     let ports = alb_ports::check(
@@ -184,6 +186,11 @@ pub fn run(tf: &Terraform) -> Result<String> {
         &alb_ports::admitted(&show)?,
     )?;
     eprintln!("   emulator: {ports}");
+    let filters = log_filters::check(
+        &log_filters::applied_patterns(&show),
+        &log_filters::app_containers(&tf.kustomize)?,
+    )?;
+    eprintln!("   emulator: {filters}");
     // The state went through the committed S3 backend (with its lock file) into moto.
     let pulled = captured(&mut tfc(&["state", "pull"]), "emulator state pull")?;
     let state: serde_json::Value = serde_json::from_str(&pulled).context("terraform state pull")?;

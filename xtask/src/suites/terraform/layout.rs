@@ -127,7 +127,11 @@ pub fn check(source: &Path) -> Result<String> {
                 "envs/{e}/settings.tf must set environment = \"{e}\""
             ));
         }
-        check_thin_root(e, &read(&dir.join("main.tf")).unwrap_or_default(), &mut problems);
+        check_thin_root(
+            e,
+            &read(&dir.join("main.tf")).unwrap_or_default(),
+            &mut problems,
+        );
         if let Err(err) = eks_in_standard_support(
             &read(&dir.join("settings.tf")).unwrap_or_default(),
             &today(),
@@ -258,7 +262,9 @@ pub fn eks_in_standard_support(settings_tf: &str, today: &str) -> Result<String>
     if today >= *end {
         bail!("Kubernetes {version} left EKS standard support on {end}; move to a newer version");
     }
-    Ok(format!("Kubernetes {version} (standard support until {end})"))
+    Ok(format!(
+        "Kubernetes {version} (standard support until {end})"
+    ))
 }
 
 /// Today's UTC date as `YYYY-MM-DD` (civil-from-days, H. Hinnant's algorithm).

@@ -83,7 +83,10 @@ pub fn check(ours: &Value, reference: &Value, omitted: &[Omission]) -> Result<St
     let mut pairs = 0;
     for up in reference_st.iter().filter(|s| s.allow) {
         for action in &up.actions {
-            if omitted.iter().any(|o| o.action.eq_ignore_ascii_case(action)) {
+            if omitted
+                .iter()
+                .any(|o| o.action.eq_ignore_ascii_case(action))
+            {
                 continue;
             }
             for resource in &up.resources {
@@ -167,7 +170,10 @@ fn glob(pattern: &str, text: &str) -> bool {
 fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -217,15 +223,28 @@ pub fn self_test(reference: &Value) -> Result<String> {
 
     let mut no_listener_tags = reference.clone();
     if let Some(list) = no_listener_tags["Statement"].as_array_mut() {
-        list.retain(|s| !strings(&s["Resource"]).iter().any(|r| r.contains(":listener/")));
+        list.retain(|s| {
+            !strings(&s["Resource"])
+                .iter()
+                .any(|r| r.contains(":listener/"))
+        });
     }
     match check(&no_listener_tags, reference, &[]) {
-        Err(e) if format!("{e:#}").contains("elasticloadbalancing:AddTags on arn:aws:elasticloadbalancing:*:*:listener/") => {}
-        other => bail!("self-test: a policy without AddTags on listeners was not rejected: {other:?}"),
+        Err(e)
+            if format!("{e:#}").contains(
+                "elasticloadbalancing:AddTags on arn:aws:elasticloadbalancing:*:*:listener/",
+            ) => {}
+        other => {
+            bail!("self-test: a policy without AddTags on listeners was not rejected: {other:?}")
+        }
     }
 
     let mut no_priorities = reference.clone();
-    for s in no_priorities["Statement"].as_array_mut().into_iter().flatten() {
+    for s in no_priorities["Statement"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
         if let Some(actions) = s["Action"].as_array_mut() {
             actions.retain(|a| a.as_str() != Some("elasticloadbalancing:SetRulePriorities"));
         }
@@ -256,9 +275,15 @@ mod tests {
 
     #[test]
     fn iam_globs() {
-        assert!(glob("elasticloadbalancing:Describe*", "elasticloadbalancing:DescribeRules"));
+        assert!(glob(
+            "elasticloadbalancing:Describe*",
+            "elasticloadbalancing:DescribeRules"
+        ));
         assert!(glob("ec2:describe?pcs", "EC2:DescribeVpcs"));
-        assert!(!glob("elasticloadbalancing:Add*", "elasticloadbalancing:RemoveTags"));
+        assert!(!glob(
+            "elasticloadbalancing:Add*",
+            "elasticloadbalancing:RemoveTags"
+        ));
         assert!(overlaps(
             "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/*/*/*",
             "arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*"
