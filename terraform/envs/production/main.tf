@@ -18,5 +18,7 @@ module "platform" {
   alarm_email_addresses          = var.alarm_email_addresses
   secret_recovery_window_days    = var.secret_recovery_window_days
   generate_secret_values         = var.generate_secret_values
+  db_ca_cert_identifier          = var.db_ca_cert_identifier
+  db_performance_insights        = var.db_performance_insights
   emulator_gaps                  = var.emulator_gaps
 }

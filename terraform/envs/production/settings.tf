@@ -1,5 +1,5 @@
 # What makes production production: three AZs with a NAT gateway each, larger instances,
-# 30 days of backups, deletion protection and a final snapshot, a year of logs.
+# 30 days of backups, deletion protection and a final snapshot, two years of logs.
 locals {
   environment = "production"
 
@@ -16,6 +16,6 @@ locals {
     deletion_protection      = true
     redis_node_type          = "cache.m7g.large"
     redis_num_cache_clusters = 3
-    log_retention_days       = 365
+    log_retention_days       = 731
   }
 }

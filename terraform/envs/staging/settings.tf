@@ -1,5 +1,5 @@
 # What makes staging staging: two AZs, one NAT gateway, small instances, short backups,
-# no deletion protection, 90 days of logs.
+# no deletion protection, a year of logs (the security baseline minimum).
 locals {
   environment = "staging"
 
@@ -16,6 +16,6 @@ locals {
     deletion_protection      = false
     redis_node_type          = "cache.t4g.small"
     redis_num_cache_clusters = 2
-    log_retention_days       = 90
+    log_retention_days       = 365
   }
 }

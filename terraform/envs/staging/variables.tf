@@ -83,6 +83,19 @@ variable "generate_secret_values" {
   default     = true
 }
 
+# Plain variables rather than emulator_gaps entries so static analysis sees the secure defaults.
+variable "db_ca_cert_identifier" {
+  description = "Certificate authority of the RDS server certificate (null only for emulators)."
+  type        = string
+  default     = "rds-ca-rsa2048-g1"
+}
+
+variable "db_performance_insights" {
+  description = "RDS Performance Insights (false only for emulators)."
+  type        = bool
+  default     = true
+}
+
 variable "emulator_gaps" {
   description = "Only for an AWS API emulator (see modules/platform); a real account leaves this unset."
   type        = any

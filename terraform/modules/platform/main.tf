@@ -111,9 +111,9 @@ module "rds" {
   log_retention_days         = var.settings.log_retention_days
   backup_retention_days      = var.settings.db_backup_retention_days
   deletion_protection        = var.settings.deletion_protection
-  ca_cert_identifier         = var.emulator_gaps.db_ca_certificate ? null : var.db_ca_cert_identifier
+  ca_cert_identifier         = var.db_ca_cert_identifier
 
-  performance_insights_enabled = !var.emulator_gaps.db_performance_insights
+  performance_insights_enabled = var.db_performance_insights
   create_parameter_group       = !var.emulator_gaps.db_parameter_group
 }
 

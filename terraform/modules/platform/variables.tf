@@ -121,9 +121,15 @@ variable "generate_secret_values" {
 }
 
 variable "db_ca_cert_identifier" {
-  description = "Certificate authority of the RDS server certificate."
+  description = "Certificate authority of the RDS server certificate (null: region default, only for emulators that cannot change it)."
   type        = string
   default     = "rds-ca-rsa2048-g1"
+}
+
+variable "db_performance_insights" {
+  description = "RDS Performance Insights (off only for emulators that do not model it)."
+  type        = bool
+  default     = true
 }
 
 variable "emulator_gaps" {
@@ -134,9 +140,7 @@ variable "emulator_gaps" {
     eks_access_config_and_upgrade_policy = optional(bool, false)
     eks_node_group                       = optional(bool, false)
     kms_rotation_period                  = optional(bool, false)
-    db_performance_insights              = optional(bool, false)
     db_parameter_group                   = optional(bool, false)
-    db_ca_certificate                    = optional(bool, false)
     redis_replication_group              = optional(bool, false)
     logs_query_definitions               = optional(bool, false)
   })

@@ -56,7 +56,7 @@ variables {
     deletion_protection      = false
     redis_node_type          = "cache.t4g.small"
     redis_num_cache_clusters = 2
-    log_retention_days       = 90
+    log_retention_days       = 365
   }
 }
 
@@ -97,7 +97,7 @@ run "highly_available_and_protected" {
       deletion_protection      = true
       redis_node_type          = "cache.m7g.large"
       redis_num_cache_clusters = 3
-      log_retention_days       = 365
+      log_retention_days       = 731
     }
     alarm_email_addresses = ["oncall@example.com"]
   }
@@ -117,7 +117,7 @@ run "log_retention_follows_the_environment" {
   command = plan
 
   assert {
-    condition     = module.observability.log_retention_days == 90
+    condition     = module.observability.log_retention_days == 365
     error_message = "The container log groups keep the environment's log_retention_days."
   }
 }

@@ -59,12 +59,12 @@ emulator_gaps = {
   eks_node_group                       = true
   eks_access_config_and_upgrade_policy = true
   kms_rotation_period                  = true
-  db_performance_insights              = true
   db_parameter_group                   = true
-  db_ca_certificate                    = true
   redis_replication_group              = true
   logs_query_definitions               = true
 }
+db_performance_insights     = false
+db_ca_cert_identifier       = null
 secret_recovery_window_days          = 0
 "#;
 
