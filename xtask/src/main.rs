@@ -39,6 +39,17 @@ enum Cmd {
     Repro,
     /// Resolve pinned inputs (xtask/inputs.toml) and print their verified paths; `--list`.
     Input(inputs::Args),
+    /// Write kustomize/clusters/<env>/cluster-vars.yaml from `terraform output -json`.
+    ClusterVars {
+        #[arg(long, value_parser = ["staging", "production"])]
+        env: String,
+        /// A file holding `terraform -chdir=terraform/envs/<env> output -json`.
+        #[arg(long)]
+        outputs: std::path::PathBuf,
+        /// Print the result instead of writing the file.
+        #[arg(long)]
+        stdout: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -50,5 +61,10 @@ fn main() -> Result<()> {
         Cmd::Dist { only } => dist::run(only.as_deref()),
         Cmd::Repro => repro::run(),
         Cmd::Input(args) => inputs::run(args),
+        Cmd::ClusterVars {
+            env,
+            outputs,
+            stdout,
+        } => suites::terraform::cluster_vars::command(&env, &outputs, stdout),
     }
 }

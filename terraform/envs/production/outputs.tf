@@ -1,129 +1,166 @@
+# Passed through from modules/platform (the layout check fails if one is missing).
+
 output "region" {
   description = "AWS region of the environment."
-  value       = var.region
+  value       = module.platform.region
 }
 
 output "cluster_name" {
   description = "EKS cluster name."
-  value       = module.eks.cluster_name
+  value       = module.platform.cluster_name
 }
 
 output "cluster_endpoint" {
   description = "Kubernetes API endpoint."
-  value       = module.eks.cluster_endpoint
+  value       = module.platform.cluster_endpoint
 }
 
 output "vpc_id" {
   description = "VPC ID."
-  value       = module.network.vpc_id
+  value       = module.platform.vpc_id
+}
+
+output "vpc_cidr" {
+  description = "IPv4 CIDR of the VPC: cluster-vars VPC_CIDR, which the NetworkPolicies admit (control plane, ALB, RDS, Redis)."
+  value       = module.platform.vpc_cidr
+}
+
+output "environment" {
+  description = "Environment name (cluster-vars ENVIRONMENT)."
+  value       = module.platform.environment
+}
+
+output "account_id" {
+  description = "AWS account the environment was applied to (cluster-vars AWS_ACCOUNT_ID)."
+  value       = module.platform.account_id
+}
+
+output "app_host" {
+  description = "Public host name of the app (domain_name; null without one)."
+  value       = module.platform.app_host
+}
+
+output "status_host" {
+  description = "Host name of the status page, status.<domain_name> (null without a domain)."
+  value       = module.platform.status_host
+}
+
+output "ecr_registry" {
+  description = "ECR registry host of the repositories (GitHub variable ECR_REGISTRY, cluster-vars ECR_REGISTRY)."
+  value       = module.platform.ecr_registry
 }
 
 output "ecr_repository_urls" {
   description = "ECR repository URLs (api, web)."
-  value       = module.ecr.repository_urls
+  value       = module.platform.ecr_repository_urls
 }
 
 output "api_irsa_role_arn" {
   description = "eks.amazonaws.com/role-arn of ServiceAccount conduit/conduit-api."
-  value       = module.iam.api_role_arn
+  value       = module.platform.api_irsa_role_arn
 }
 
 output "lb_controller_role_arn" {
   description = "eks.amazonaws.com/role-arn of kube-system/aws-load-balancer-controller."
-  value       = module.iam.irsa_role_arns["lb_controller"]
+  value       = module.platform.lb_controller_role_arn
 }
 
 output "external_secrets_role_arn" {
   description = "eks.amazonaws.com/role-arn of external-secrets/external-secrets."
-  value       = module.iam.external_secrets_role_arn
+  value       = module.platform.external_secrets_role_arn
 }
 
 output "fluent_bit_role_arn" {
   description = "eks.amazonaws.com/role-arn of logging/fluent-bit."
-  value       = module.iam.irsa_role_arns["fluent_bit"]
+  value       = module.platform.fluent_bit_role_arn
 }
 
 output "ebs_csi_role_arn" {
   description = "Role of kube-system/ebs-csi-controller-sa (set on the add-on)."
-  value       = module.iam.irsa_role_arns["ebs_csi"]
+  value       = module.platform.ebs_csi_role_arn
 }
 
 output "grafana_cloudwatch_role_arn" {
   description = "eks.amazonaws.com/role-arn of monitoring/kube-prometheus-stack-grafana."
-  value       = module.iam.irsa_role_arns["grafana_cloudwatch"]
+  value       = module.platform.grafana_cloudwatch_role_arn
 }
 
 output "flux_image_reflector_role_arn" {
   description = "eks.amazonaws.com/role-arn of flux-system/image-reflector-controller."
-  value       = module.iam.irsa_role_arns["flux_image_reflector"]
+  value       = module.platform.flux_image_reflector_role_arn
 }
 
 output "github_actions_release_role_arn" {
   description = "GitHub variable AWS_RELEASE_ROLE_ARN: push to the ECR repositories only."
-  value       = module.iam.github_release_role_arn
+  value       = module.platform.github_actions_release_role_arn
 }
 
 output "github_actions_plan_role_arn" {
   description = "GitHub variable AWS_PLAN_ROLE_ARN: read-only terraform plan."
-  value       = module.iam.github_plan_role_arn
+  value       = module.platform.github_actions_plan_role_arn
 }
 
 output "github_actions_apply_role_arn" {
   description = "GitHub variable AWS_APPLY_ROLE_ARN: terraform apply from the GitHub environment only."
-  value       = module.iam.github_apply_role_arn
+  value       = module.platform.github_actions_apply_role_arn
 }
 
 output "acm_certificate_arn" {
   description = "alb.ingress.kubernetes.io/certificate-arn (empty without domain_name)."
-  value       = module.edge.acm_certificate_arn
+  value       = module.platform.acm_certificate_arn
 }
 
 output "waf_acl_arn" {
   description = "alb.ingress.kubernetes.io/wafv2-acl-arn."
-  value       = module.edge.waf_acl_arn
+  value       = module.platform.waf_acl_arn
 }
 
 output "alb_security_group_id" {
   description = "alb.ingress.kubernetes.io/security-groups."
-  value       = module.edge.alb_security_group_id
+  value       = module.platform.alb_security_group_id
 }
 
 output "db_endpoint" {
   description = "PostgreSQL host (port 5432, database conduit)."
-  value       = module.rds.endpoint
+  value       = module.platform.db_endpoint
 }
 
 output "db_master_secret_arn" {
   description = "RDS-managed secret (JSON username/password) for the ExternalSecret building DATABASE_URL."
-  value       = module.rds.master_secret_arn
+  value       = module.platform.db_master_secret_arn
 }
 
 output "redis_endpoint" {
   description = "Redis primary endpoint (TLS, 6379)."
-  value       = module.elasticache.primary_endpoint
+  value       = module.platform.redis_endpoint
 }
 
 output "jwt_secret_arn" {
   description = "conduit/<env>/jwt-secret."
-  value       = module.secrets.jwt_secret_arn
+  value       = module.platform.jwt_secret_arn
 }
 
 output "redis_auth_secret_arn" {
   description = "conduit/<env>/redis-auth."
-  value       = module.secrets.redis_auth_secret_arn
+  value       = module.platform.redis_auth_secret_arn
 }
 
 output "log_group_names" {
   description = "CloudWatch log groups: application, host, dataplane (Fluent Bit) and cluster (control plane)."
-  value       = merge(module.observability.log_group_names, { cluster = module.eks.cluster_log_group_name })
+  value       = module.platform.log_group_names
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic of the CloudWatch alarms."
-  value       = module.observability.alarm_topic_arn
+  value       = module.platform.alarm_topic_arn
 }
 
 output "secret_names" {
   description = "Secrets Manager names by short name, for ExternalSecret remoteRef keys."
-  value       = module.secrets.secret_names
+  value       = module.platform.secret_names
+}
+
+output "cluster_vars" {
+  description = "Every kustomize/clusters/<env>/cluster-vars.yaml value Terraform knows, by key; cargo xtask cluster-vars writes them (null: not known, e.g. no domain)."
+  value       = module.platform.cluster_vars
 }

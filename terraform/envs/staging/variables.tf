@@ -1,3 +1,5 @@
+# What an operator sets per apply; everything else is in settings.tf or the platform module.
+
 variable "region" {
   description = "AWS region of the environment."
   type        = string
@@ -13,12 +15,6 @@ variable "aws_account_id" {
     condition     = var.aws_account_id == null || can(regex("^[0-9]{12}$", var.aws_account_id))
     error_message = "aws_account_id must be a 12-digit account ID."
   }
-}
-
-variable "kubernetes_version" {
-  description = "EKS Kubernetes version."
-  type        = string
-  default     = "1.32"
 }
 
 variable "github_repository" {
@@ -87,57 +83,21 @@ variable "generate_secret_values" {
   default     = true
 }
 
-# Switches for AWS API emulators; production keeps every default.
-variable "create_eks_addons" {
-  description = "Manage the EKS add-ons."
-  type        = bool
-  default     = true
-}
-
-variable "create_eks_access_entries" {
-  description = "Manage the EKS access entries."
-  type        = bool
-  default     = true
-}
-
-variable "eks_access_config_and_upgrade_policy" {
-  description = "Send the EKS access configuration (API mode) and upgrade policy."
-  type        = bool
-  default     = true
-}
-
-variable "create_eks_node_group" {
-  description = "Manage the EKS managed node group and its launch template."
-  type        = bool
-  default     = true
-}
-
+# Plain variables rather than emulator_gaps entries so static analysis sees the secure defaults.
 variable "db_ca_cert_identifier" {
-  description = "Certificate authority of the RDS server certificate (null: region default)."
+  description = "Certificate authority of the RDS server certificate (null only for emulators)."
   type        = string
   default     = "rds-ca-rsa2048-g1"
 }
 
-variable "kms_rotation_period_in_days" {
-  description = "Rotation period of the KMS keys (null: the AWS default of 365 days)."
-  type        = number
-  default     = 365
-}
-
 variable "db_performance_insights" {
-  description = "Enable RDS Performance Insights."
+  description = "RDS Performance Insights (false only for emulators)."
   type        = bool
   default     = true
 }
 
-variable "db_parameter_group" {
-  description = "Attach the TLS-only, logging RDS parameter group."
-  type        = bool
-  default     = true
-}
-
-variable "create_redis_replication_group" {
-  description = "Manage the ElastiCache replication group and its subnet group."
-  type        = bool
-  default     = true
+variable "emulator_gaps" {
+  description = "Only for an AWS API emulator (see modules/platform); a real account leaves this unset."
+  type        = any
+  default     = {}
 }

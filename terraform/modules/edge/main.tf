@@ -80,6 +80,21 @@ resource "aws_security_group_rule" "alb_https" {
   cidr_blocks       = [each.value]
 }
 
+# Port 80 only reaches the ALB's own listener, whose single action redirects to HTTPS
+# (alb.ingress.kubernetes.io/ssl-redirect: "443" on every Ingress); without it http:// times out.
+resource "aws_security_group_rule" "alb_http_redirect" {
+  #checkov:skip=CKV_AWS_260: port 80 is answered only by the ALB listener's fixed redirect to HTTPS; no target is behind it
+  for_each = var.http_redirect ? toset(var.ingress_cidrs) : toset([])
+
+  type              = "ingress"
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP from clients, redirected to HTTPS by the ALB"
+  protocol          = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_blocks       = [each.value]
+}
+
 resource "aws_security_group_rule" "alb_to_targets" {
   for_each = toset([for p in var.target_ports : tostring(p)])
 

@@ -43,9 +43,15 @@ variable "target_ports" {
 }
 
 variable "ingress_cidrs" {
-  description = "Client CIDRs allowed to reach the ALB on 443."
+  description = "Client CIDRs allowed to reach the ALB on 443 (and on 80 for the redirect)."
   type        = list(string)
   default     = ["0.0.0.0/0"]
+}
+
+variable "http_redirect" {
+  description = "Admit port 80 for the ALB's HTTP to HTTPS redirect (the Ingresses listen on 80 and 443)."
+  type        = bool
+  default     = true
 }
 
 variable "rate_limit_per_5_minutes" {

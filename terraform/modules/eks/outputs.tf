@@ -57,3 +57,13 @@ output "launch_template_id" {
   description = "Launch template of the managed nodes."
   value       = try(aws_launch_template.node[0].id, null)
 }
+
+output "endpoint_public_access" {
+  description = "Whether the Kubernetes API also has a public endpoint (temporary, for flux bootstrap/break-glass)."
+  value       = aws_eks_cluster.this.vpc_config[0].endpoint_public_access
+}
+
+output "public_access_cidrs" {
+  description = "Addresses admitted to the public endpoint (empty while it is off)."
+  value       = var.endpoint_public_access ? var.public_access_cidrs : []
+}

@@ -11,11 +11,11 @@ variable "cluster_name" {
 variable "kubernetes_version" {
   description = "Kubernetes minor version of the control plane and nodes."
   type        = string
-  default     = "1.32"
+  default     = "1.35"
 
   validation {
     condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
-    error_message = "kubernetes_version must look like 1.32."
+    error_message = "kubernetes_version must look like 1.35."
   }
 }
 

@@ -1,5 +1,13 @@
-# Permissions of the AWS Load Balancer Controller. Mutations of load balancers, target groups and
-# security groups are limited to resources carrying the controller's elbv2.k8s.aws/cluster tag.
+# Permissions of the AWS Load Balancer Controller v3.5.0 (the image of the chart that
+# kustomize/infrastructure/controllers/aws-load-balancer-controller.yaml pins). Every action of the upstream
+# policy, kubernetes-sigs/aws-load-balancer-controller@11eb202c97e4ae2ee45e0658c4cde9a4b59f33d4
+# (tag v3.5.0) docs/install/iam_policy.json, is granted; our scoping is stricter where noted: mutations of load
+# balancers, target groups and security groups are limited to resources carrying the controller's
+# elbv2.k8s.aws/cluster tag, security-group rules and listener tags to this account and region.
+# The terraform suite compares the applied policy with that file and fails on any missing action.
+#
+# Intentional omissions of upstream actions, one per line as
+# `# omitted-upstream-action: <service:Action>: <reason>` (read by the suite's policy check): none.
 data "aws_iam_policy_document" "lb_controller" {
   #checkov:skip=CKV_AWS_109: ELB and EC2 create calls cannot be scoped to ARNs before the resource exists; writes are gated on the controller's tags
   #checkov:skip=CKV_AWS_111: as above, writes are constrained by elbv2.k8s.aws/cluster tag conditions instead of ARNs
@@ -36,7 +44,19 @@ data "aws_iam_policy_document" "lb_controller" {
       "ec2:DescribeCoipPools",
       "ec2:GetSecurityGroupsForVpc",
       "ec2:DescribeIpamPools",
-      "elasticloadbalancing:Describe*",
+      "elasticloadbalancing:DescribeLoadBalancers",
+      "elasticloadbalancing:DescribeLoadBalancerAttributes",
+      "elasticloadbalancing:DescribeListeners",
+      "elasticloadbalancing:DescribeListenerCertificates",
+      "elasticloadbalancing:DescribeSSLPolicies",
+      "elasticloadbalancing:DescribeRules",
+      "elasticloadbalancing:DescribeTargetGroups",
+      "elasticloadbalancing:DescribeTargetGroupAttributes",
+      "elasticloadbalancing:DescribeTargetHealth",
+      "elasticloadbalancing:DescribeTags",
+      "elasticloadbalancing:DescribeTrustStores",
+      "elasticloadbalancing:DescribeListenerAttributes",
+      "elasticloadbalancing:DescribeCapacityReservation",
       "acm:ListCertificates",
       "acm:DescribeCertificate",
       "iam:ListServerCertificates",
@@ -44,6 +64,10 @@ data "aws_iam_policy_document" "lb_controller" {
       "cognito-idp:DescribeUserPoolClient",
       "wafv2:GetWebACL",
       "wafv2:GetWebACLForResource",
+      # WAF Classic: the controller's WAF feature gate is on by default and it looks up (and removes)
+      # classic associations on every ALB it reconciles, even though we attach WAFv2 only.
+      "waf-regional:GetWebACL",
+      "waf-regional:GetWebACLForResource",
       "shield:GetSubscriptionState",
       "shield:DescribeProtection",
     ]
@@ -55,6 +79,8 @@ data "aws_iam_policy_document" "lb_controller" {
     actions = [
       "wafv2:AssociateWebACL",
       "wafv2:DisassociateWebACL",
+      "waf-regional:AssociateWebACL",
+      "waf-regional:DisassociateWebACL",
       "shield:CreateProtection",
       "shield:DeleteProtection",
     ]
@@ -94,6 +120,13 @@ data "aws_iam_policy_document" "lb_controller" {
       test     = "Null"
       variable = "aws:ResourceTag/elbv2.k8s.aws/cluster"
       values   = ["false"]
+    }
+
+    # As upstream: retagging may not add or change the ownership tag itself.
+    condition {
+      test     = "Null"
+      variable = "aws:RequestTag/elbv2.k8s.aws/cluster"
+      values   = ["true"]
     }
   }
 
@@ -140,8 +173,24 @@ data "aws_iam_policy_document" "lb_controller" {
       "elasticloadbalancing:AddListenerCertificates",
       "elasticloadbalancing:RemoveListenerCertificates",
       "elasticloadbalancing:SetWebAcl",
+      # Orders the rules of a shared listener (several Ingresses in one group).
+      "elasticloadbalancing:SetRulePriorities",
     ]
     resources = ["*"]
+  }
+
+  # v3.x tags the listeners and listener rules it creates (feature gate ListenerRulesTagging, on by
+  # default); without this every CreateListener/CreateRule carrying tags is denied and no ALB gets a
+  # listener (aws-load-balancer-controller#3086). Upstream allows any region and account.
+  statement {
+    sid     = "TagListenersAndRules"
+    actions = ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"]
+    resources = [
+      "arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account_id}:listener/net/*/*/*",
+      "arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account_id}:listener/app/*/*/*",
+      "arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account_id}:listener-rule/net/*/*/*",
+      "arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account_id}:listener-rule/app/*/*/*",
+    ]
   }
 
   statement {
@@ -157,6 +206,13 @@ data "aws_iam_policy_document" "lb_controller" {
       test     = "Null"
       variable = "aws:ResourceTag/elbv2.k8s.aws/cluster"
       values   = ["false"]
+    }
+
+    # As upstream: retagging may not add or change the ownership tag itself.
+    condition {
+      test     = "Null"
+      variable = "aws:RequestTag/elbv2.k8s.aws/cluster"
+      values   = ["true"]
     }
   }
 
@@ -193,6 +249,9 @@ data "aws_iam_policy_document" "lb_controller" {
       "elasticloadbalancing:ModifyTargetGroup",
       "elasticloadbalancing:ModifyTargetGroupAttributes",
       "elasticloadbalancing:DeleteTargetGroup",
+      "elasticloadbalancing:ModifyListenerAttributes",
+      "elasticloadbalancing:ModifyCapacityReservation",
+      "elasticloadbalancing:ModifyIpPools",
     ]
     resources = ["*"]
 

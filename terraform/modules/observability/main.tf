@@ -1,21 +1,68 @@
 locals {
   log_groups = toset(["application", "host", "dataplane"])
 
-  # Fluent Bit ships one JSON object per line with the app's fields merged at the top level.
+  # Fluent Bit (kubernetes filter, Merge_Log On) ships one JSON object per line: the app's fields
+  # merged at the top level beside a `kubernetes` object. The application group holds every pod of
+  # the cluster, so each filter selects the app's own container first; a panic's plain-text line
+  # stays under `log`.
+  app_selector = "$.kubernetes.namespace_name = \"${var.app_namespace}\" && $.kubernetes.container_name = \"${var.app_container}\""
+
   metric_filters = {
     requests = {
-      pattern = "{ $.status = * }"
+      pattern = "{ ${local.app_selector} && $.status = * }"
       metric  = "HttpRequests"
     }
     server_errors = {
-      pattern = "{ $.status >= 500 }"
+      pattern = "{ ${local.app_selector} && $.status >= 500 }"
       metric  = "HttpServerErrors"
     }
     exceptions = {
-      pattern = "?\"panicked at\" ?ERROR"
+      pattern = "{ ${local.app_selector} && ($.level = \"ERROR\" || $.log = \"*panicked at*\") }"
       metric  = "Exceptions"
     }
   }
+
+  # Saved CloudWatch Logs Insights queries (Logs Insights > Saved queries > <name>/...).
+  app_filter = "filter kubernetes.namespace_name = \"${var.app_namespace}\" and kubernetes.container_name = \"${var.app_container}\""
+  queries = {
+    "server-errors"     = <<-EOT
+      fields @timestamp, method, route, status, latency_ms, request_id
+      | ${local.app_filter} and status >= 500
+      | sort @timestamp desc
+      | limit 200
+    EOT
+    "slowest-routes"    = <<-EOT
+      fields route, latency_ms
+      | ${local.app_filter} and ispresent(latency_ms)
+      | stats count(*) as requests, avg(latency_ms) as avg_ms, pct(latency_ms, 99) as p99_ms by route
+      | sort p99_ms desc
+    EOT
+    "status-by-route"   = <<-EOT
+      fields route, status
+      | ${local.app_filter} and ispresent(status)
+      | stats count(*) as requests by route, status
+      | sort requests desc
+    EOT
+    "errors-and-panics" = <<-EOT
+      fields @timestamp, @logStream, level, message, log
+      | ${local.app_filter} and (level = "ERROR" or log like /panicked at/)
+      | sort @timestamp desc
+      | limit 200
+    EOT
+    "request-trace"     = <<-EOT
+      fields @timestamp, @logStream, level, message, method, route, status
+      | filter request_id = "REQUEST_ID"
+      | sort @timestamp asc
+    EOT
+  }
+}
+
+resource "aws_cloudwatch_query_definition" "this" {
+  for_each = var.create_query_definitions ? local.queries : {}
+
+  name            = "${var.name}/${each.key}"
+  log_group_names = [aws_cloudwatch_log_group.this["application"].name]
+  query_string    = each.value
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -87,6 +134,8 @@ resource "aws_sns_topic_policy" "alarms" {
   policy = data.aws_iam_policy_document.alarms.json
 }
 
+# CloudWatch alarms reach people only through a confirmed subscription: production refuses to
+# plan without one (see var.alarm_email_addresses), Slack goes through Alertmanager.
 resource "aws_sns_topic_subscription" "email" {
   for_each = toset(var.alarm_email_addresses)
 

@@ -17,3 +17,18 @@ output "alarm_names" {
   description = "CloudWatch alarms on the application logs."
   value       = [aws_cloudwatch_metric_alarm.error_rate.alarm_name, aws_cloudwatch_metric_alarm.exceptions.alarm_name]
 }
+
+output "query_definition_names" {
+  description = "Saved Logs Insights queries (CloudWatch > Logs Insights > Saved queries)."
+  value       = [for q in aws_cloudwatch_query_definition.this : q.name]
+}
+
+output "metric_filter_patterns" {
+  description = "Metric filter patterns by name (each selects the app's container)."
+  value       = { for k, f in aws_cloudwatch_log_metric_filter.this : k => f.pattern }
+}
+
+output "log_retention_days" {
+  description = "Retention of the container log groups, in days."
+  value       = one(distinct([for g in aws_cloudwatch_log_group.this : g.retention_in_days]))
+}

@@ -25,9 +25,43 @@ variable "log_retention_days" {
 }
 
 variable "alarm_email_addresses" {
-  description = "E-mail addresses subscribed to the alarm topic (each must confirm)."
+  description = "E-mail addresses subscribed to the alarm topic (each must confirm); at least one when require_alarm_subscriber."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for a in var.alarm_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", a))])
+    error_message = "alarm_email_addresses must be e-mail addresses."
+  }
+
+  validation {
+    condition     = !var.require_alarm_subscriber || length(var.alarm_email_addresses) > 0
+    error_message = "An alarm topic without subscribers reaches nobody: give at least one alarm_email_addresses entry (production requires it)."
+  }
+}
+
+variable "require_alarm_subscriber" {
+  description = "Refuse to plan without an alarm subscriber (true in production)."
+  type        = bool
+  default     = false
+}
+
+variable "app_namespace" {
+  description = "Kubernetes namespace of the app whose logs the metric filters and queries select."
+  type        = string
+  default     = "conduit"
+}
+
+variable "app_container" {
+  description = "Container name of the API in its pods (the metric filters count only its requests)."
+  type        = string
+  default     = "api"
+}
+
+variable "create_query_definitions" {
+  description = "Save the Logs Insights queries (switched off only for emulators without the API)."
+  type        = bool
+  default     = true
 }
 
 variable "metric_namespace" {

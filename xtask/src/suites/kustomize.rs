@@ -21,7 +21,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The Kubernetes version of the contract, used when `terraform/` does not say (yet).
-const DEFAULT_K8S_VERSION: &str = "1.32";
+const DEFAULT_K8S_VERSION: &str = "1.35";
 /// The whole suite must stay well inside this on two shared cores.
 const BUDGET: Duration = Duration::from_secs(150);
 
@@ -98,18 +98,18 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// The `kubernetes_version` defaults of the Terraform environments (the EKS version the clusters
-/// run), so that the core schemas follow Terraform; the contract's version when there is none.
+/// The EKS versions the environments run: `kubernetes_version = "1.xx"` in
+/// `terraform/envs/<env>/settings.tf` (the platform module takes it from there).
 fn eks_versions() -> Result<Vec<String>> {
     let envs = root().join("terraform").join("envs");
     let mut versions = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&envs) {
         for entry in entries.flatten() {
-            let file = entry.path().join("variables.tf");
+            let file = entry.path().join("settings.tf");
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            if let Some(v) = variable_default(&text, "kubernetes_version") {
+            if let Some(v) = setting(&text, "kubernetes_version") {
                 if !versions.contains(&v) {
                     versions.push(v);
                 }
@@ -119,24 +119,17 @@ fn eks_versions() -> Result<Vec<String>> {
     versions.sort();
     if versions.is_empty() {
         eprintln!(
-            "kustomize: no kubernetes_version in terraform/envs; using {DEFAULT_K8S_VERSION}"
+            "kustomize: no kubernetes_version in terraform/envs/*/settings.tf; using {DEFAULT_K8S_VERSION}"
         );
         versions.push(DEFAULT_K8S_VERSION.to_string());
     }
     Ok(versions)
 }
 
-/// The quoted `default` of `variable "<name>" { ... }` in HCL text.
-fn variable_default(text: &str, name: &str) -> Option<String> {
-    let start = text.find(&format!("variable \"{name}\""))?;
-    let block = &text[start..];
-    let block = &block[..block.find("\n}").unwrap_or(block.len())];
-    block.lines().find_map(|line| {
-        let rest = line
-            .trim()
-            .strip_prefix("default")?
-            .trim()
-            .strip_prefix('=')?;
+/// The string value of `<name> = "..."` in an HCL locals block.
+fn setting(text: &str, name: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix(name)?.trim().strip_prefix('=')?;
         Some(rest.trim().trim_matches('"').to_string())
     })
 }

@@ -1,7 +1,11 @@
 //! The `terraform` suite: everything under `terraform/`, offline.
 //!
+//! 0. Self-tests: each guard below rejects its fixture (a Load Balancer Controller policy without
+//!    listener tags or SetRulePriorities, cluster-vars with a wrong VPC_CIDR, an environment root
+//!    with its own resources).
 //! 1. `terraform fmt -check -recursive` on the source tree.
-//! 2. Layout rules (module files, identical env compositions, backend and tags, contract outputs)
+//! 2. Layout rules (module files, environments as thin roots over `modules/platform`, backend and
+//!    tags, contract outputs)
 //!    and the README inputs/outputs tables against `variables.tf`/`outputs.tf`.
 //! 3. `terraform init -backend=false` + `validate` for every module and environment, against the
 //!    provider filesystem mirror; the environments with `-lockfile=readonly` so the committed
@@ -9,14 +13,20 @@
 //! 4. `terraform test` (mock provider) for every directory that has `tests/`.
 //! 5. checkov with zero failed checks, and every inline skip carrying a reason.
 //! 6. apply, a second plan that must be empty, and destroy of the staging composition against a
-//!    fresh `moto_server` on loopback (in a background thread while 3 to 5 run).
+//!    fresh `moto_server` on loopback (in a background thread while 3 to 5 run); between apply and
+//!    destroy, the applied Load Balancer Controller policy is compared with the upstream one and
+//!    the committed cluster-vars with the `cluster_vars` output.
 //!
 //! All Terraform state, data directories and copies live under `target/terraform-suite/`; the
 //! source tree is only read.
 
+mod alb_ports;
 mod checkov;
+pub mod cluster_vars;
 mod emulator;
 mod layout;
+mod lb_policy;
+mod log_filters;
 mod mirror;
 mod readme;
 
@@ -38,6 +48,18 @@ pub fn run() -> Result<()> {
     let tf = Terraform::prepare()?;
     let mut timings: Vec<(String, Duration)> = Vec::new();
 
+    step(
+        &mut timings,
+        "self-tests of the guards (rejecting fixtures)",
+        || {
+            let lb = lb_policy::self_test(&tf.lb_reference)?;
+            let vars = cluster_vars::self_test(&tf.kustomize)?;
+            let layout = layout::self_test()?;
+            let ports = alb_ports::self_test(&tf.kustomize)?;
+            let filters = log_filters::self_test(&tf.kustomize)?;
+            Ok(format!("{lb}; {vars}; {layout}; {ports}; {filters}"))
+        },
+    )?;
     step(&mut timings, "fmt -check -recursive", || tf.fmt_check())?;
     step(&mut timings, "layout and contract", || {
         layout::check(&tf.source)
@@ -76,6 +98,9 @@ pub fn run() -> Result<()> {
         timings.extend(foreground);
         (emulator, validated, tested, scanned)
     });
+    if let Err(e) = &emulator.0 {
+        eprintln!("\n-- terraform: moto apply / re-plan / destroy (staging) FAILED:\n{e:#}");
+    }
     validated?;
     tested.transpose()?;
     scanned?;
@@ -129,6 +154,10 @@ pub struct Terraform {
     /// A fresh copy of `terraform/` where init, validate and test run.
     pub copy: PathBuf,
     pub binary: PathBuf,
+    /// `kustomize/` in the checkout (read only): the cluster-vars Terraform must agree with.
+    pub kustomize: PathBuf,
+    /// The upstream Load Balancer Controller policy the applied one must cover.
+    pub lb_reference: serde_json::Value,
     cli_config: PathBuf,
     plugin_cache: PathBuf,
 }
@@ -147,6 +176,7 @@ impl Terraform {
         let mirror = mirror::discover()?;
         eprintln!("terraform: provider mirror {}", mirror.display());
 
+        let lb_reference = lb_policy::read_reference()?;
         let source = root().join("terraform");
         let work = root().join("target").join("terraform-suite");
         if work.exists() {
@@ -165,6 +195,8 @@ impl Terraform {
             work,
             copy,
             binary,
+            kustomize: root().join("kustomize"),
+            lb_reference,
             cli_config,
             plugin_cache,
         })
@@ -284,7 +316,16 @@ impl Terraform {
             // The committed lock file must already list the provider and its checksum.
             init.arg("-lockfile=readonly");
         }
-        captured(&mut init, rel)?;
+        if let Err(e) = captured(&mut init, rel) {
+            // A concurrent init (the emulator's) can race on the plugin cache directory; the
+            // provider is then already there, so one retry settles it.
+            if !format!("{e:#}").contains("Failed to install provider") {
+                return Err(e);
+            }
+            let mut again = self.command(&dir, &data);
+            again.args(init.get_args().collect::<Vec<_>>());
+            captured(&mut again, rel)?;
+        }
         captured(
             self.command(&dir, &data).args(["validate", "-no-color"]),
             rel,

@@ -58,10 +58,15 @@ run "waf_has_managed_rules_rate_limit_and_logging" {
   }
 }
 
-run "alb_accepts_only_https_and_talks_only_to_the_pods" {
+run "alb_accepts_https_and_the_redirect_and_talks_only_to_the_pods" {
   assert {
     condition     = alltrue([for r in aws_security_group_rule.alb_https : r.from_port == 443 && r.to_port == 443])
-    error_message = "The ALB accepts HTTPS only."
+    error_message = "The ALB accepts HTTPS."
+  }
+
+  assert {
+    condition     = length(aws_security_group_rule.alb_http_redirect) == 1 && alltrue([for r in aws_security_group_rule.alb_http_redirect : r.from_port == 80 && r.to_port == 80])
+    error_message = "The ALB admits :80 for the HTTP to HTTPS redirect the Ingresses ask for."
   }
 
   assert {
@@ -72,6 +77,17 @@ run "alb_accepts_only_https_and_talks_only_to_the_pods" {
   assert {
     condition     = alltrue([for r in aws_security_group_rule.targets_from_alb : r.security_group_id == "sg-nodes" && r.source_security_group_id == aws_security_group.alb.id])
     error_message = "The pods admit the ALB group on their ports."
+  }
+}
+
+run "no_port_80_without_the_redirect" {
+  variables {
+    http_redirect = false
+  }
+
+  assert {
+    condition     = length(aws_security_group_rule.alb_http_redirect) == 0
+    error_message = "Without the redirect the ALB admits HTTPS only."
   }
 }
 

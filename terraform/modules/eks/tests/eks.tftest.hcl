@@ -57,8 +57,8 @@ run "control_plane_is_private_and_encrypted" {
   }
 
   assert {
-    condition     = aws_eks_cluster.this.version == "1.32"
-    error_message = "Kubernetes 1.32 is the default."
+    condition     = aws_eks_cluster.this.version == "1.35"
+    error_message = "Kubernetes 1.35 is the default."
   }
 
   assert {

@@ -82,3 +82,35 @@ run "rejects_an_impossible_threshold" {
 
   expect_failures = [var.error_rate_threshold_percent]
 }
+
+run "filters_and_queries_select_the_api_container" {
+  assert {
+    condition     = alltrue([for f in aws_cloudwatch_log_metric_filter.this : strcontains(f.pattern, "$.kubernetes.namespace_name = \"conduit\" && $.kubernetes.container_name = \"api\"")])
+    error_message = "The application group holds every pod's logs: each metric filter must select the API container."
+  }
+
+  assert {
+    condition     = toset(keys(aws_cloudwatch_query_definition.this)) == toset(["server-errors", "slowest-routes", "status-by-route", "errors-and-panics", "request-trace"]) && alltrue([for q in aws_cloudwatch_query_definition.this : q.log_group_names == tolist(["/aws/eks/conduit-test/application"])])
+    error_message = "The Logs Insights queries are saved against the application log group."
+  }
+}
+
+run "a_required_subscriber_must_be_given" {
+  command = plan
+
+  variables {
+    require_alarm_subscriber = true
+  }
+
+  expect_failures = [var.alarm_email_addresses]
+}
+
+run "subscribers_are_mail_addresses" {
+  command = plan
+
+  variables {
+    alarm_email_addresses = ["not-an-address"]
+  }
+
+  expect_failures = [var.alarm_email_addresses]
+}

@@ -52,6 +52,9 @@ pub const PROGRAMS: &[(&str, Kind)] = &[
         )),
     ("cargo xtask bench", Kind::Local("a load test of about a minute, too slow and noisy for the test command")),
     ("cargo xtask dist", Kind::Local("a release build, which the nix suite's build graph and CI's release workflow cover")),
+    ("cargo xtask cluster-vars", Kind::Local(
+            "needs a real environment's `terraform output -json`; the terraform suite runs its generator and check on the emulator's outputs",
+        )),
     ("cargo xtask repro", Kind::Local("two release builds, too slow for the test command; CI's release workflow runs the Nix equivalent")),
     ("cd", Kind::Neutral),
     ("cp .env.example .env", Kind::Neutral),

@@ -7,7 +7,10 @@
 //! (with its native lock file) at moto, and a tfvars file with the switches for the few APIs
 //! moto cannot model (listed in the module READMEs and covered by the mocked tests instead).
 
-use super::{captured, copy_tree, layout::CONTRACT_OUTPUTS, Terraform};
+use super::{
+    alb_ports, captured, cluster_vars, copy_tree, layout::CONTRACT_OUTPUTS, lb_policy, log_filters,
+    Terraform,
+};
 use crate::util::which;
 use anyhow::{bail, Context, Result};
 use std::io::{Read, Write};
@@ -19,6 +22,9 @@ use std::time::{Duration, Instant};
 const REGION: &str = "eu-west-1";
 const STATE_BUCKET: &str = "conduit-staging-tfstate-emulator";
 const ZONE: &str = "conduit.test";
+/// The controller's inline policy in the applied staging composition.
+const LB_POLICY_ADDRESS: &str =
+    "module.platform.module.iam.aws_iam_role_policy.irsa[\"lb_controller\"]";
 
 /// AWS services the staging composition calls.
 const SERVICES: &[&str] = &[
@@ -45,16 +51,20 @@ const EMULATOR_VARS: &str = r#"# moto gaps (measured with moto 5.2): EKS add-ons
 # does not return access_config/upgrade_policy and invents node-group attributes (perpetual
 # replacement); KMS rotation periods, RDS Performance Insights, parameter-group parameters and CA
 # changes are not modelled; the Redis replication group cannot be read back, its subnet group not
-# deleted and parameter groups not created. Secrets skip the recovery window so a re-run is clean.
-create_eks_addons                    = false
-create_eks_access_entries            = false
-create_eks_node_group                = false
-eks_access_config_and_upgrade_policy = false
-kms_rotation_period_in_days          = null
-db_performance_insights              = false
-db_parameter_group                   = false
-db_ca_cert_identifier                = null
-create_redis_replication_group       = false
+# deleted and parameter groups not created; CloudWatch Logs query definitions are not implemented.
+# Secrets skip the recovery window so a re-run is clean.
+emulator_gaps = {
+  eks_addons                           = true
+  eks_access_entries                   = true
+  eks_node_group                       = true
+  eks_access_config_and_upgrade_policy = true
+  kms_rotation_period                  = true
+  db_parameter_group                   = true
+  redis_replication_group              = true
+  logs_query_definitions               = true
+}
+db_performance_insights     = false
+db_ca_cert_identifier       = null
 secret_recovery_window_days          = 0
 "#;
 
@@ -155,6 +165,32 @@ pub fn run(tf: &Terraform) -> Result<String> {
 
     let outputs = captured(&mut tfc(&["output", "-json"]), "emulator output")?;
     check_outputs(&outputs)?;
+    std::fs::write(dir.join("outputs.json"), &outputs)?;
+    let outputs_json: serde_json::Value = serde_json::from_str(&outputs)?;
+    let vars = cluster_vars::check_committed(&tf.kustomize, &outputs_json)?;
+    eprintln!("   emulator outputs: {vars}");
+
+    // The Load Balancer Controller's policy as applied, against the upstream policy.
+    let show = captured(&mut tfc(&["show", "-json", "-no-color"]), "emulator show")?;
+    let show: serde_json::Value = serde_json::from_str(&show).context("terraform show -json")?;
+    let policy = lb_policy::resource_values(&show, LB_POLICY_ADDRESS)
+        .and_then(|v| v["policy"].as_str())
+        .with_context(|| format!("{LB_POLICY_ADDRESS} is not in the applied state"))?;
+    let policy: serde_json::Value = serde_json::from_str(policy)?;
+    let omitted =
+        lb_policy::omissions(&std::fs::read_to_string(tf.source.join(lb_policy::SOURCE))?)?;
+    let lb = lb_policy::check(&policy, &tf.lb_reference, &omitted)?;
+    eprintln!("   emulator: Load Balancer Controller policy: {lb}");
+    let ports = alb_ports::check(
+        &alb_ports::ingress_listen_ports(&tf.kustomize)?,
+        &alb_ports::admitted(&show)?,
+    )?;
+    eprintln!("   emulator: {ports}");
+    let filters = log_filters::check(
+        &log_filters::applied_patterns(&show),
+        &log_filters::app_containers(&tf.kustomize)?,
+    )?;
+    eprintln!("   emulator: {filters}");
     // The state went through the committed S3 backend (with its lock file) into moto.
     let pulled = captured(&mut tfc(&["state", "pull"]), "emulator state pull")?;
     let state: serde_json::Value = serde_json::from_str(&pulled).context("terraform state pull")?;
