@@ -225,12 +225,6 @@ data "aws_iam_policy_document" "workload_boundary" {
   #checkov:skip=CKV_AWS_110: as above: IAM writes are exactly what the boundary excludes
   #checkov:skip=CKV_AWS_111: as above: write scoping lives in each role's own policy
   #checkov:skip=CKV_AWS_356: as above: a ceiling over every service cannot name resources
-  #checkov:skip=CKV_AWS_355: as above: a ceiling over every service cannot name resources
-  #checkov:skip=CKV_AWS_289: as above: the boundary excludes IAM writes instead of granting them
-  #checkov:skip=CKV_AWS_290: as above
-  #checkov:skip=CKV_AWS_286: as above: iam:PassRole is excluded (NotAction iam:*)
-  #checkov:skip=CKV_AWS_287: as above: credential exposure is governed by each role's own policy
-  #checkov:skip=CKV_AWS_288: as above: data exfiltration is governed by each role's own policy
   #checkov:skip=CKV2_AWS_40: as above: no full IAM privileges, iam:* is excluded
   statement {
     sid         = "AnyServiceButIam"
@@ -483,11 +477,7 @@ data "aws_iam_policy_document" "github_plan" {
 # bounded roles and policies, passes only the listed roles, and cannot touch its own role, the
 # boundary, or any role without the boundary.
 data "aws_iam_policy_document" "github_apply" {
-  #checkov:skip=CKV_AWS_286: PassRole is limited to the listed role ARNs and AWS services
-  #checkov:skip=CKV_AWS_289: IAM writes are scoped to this environment's name prefix and conditioned on the permissions boundary
-  #checkov:skip=CKV_AWS_290: as above, and the apply role's own role and the boundary are explicitly denied
   #checkov:skip=CKV_AWS_356: iam:Get*/List* are read-only and needed to refresh every IAM resource in the state
-  #checkov:skip=CKV_AWS_355: as above: IAM reads have no resource-level scoping worth having for a refresh
   #checkov:skip=CKV_AWS_111: write actions carry resource ARNs; the unscoped statements are explicit denies
   #checkov:skip=CKV_AWS_109: as above: the unscoped permissions-management statements are denies
   source_policy_documents = [data.aws_iam_policy_document.github_state_key.json]
