@@ -1,11 +1,12 @@
 # The Terraform state bucket of one environment account: versioned, KMS-encrypted, private,
-# TLS-only. The environments use it with `-backend-config="bucket=<state_bucket_name>"` and
-# S3-native lock files (no DynamoDB table).
+# TLS-only. The environments use it with `-backend-config="bucket=<state_bucket_name>"`,
+# `-backend-config="kms_key_id=<state_kms_key_arn>"` and S3-native lock files (no DynamoDB table).
 
 data "aws_caller_identity" "current" {}
 
 locals {
-  bucket = "conduit-${var.environment}-tfstate-${data.aws_caller_identity.current.account_id}"
+  bucket     = "conduit-${var.environment}-tfstate-${data.aws_caller_identity.current.account_id}"
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${local.bucket}"
 }
 
 # Administration and use are delegated to IAM in this account (the plan/apply roles and the
@@ -105,29 +106,49 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
   depends_on = [aws_s3_bucket_versioning.state]
 }
 
-data "aws_iam_policy_document" "state" {
-  statement {
-    sid       = "TlsOnly"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+# TLS only, and every object written with SSE-KMS under the state key. The S3 backend sends exactly
+# these headers when it is configured with `kms_key_id` (ServerSideEncryption = aws:kms and
+# SSEKMSKeyId, on the state object and on the lock object alike: hashicorp/terraform v1.11
+# internal/backend/remote-state/s3/client.go). Without `kms_key_id`, `encrypt = true` sends
+# AES256, which the bucket refuses instead of silently overriding its KMS default.
+# (Written as JSON rather than a policy document data source so that the planned policy is known
+# at plan time, where tests/policy.tftest.hcl checks it.)
+locals {
+  state_bucket_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "TlsOnly"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+      # A missing header does not equal "aws:kms" either, so puts relying on the default are refused.
+      {
+        Sid       = "OnlySseKms"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:PutObject"
+        Resource  = "${local.bucket_arn}/*"
+        Condition = { StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
+      },
+      {
+        Sid       = "OnlyTheStateKey"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:PutObject"
+        Resource  = "${local.bucket_arn}/*"
+        Condition = { StringNotEquals = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = aws_kms_key.state.arn } }
+      },
+    ]
+  })
 }
 
 resource "aws_s3_bucket_policy" "state" {
   bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.state.json
+  policy = local.state_bucket_policy
 
   depends_on = [aws_s3_bucket_public_access_block.state]
 }

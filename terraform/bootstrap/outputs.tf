@@ -4,6 +4,11 @@ output "state_bucket_name" {
 }
 
 output "state_kms_key_arn" {
-  description = "KMS key of the state objects (give it to the environment as state_kms_key_arn)."
+  description = "KMS key of the state objects: `-backend-config=\"kms_key_id=...\"` of the environment, its state_kms_key_arn and the GitHub variable TF_STATE_KMS_KEY_ARN."
   value       = aws_kms_key.state.arn
+}
+
+output "state_bucket_policy" {
+  description = "The bucket policy JSON (TLS only, SSE-KMS with the state key only), for review and the policy tests."
+  value       = local.state_bucket_policy
 }

@@ -61,8 +61,8 @@ run "state_bucket_is_private_versioned_and_encrypted" {
   }
 
   assert {
-    condition     = data.aws_iam_policy_document.state.statement[0].effect == "Deny" && one(data.aws_iam_policy_document.state.statement[0].condition).variable == "aws:SecureTransport"
-    error_message = "The bucket policy must refuse plain HTTP."
+    condition     = aws_s3_bucket_policy.state.policy == output.state_bucket_policy && strcontains(aws_s3_bucket_policy.state.policy, "aws:SecureTransport")
+    error_message = "The bucket carries the policy the policy tests check (tests/policy.tftest.hcl)."
   }
 
   assert {

@@ -69,6 +69,7 @@ resource "aws_iam_role" "irsa" {
   description          = "IRSA role of ${each.value.namespace}/${each.value.name}"
   assume_role_policy   = data.aws_iam_policy_document.irsa_assume[each.key].json
   max_session_duration = 3600
+  permissions_boundary = aws_iam_policy.workload_boundary.arn
 
   tags = var.tags
 }
@@ -211,6 +212,42 @@ resource "aws_iam_role_policy_attachment" "ebs_csi" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 }
 
+# --- Permissions boundary ----------------------------------------------------------------------
+
+# The ceiling of every role this composition creates (IRSA, EKS, RDS monitoring, flow logs, the
+# GitHub release and plan roles): any service, but no IAM writes besides service-linked roles and
+# nothing in Organizations or Account. The apply role may create or change a role only with this
+# boundary attached, so a role it creates can never hold more than this, nor change IAM itself.
+data "aws_iam_policy_document" "workload_boundary" {
+  #checkov:skip=CKV_AWS_107: a permissions boundary grants nothing by itself; it caps the identity policies of the roles it is attached to
+  #checkov:skip=CKV_AWS_108: as above: data access is granted (narrowly) by each role's own policy, the boundary only caps it
+  #checkov:skip=CKV_AWS_109: as above: the boundary is a ceiling, resource scoping lives in each role's own policy
+  #checkov:skip=CKV_AWS_110: as above: IAM writes are exactly what the boundary excludes
+  #checkov:skip=CKV_AWS_111: as above: write scoping lives in each role's own policy
+  #checkov:skip=CKV_AWS_356: as above: a ceiling over every service cannot name resources
+  #checkov:skip=CKV2_AWS_40: as above: no full IAM privileges, iam:* is excluded
+  statement {
+    sid         = "AnyServiceButIam"
+    not_actions = ["iam:*", "organizations:*", "account:*"]
+    resources   = ["*"]
+  }
+
+  # The load balancer controller reads server certificates and creates the ELB service-linked role.
+  statement {
+    sid       = "ReadIamAndServiceLinkedRoles"
+    actions   = ["iam:Get*", "iam:List*", "iam:CreateServiceLinkedRole"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_policy" "workload_boundary" {
+  name        = local.boundary_name
+  description = "Permissions boundary of every role in ${var.name}; the apply role cannot change it"
+  policy      = data.aws_iam_policy_document.workload_boundary.json
+
+  tags = var.tags
+}
+
 # --- GitHub Actions (OIDC, no long-lived keys) ------------------------------------------------
 
 # GitHub's OIDC endpoint uses a CA trusted by IAM; provider 5.x accepts an empty thumbprint list.
@@ -223,12 +260,78 @@ resource "aws_iam_openid_connect_provider" "github" {
   tags = merge(var.tags, { Name = "github-actions" })
 }
 
-data "aws_iam_policy_document" "github_assume" {
-  for_each = {
-    release = [for r in var.release_refs : "repo:${local.repo}:ref:${r}"]
-    plan    = ["repo:${local.repo}:pull_request", "repo:${local.repo}:ref:refs/heads/main"]
-    apply   = ["repo:${local.repo}:environment:${var.environment}"]
+locals {
+  boundary_name  = "${var.name}-workload-boundary"
+  boundary_arn   = "${local.iam_arn}:policy/${local.boundary_name}"
+  apply_role_arn = "${local.iam_arn}:role/${var.name}-github-apply"
+
+  # The backend key of envs/<env>/versions.tf; the S3-native lock object is "<key>.tflock".
+  state_key        = "conduit/${var.environment}/terraform.tfstate"
+  state_object_arn = "${local.state_bucket_arn}/${local.state_key}"
+  lock_object_arn  = "${local.state_bucket_arn}/${local.state_key}.tflock"
+
+  # job_workflow_ref is "<owner>/<repo>/<path>@<ref>" (GitHub, "OIDC token claims":
+  # https://docs.github.com/en/actions/reference/security/oidc). AWS STS accepts it as the
+  # condition key token.actions.githubusercontent.com:job_workflow_ref since February 2026
+  # (https://aws.amazon.com/about-aws/whats-new/2026/01/aws-sts-supports-validation-identity-provider-claims/),
+  # beside the default `sub` template, which must stay in force for the repository
+  # (GET /repos/<owner>/<repo>/actions/oidc/customization/sub answers use_default = true).
+  workflows        = "${local.repo}/.github/workflows"
+  release_workflow = "${local.workflows}/release.yml"
+  tf_workflow      = "${local.workflows}/terraform.yml"
+
+  # Staging receives builds of main, production receives v* tags (release.yml checks that the
+  # tagged commit is on main before it asks for the production environment).
+  release_refs = coalesce(var.release_refs, var.environment == "production" ? ["refs/tags/v*"] : ["refs/heads/main"])
+
+  # Who may assume each CI role: the `sub` claim (repository + environment, ref or event) and the
+  # workflow file that runs the job. Pull requests reach only the staging plan role.
+  github_trust = {
+    release = {
+      sub              = ["repo:${local.repo}:environment:${var.environment}"]
+      job_workflow_ref = [for r in local.release_refs : "${local.release_workflow}@${r}"]
+    }
+    plan = {
+      sub = concat(
+        ["repo:${local.repo}:ref:refs/heads/main"],
+        var.environment == "staging" ? ["repo:${local.repo}:pull_request"] : [],
+      )
+      job_workflow_ref = concat(
+        ["${local.tf_workflow}@refs/heads/main"],
+        var.environment == "staging" ? ["${local.tf_workflow}@refs/pull/*/merge"] : [],
+      )
+    }
+    apply = {
+      sub              = ["repo:${local.repo}:environment:${var.environment}"]
+      job_workflow_ref = ["${local.tf_workflow}@refs/heads/main"]
+    }
   }
+
+  # Roles the apply role hands to AWS services (iam:PassRole), by name: the EKS cluster and node
+  # roles, the EBS CSI add-on role, RDS enhanced monitoring and VPC flow logs.
+  passable_role_arns = [for n in coalesce(var.passable_role_names, [
+    "${var.name}-cluster",
+    "${var.name}-node",
+    "${var.name}-ebs-csi",
+    "${var.name}-rds-monitoring",
+    "${var.name}-vpc-flow-logs",
+  ]) : "${local.iam_arn}:role/${n}"]
+
+  # Every IAM action that changes what a role may do and accepts the iam:PermissionsBoundary
+  # condition key (Service Authorization Reference, "Actions defined by AWS Identity and Access
+  # Management": https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
+  role_mutating_actions = [
+    "iam:CreateRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+  ]
+}
+
+data "aws_iam_policy_document" "github_assume" {
+  for_each = local.github_trust
 
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
@@ -245,9 +348,15 @@ data "aws_iam_policy_document" "github_assume" {
     }
 
     condition {
-      test     = "StringLike"
+      test     = "StringEquals"
       variable = "${local.github_oidc_host}:sub"
-      values   = each.value
+      values   = each.value.sub
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "${local.github_oidc_host}:job_workflow_ref"
+      values   = each.value.job_workflow_ref
     }
   }
 
@@ -259,6 +368,8 @@ data "aws_iam_policy_document" "github_assume" {
   }
 }
 
+# The apply role is the one role without the boundary (it creates the others); nothing it runs
+# can change it, so changes to it are applied by an administrator.
 resource "aws_iam_role" "github" {
   for_each = data.aws_iam_policy_document.github_assume
 
@@ -266,11 +377,12 @@ resource "aws_iam_role" "github" {
   description          = "GitHub Actions ${each.key} role of ${local.repo}"
   assume_role_policy   = each.value.json
   max_session_duration = 3600
+  permissions_boundary = each.key == "apply" ? null : aws_iam_policy.workload_boundary.arn
 
   tags = var.tags
 }
 
-# Release: push images to these repositories only.
+# Release: push images to this environment's repositories only.
 data "aws_iam_policy_document" "github_release" {
   statement {
     sid       = "RegistryLogin"
@@ -294,8 +406,31 @@ data "aws_iam_policy_document" "github_release" {
   }
 }
 
-# Plan and apply: the state objects and the native S3 lock file.
-data "aws_iam_policy_document" "github_state" {
+# The state key: decrypt to read the state, generate data keys to write (the lock object for plan,
+# state and lock for apply). Without a key ARN the grant follows the bootstrap's alias.
+data "aws_iam_policy_document" "github_state_key" {
+  statement {
+    sid       = "StateKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [coalesce(var.state_kms_key_arn, "arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*")]
+
+    dynamic "condition" {
+      for_each = var.state_kms_key_arn == null ? [1] : []
+
+      content {
+        test     = "ForAnyValue:StringEquals"
+        variable = "kms:ResourceAliases"
+        values   = ["alias/conduit-${var.environment}/tfstate"]
+      }
+    }
+  }
+}
+
+# Plan: read the state (it is not a secret store, but it does hold the ElastiCache AUTH token: see
+# docs/security.md), write and remove only the lock object, never read a secret value.
+data "aws_iam_policy_document" "github_plan" {
+  source_policy_documents = [data.aws_iam_policy_document.github_state_key.json]
+
   statement {
     sid       = "ListState"
     actions   = ["s3:ListBucket"]
@@ -303,46 +438,73 @@ data "aws_iam_policy_document" "github_state" {
   }
 
   statement {
-    sid       = "ReadWriteStateAndLock"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    sid       = "ReadState"
+    actions   = ["s3:GetObject"]
     resources = ["${local.state_bucket_arn}/conduit/${var.environment}/*"]
   }
 
-  dynamic "statement" {
-    for_each = var.state_kms_key_arn == null ? [] : [var.state_kms_key_arn]
-
-    content {
-      sid       = "StateKey"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
-}
-
-# Plan refreshes secret versions, which reads them.
-data "aws_iam_policy_document" "github_plan" {
-  source_policy_documents = [data.aws_iam_policy_document.github_state.json]
-
   statement {
-    sid       = "RefreshSecretVersions"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:conduit/${var.environment}/*"]
+    sid       = "TakeAndReleaseTheLock"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = [local.lock_object_arn]
   }
 
+  # Planning opens the ephemeral aws_secretsmanager_random_password (a random string from the
+  # service, no secret read); the call has no resource-level permissions.
   statement {
-    sid       = "DecryptSecrets"
+    sid       = "EphemeralRandomPassword"
+    actions   = ["secretsmanager:GetRandomPassword"]
+    resources = ["*"]
+  }
+
+  # Explicit, so no managed policy attached later can hand a pull request a secret value.
+  statement {
+    sid       = "NeverReadSecretValues"
+    effect    = "Deny"
+    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "NeverDecryptSecrets"
+    effect    = "Deny"
     actions   = ["kms:Decrypt"]
     resources = [var.secrets_kms_key_arn]
   }
 }
 
-# Apply: PowerUserAccess covers every service but IAM; IAM is limited to this environment's names.
+# Apply: PowerUserAccess covers every service but IAM. In IAM it manages this environment's
+# bounded roles and policies, passes only the listed roles, and cannot touch its own role, the
+# boundary, or any role without the boundary.
 data "aws_iam_policy_document" "github_apply" {
-  #checkov:skip=CKV_AWS_286: the deploy role must pass the roles it creates; PassRole is scoped to this environment's role names
-  #checkov:skip=CKV_AWS_289: the deploy role manages this environment's roles and policies; resources are scoped to their name prefix
-  #checkov:skip=CKV_AWS_290: as above, write access is limited to the environment's IAM name prefix and OIDC providers
   #checkov:skip=CKV_AWS_356: iam:Get*/List* are read-only and needed to refresh every IAM resource in the state
-  source_policy_documents = [data.aws_iam_policy_document.github_state.json]
+  #checkov:skip=CKV_AWS_111: write actions carry resource ARNs; the unscoped statements are explicit denies
+  #checkov:skip=CKV_AWS_109: as above: the unscoped permissions-management statements are denies
+  source_policy_documents = [data.aws_iam_policy_document.github_state_key.json]
+
+  statement {
+    sid       = "ListState"
+    actions   = ["s3:ListBucket"]
+    resources = [local.state_bucket_arn]
+  }
+
+  statement {
+    sid       = "ReadState"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.state_bucket_arn}/conduit/${var.environment}/*"]
+  }
+
+  statement {
+    sid       = "WriteStateAndLock"
+    actions   = ["s3:PutObject"]
+    resources = [local.state_object_arn, local.lock_object_arn]
+  }
+
+  statement {
+    sid       = "ReleaseTheLock"
+    actions   = ["s3:DeleteObject"]
+    resources = [local.lock_object_arn]
+  }
 
   statement {
     sid       = "ReadIam"
@@ -351,19 +513,104 @@ data "aws_iam_policy_document" "github_apply" {
   }
 
   statement {
-    sid     = "ManageEnvironmentIam"
-    actions = ["iam:*"]
-    resources = [
-      "${local.iam_arn}:role/${var.name}-*",
-      "${local.iam_arn}:policy/${var.name}-*",
-      "${local.iam_arn}:oidc-provider/*",
+    sid       = "ChangeOnlyBoundedRoles"
+    actions   = local.role_mutating_actions
+    resources = ["${local.iam_arn}:role/${var.name}-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
+  }
+
+  # Neither accepts iam:PermissionsBoundary; the role keeps its boundary through them.
+  statement {
+    sid = "RoleMetadata"
+    actions = [
+      "iam:DeleteRole",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole",
+      "iam:UntagRole",
     ]
+    resources = ["${local.iam_arn}:role/${var.name}-*"]
+  }
+
+  statement {
+    sid = "EnvironmentPolicies"
+    actions = [
+      "iam:CreatePolicy",
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicy",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:TagPolicy",
+      "iam:UntagPolicy",
+    ]
+    resources = ["${local.iam_arn}:policy/${var.name}-*"]
+  }
+
+  statement {
+    sid = "OidcProviders"
+    actions = [
+      "iam:CreateOpenIDConnectProvider",
+      "iam:DeleteOpenIDConnectProvider",
+      "iam:UpdateOpenIDConnectProviderThumbprint",
+      "iam:AddClientIDToOpenIDConnectProvider",
+      "iam:RemoveClientIDFromOpenIDConnectProvider",
+      "iam:TagOpenIDConnectProvider",
+      "iam:UntagOpenIDConnectProvider",
+    ]
+    resources = ["${local.iam_arn}:oidc-provider/*"]
+  }
+
+  statement {
+    sid       = "PassListedRoles"
+    actions   = ["iam:PassRole"]
+    resources = local.passable_role_arns
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["eks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+    }
   }
 
   statement {
     sid       = "ServiceLinkedRoles"
     actions   = ["iam:CreateServiceLinkedRole"]
     resources = ["${local.iam_arn}:role/aws-service-role/*"]
+  }
+
+  # The apply role cannot raise itself: nothing but reads on its own role or on the boundary.
+  statement {
+    sid         = "NotItselfNorTheBoundary"
+    effect      = "Deny"
+    not_actions = ["iam:Get*", "iam:List*"]
+    resources   = [local.apply_role_arn, local.boundary_arn]
+  }
+
+  statement {
+    sid       = "NeverRemoveBoundaries"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  # Also true when the role has no boundary at all (a missing key never equals the ARN).
+  statement {
+    sid       = "NoRoleWithoutTheBoundary"
+    effect    = "Deny"
+    actions   = local.role_mutating_actions
+    resources = ["*"]
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
   }
 }
 

@@ -24,16 +24,34 @@ output "github_oidc_provider_arn" {
 }
 
 output "github_release_role_arn" {
-  description = "CI role that may push to the platform's ECR repositories only."
+  description = "CI role of release.yml in this environment's GitHub environment: push to this environment's ECR repositories only."
   value       = aws_iam_role.github["release"].arn
 }
 
 output "github_plan_role_arn" {
-  description = "CI role for read-only terraform plan."
+  description = "CI role for terraform plan: reads state, writes only the lock object, reads no secret value; pull requests reach it in staging only."
   value       = aws_iam_role.github["plan"].arn
 }
 
 output "github_apply_role_arn" {
   description = "CI role for terraform apply, assumable only from the GitHub environment of this environment."
   value       = aws_iam_role.github["apply"].arn
+}
+
+output "permissions_boundary_arn" {
+  description = "Permissions boundary every role of the composition must carry (the apply role can create or change no other role)."
+  value       = aws_iam_policy.workload_boundary.arn
+}
+
+output "github_policy_documents" {
+  description = "JSON of the CI roles' trust and inline policies and of the boundary, for review and the policy tests."
+  value = {
+    release_trust = data.aws_iam_policy_document.github_assume["release"].json
+    plan_trust    = data.aws_iam_policy_document.github_assume["plan"].json
+    apply_trust   = data.aws_iam_policy_document.github_assume["apply"].json
+    release       = data.aws_iam_policy_document.github_release.json
+    plan          = data.aws_iam_policy_document.github_plan.json
+    apply         = data.aws_iam_policy_document.github_apply.json
+    boundary      = data.aws_iam_policy_document.workload_boundary.json
+  }
 }

@@ -61,13 +61,24 @@ variable "github_repository" {
 }
 
 variable "release_refs" {
-  description = "Git refs allowed to push images: main builds and vX.Y.Z tags."
+  description = "Git refs whose release.yml runs may push images; null means refs/heads/main for staging and refs/tags/v* for production."
   type        = list(string)
-  default     = ["refs/heads/main", "refs/tags/v*"]
+  default     = null
 
   validation {
-    condition     = length(var.release_refs) > 0 && alltrue([for r in var.release_refs : startswith(r, "refs/") && r != "refs/*"])
+    condition     = var.release_refs == null || try(length(var.release_refs) > 0 && alltrue([for r in var.release_refs : startswith(r, "refs/") && r != "refs/*"]), false)
     error_message = "release_refs must be explicit refs/heads/... or refs/tags/... patterns."
+  }
+}
+
+variable "passable_role_names" {
+  description = "Roles the apply role may pass to AWS services; null means <name>-{cluster,node,ebs-csi,rds-monitoring,vpc-flow-logs}."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.passable_role_names == null || try(alltrue([for n in var.passable_role_names : can(regex("^[A-Za-z0-9+=,.@_-]+$", n))]), false)
+    error_message = "passable_role_names must be plain role names without wildcards."
   }
 }
 
@@ -89,7 +100,7 @@ variable "state_bucket_name" {
 }
 
 variable "state_kms_key_arn" {
-  description = "KMS key of the state bucket, if it uses SSE-KMS."
+  description = "KMS key of the state bucket (bootstrap output); null grants the key behind alias/conduit-<env>/tfstate instead."
   type        = string
   default     = null
 }

@@ -24,6 +24,7 @@ mod delivery;
 mod gates;
 mod policy;
 mod secrets;
+mod terraform_trust;
 
 use crate::util::{cmd, output, require, root};
 use anyhow::{bail, ensure, Context, Result};
@@ -181,6 +182,7 @@ pub fn run() -> Result<()> {
     step("checkov --framework github_actions", || {
         check_checkov(&workflows)
     })?;
+    step("terraform.yml trust boundaries", terraform_trust::check)?;
     step("detect-secrets over tracked files", secrets::check)?;
     step("semgrep (.semgrep/ rules)", check_semgrep)?;
     step("delivery path and gates that can fail", check_delivery)?;

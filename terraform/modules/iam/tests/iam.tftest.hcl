@@ -29,6 +29,12 @@ mock_provider "aws" {
     }
   }
 
+  mock_resource "aws_iam_policy" {
+    defaults = {
+      arn = "arn:aws:iam::111111111111:policy/conduit-staging-workload-boundary"
+    }
+  }
+
   mock_resource "aws_iam_role" {
     defaults = {
       arn = "arn:aws:iam::111111111111:role/conduit-staging-x"
@@ -116,8 +122,8 @@ run "github_roles_trust_this_repository_only" {
   assert {
     condition = toset(flatten([
       for c in data.aws_iam_policy_document.github_assume["release"].statement[0].condition : tolist(c.values) if c.variable == "token.actions.githubusercontent.com:sub"
-    ])) == toset(["repo:conduit-platform/conduit:ref:refs/heads/main", "repo:conduit-platform/conduit:ref:refs/tags/v*"])
-    error_message = "Release pushes come from main and v* tags only."
+    ])) == toset(["repo:conduit-platform/conduit:environment:staging"])
+    error_message = "Staging releases come from the staging GitHub environment only."
   }
 
   assert {
@@ -189,4 +195,19 @@ run "rejects_any_ref" {
   }
 
   expect_failures = [var.release_refs]
+}
+
+run "every_role_but_apply_carries_the_boundary" {
+  assert {
+    condition = alltrue(concat(
+      [for r in aws_iam_role.irsa : r.permissions_boundary == aws_iam_policy.workload_boundary.arn],
+      [for k, r in aws_iam_role.github : r.permissions_boundary == aws_iam_policy.workload_boundary.arn if k != "apply"],
+    ))
+    error_message = "Every IRSA role and the release and plan roles carry the workload boundary."
+  }
+
+  assert {
+    condition     = output.permissions_boundary_arn == aws_iam_policy.workload_boundary.arn && aws_iam_policy.workload_boundary.name == "conduit-staging-workload-boundary"
+    error_message = "The boundary is exported for the composition's other roles."
+  }
 }
