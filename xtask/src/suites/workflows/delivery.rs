@@ -207,8 +207,10 @@ impl Delivery {
                 )?);
             }
             clusters.insert(env.to_string(), Cluster { vars, automation });
-            let main_tf = root().join("terraform/envs").join(env).join("main.tf");
-            let text = std::fs::read_to_string(&main_tf).unwrap_or_default();
+            // Both environments instantiate the one composition, which names the repositories.
+            let main_tf = root().join("terraform/modules/platform/main.tf");
+            let text = std::fs::read_to_string(&main_tf)
+                .with_context(|| format!("reading {}", main_tf.display()))?;
             ecr_repositories.insert(env.to_string(), hcl_string_list(&text, "repositories"));
         }
         Ok(Self {
@@ -543,7 +545,7 @@ pub fn environment_problems(d: &Delivery) -> Result<Vec<String>> {
         let created = d.ecr_repositories.get(*env).cloned().unwrap_or_default();
         if created != released {
             problems.push(format!(
-                "terraform/envs/{env}: ECR repositories {created:?}, release.yml publishes {released:?}"
+                "terraform/modules/platform ({env}): ECR repositories {created:?}, release.yml publishes {released:?}"
             ));
         }
     }
