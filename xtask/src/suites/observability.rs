@@ -207,7 +207,12 @@ pub fn run() -> Result<()> {
                     .args(["test", "--workspace", "--locked", "--test", "api"])
                     .env("CONDUIT_REQUIRE_PROMTOOL", "1")
                     .env("CONDUIT_SCRAPE_OUT", &scrape)
-                    .env("CONDUIT_TEST_LOG_FILE", &logs),
+                    .env("CONDUIT_TEST_LOG_FILE", &logs)
+                    // Every API test runs here, the contract check among them.
+                    .env(
+                        "CONDUIT_REALWORLD_OPENAPI",
+                        crate::inputs::path("realworld-openapi")?,
+                    ),
             )
         },
     )?;
