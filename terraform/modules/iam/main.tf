@@ -289,13 +289,17 @@ locals {
   }
 
   # Roles the apply role hands to AWS services (iam:PassRole), by name: the EKS cluster and node
-  # roles, the EBS CSI add-on role, RDS enhanced monitoring and VPC flow logs.
+  # roles, the EBS CSI add-on role, RDS enhanced monitoring, VPC flow logs, and modules/security's
+  # CloudTrail-to-CloudWatch, AWS Config recorder and Chatbot roles.
   passable_role_arns = [for n in coalesce(var.passable_role_names, [
     "${var.name}-cluster",
     "${var.name}-node",
     "${var.name}-ebs-csi",
     "${var.name}-rds-monitoring",
     "${var.name}-vpc-flow-logs",
+    "${var.name}-cloudtrail-logs",
+    "${var.name}-config-recorder",
+    "${var.name}-chatbot",
   ]) : "${local.iam_arn}:role/${n}"]
 
   # Every IAM action that changes what a role may do and accepts the iam:PermissionsBoundary
@@ -604,7 +608,7 @@ data "aws_iam_policy_document" "github_apply" {
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["eks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+      values   = ["eks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "cloudtrail.amazonaws.com", "config.amazonaws.com", "chatbot.amazonaws.com"]
     }
   }
 

@@ -78,7 +78,7 @@ variable "release_refs" {
 }
 
 variable "passable_role_names" {
-  description = "Roles the apply role may pass to AWS services; null means <name>-{cluster,node,ebs-csi,rds-monitoring,vpc-flow-logs}."
+  description = "Roles the apply role may pass to AWS services; null means <name>-{cluster,node,ebs-csi,rds-monitoring,vpc-flow-logs,cloudtrail-logs,config-recorder,chatbot}."
   type        = list(string)
   default     = null
 
