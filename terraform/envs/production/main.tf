@@ -20,5 +20,7 @@ module "platform" {
   generate_secret_values         = var.generate_secret_values
   db_ca_cert_identifier          = var.db_ca_cert_identifier
   db_performance_insights        = var.db_performance_insights
+  security_slack_team_id         = var.security_slack_team_id
+  security_slack_channel_id      = var.security_slack_channel_id
   emulator_gaps                  = var.emulator_gaps
 }

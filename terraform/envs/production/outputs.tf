@@ -105,6 +105,21 @@ output "github_actions_apply_role_arn" {
   value       = module.platform.github_actions_apply_role_arn
 }
 
+output "admission_controller_role_arn" {
+  description = "eks.amazonaws.com/role-arn of cosign-system/policy-controller-webhook (ECR read for signature verification)."
+  value       = module.platform.admission_controller_role_arn
+}
+
+output "security_findings_topic_arn" {
+  description = "SNS topic receiving HIGH/CRITICAL Security Hub findings (AWS Chatbot posts it to Slack)."
+  value       = module.platform.security_findings_topic_arn
+}
+
+output "db_app_secret_arn" {
+  description = "conduit/<env>/db-app, the API's runtime database login (External Secrets reads it)."
+  value       = module.platform.db_app_secret_arn
+}
+
 output "acm_certificate_arn" {
   description = "alb.ingress.kubernetes.io/certificate-arn (empty without domain_name)."
   value       = module.platform.acm_certificate_arn

@@ -101,3 +101,15 @@ variable "emulator_gaps" {
   type        = any
   default     = {}
 }
+
+variable "security_slack_team_id" {
+  description = "Slack workspace ID authorised in the AWS Chatbot console; null: security findings reach the SNS topic only."
+  type        = string
+  default     = null
+}
+
+variable "security_slack_channel_id" {
+  description = "Slack channel ID receiving the HIGH/CRITICAL security findings."
+  type        = string
+  default     = null
+}

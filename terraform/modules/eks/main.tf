@@ -34,8 +34,9 @@ data "aws_iam_policy_document" "cluster_assume" {
 }
 
 resource "aws_iam_role" "cluster" {
-  name               = "${var.cluster_name}-cluster"
-  assume_role_policy = data.aws_iam_policy_document.cluster_assume.json
+  name                 = "${var.cluster_name}-cluster"
+  assume_role_policy   = data.aws_iam_policy_document.cluster_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -245,8 +246,9 @@ data "aws_iam_policy_document" "node_assume" {
 }
 
 resource "aws_iam_role" "node" {
-  name               = "${var.cluster_name}-node"
-  assume_role_policy = data.aws_iam_policy_document.node_assume.json
+  name                 = "${var.cluster_name}-node"
+  assume_role_policy   = data.aws_iam_policy_document.node_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

@@ -74,26 +74,8 @@ resource "aws_iam_role" "irsa" {
   tags = var.tags
 }
 
-# API: read its own secrets, nothing else.
-data "aws_iam_policy_document" "api" {
-  statement {
-    sid       = "ReadAppSecrets"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = var.app_secret_arns
-  }
-
-  statement {
-    sid       = "DecryptThroughSecretsManager"
-    actions   = ["kms:Decrypt"]
-    resources = [var.secrets_kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${local.region}.amazonaws.com"]
-    }
-  }
-}
+# API: no inline policy. Its role and service account stay (the pod keeps an AWS identity), but it
+# reads no secret itself: External Secrets mounts the database login and the app secrets.
 
 # External Secrets: the app secrets plus the operator-set platform secrets.
 data "aws_iam_policy_document" "external_secrets" {
@@ -190,7 +172,6 @@ data "aws_iam_policy_document" "flux_image_reflector" {
 
 locals {
   irsa_inline_policies = {
-    api                  = data.aws_iam_policy_document.api.json
     external_secrets     = data.aws_iam_policy_document.external_secrets.json
     fluent_bit           = data.aws_iam_policy_document.fluent_bit.json
     grafana_cloudwatch   = data.aws_iam_policy_document.grafana_cloudwatch.json
@@ -308,13 +289,17 @@ locals {
   }
 
   # Roles the apply role hands to AWS services (iam:PassRole), by name: the EKS cluster and node
-  # roles, the EBS CSI add-on role, RDS enhanced monitoring and VPC flow logs.
+  # roles, the EBS CSI add-on role, RDS enhanced monitoring, VPC flow logs, and modules/security's
+  # CloudTrail-to-CloudWatch, AWS Config recorder and Chatbot roles.
   passable_role_arns = [for n in coalesce(var.passable_role_names, [
     "${var.name}-cluster",
     "${var.name}-node",
     "${var.name}-ebs-csi",
     "${var.name}-rds-monitoring",
     "${var.name}-vpc-flow-logs",
+    "${var.name}-cloudtrail-logs",
+    "${var.name}-config-recorder",
+    "${var.name}-chatbot",
   ]) : "${local.iam_arn}:role/${n}"]
 
   # Every IAM action that changes what a role may do and accepts the iam:PermissionsBoundary
@@ -427,7 +412,7 @@ data "aws_iam_policy_document" "github_state_key" {
 }
 
 # Plan: read the state (it is not a secret store, but it does hold the ElastiCache AUTH token: see
-# docs/security.md), write and remove only the lock object, never read a secret value.
+# docs/security.md), write and remove only the lock object, read no secret value but that token.
 data "aws_iam_policy_document" "github_plan" {
   source_policy_documents = [data.aws_iam_policy_document.github_state_key.json]
 
@@ -457,19 +442,68 @@ data "aws_iam_policy_document" "github_plan" {
     resources = ["*"]
   }
 
-  # Explicit, so no managed policy attached later can hand a pull request a secret value.
+  # The one exception: the ElastiCache AUTH token. module.elasticache reads it while planning,
+  # and provider 5.100 has no write-only AUTH argument, so the token is in the state this role
+  # reads anyway; reading the secret exposes nothing more (docs/security.md#trust-boundaries).
+  dynamic "statement" {
+    for_each = var.plan_readable_secret_arn == null ? [] : [var.plan_readable_secret_arn]
+    content {
+      sid       = "ReadTheRedisAuthTokenItIsInStateAnyway"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.plan_readable_secret_arn == null ? [] : [var.plan_readable_secret_arn]
+    content {
+      sid       = "DecryptOnlyThatSecret"
+      actions   = ["kms:Decrypt"]
+      resources = [var.secrets_kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:SecretARN"
+        values   = [statement.value]
+      }
+    }
+  }
+
+  # Explicit, so no managed policy attached later can hand a pull request any other secret value
+  # (the JWT key, the database credentials).
   statement {
-    sid       = "NeverReadSecretValues"
-    effect    = "Deny"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"]
-    resources = ["*"]
+    sid           = "NeverReadOtherSecretValues"
+    effect        = "Deny"
+    actions       = ["secretsmanager:GetSecretValue"]
+    not_resources = var.plan_readable_secret_arn == null ? null : [var.plan_readable_secret_arn]
+    resources     = var.plan_readable_secret_arn == null ? ["*"] : null
   }
 
   statement {
-    sid       = "NeverDecryptSecrets"
+    sid       = "NeverBatchReadSecretValues"
+    effect    = "Deny"
+    actions   = ["secretsmanager:BatchGetSecretValue"]
+    resources = ["*"]
+  }
+
+  # A missing encryption context never equals the ARN, so direct decrypts are denied too.
+  statement {
+    sid       = "NeverDecryptOtherSecrets"
     effect    = "Deny"
     actions   = ["kms:Decrypt"]
     resources = [var.secrets_kms_key_arn]
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = var.plan_readable_secret_arn == null ? ["none"] : [var.plan_readable_secret_arn]
+    }
   }
 }
 
@@ -574,7 +608,7 @@ data "aws_iam_policy_document" "github_apply" {
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["eks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+      values   = ["eks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com", "cloudtrail.amazonaws.com", "config.amazonaws.com", "chatbot.amazonaws.com"]
     }
   }
 

@@ -24,8 +24,14 @@ variable "oidc_issuer" {
 }
 
 variable "app_secret_arns" {
-  description = "Secrets the API reads: jwt-secret, redis-auth and the RDS-managed master secret."
+  description = "Application secrets External Secrets reads for the API: jwt-secret, redis-auth, the RDS-managed master secret and the database login db-app."
   type        = list(string)
+}
+
+variable "plan_readable_secret_arn" {
+  description = "The one secret the plan role may read: conduit/<env>/redis-auth, whose token is in the state anyway (provider 5.100 has no write-only ElastiCache AUTH argument); null lets it read none."
+  type        = string
+  default     = null
 }
 
 variable "platform_secret_arns" {
@@ -72,7 +78,7 @@ variable "release_refs" {
 }
 
 variable "passable_role_names" {
-  description = "Roles the apply role may pass to AWS services; null means <name>-{cluster,node,ebs-csi,rds-monitoring,vpc-flow-logs}."
+  description = "Roles the apply role may pass to AWS services; null means <name>-{cluster,node,ebs-csi,rds-monitoring,vpc-flow-logs,cloudtrail-logs,config-recorder,chatbot}."
   type        = list(string)
   default     = null
 

@@ -24,13 +24,14 @@ module "kms" {
 module "network" {
   source = "../network"
 
-  name                    = local.name
-  cidr_block              = var.vpc_cidr
-  az_count                = var.settings.az_count
-  single_nat_gateway      = var.settings.single_nat_gateway
-  cluster_name            = local.cluster_name
-  flow_log_kms_key_arn    = module.kms.key_arns["logs"]
-  flow_log_retention_days = var.settings.log_retention_days
+  name                     = local.name
+  cidr_block               = var.vpc_cidr
+  az_count                 = var.settings.az_count
+  single_nat_gateway       = var.settings.single_nat_gateway
+  cluster_name             = local.cluster_name
+  flow_log_kms_key_arn     = module.kms.key_arns["logs"]
+  flow_log_retention_days  = var.settings.log_retention_days
+  permissions_boundary_arn = module.iam.permissions_boundary_arn
 }
 
 module "eks" {
@@ -51,6 +52,7 @@ module "eks" {
   node_max_size              = var.settings.node_max_size
   cluster_admin_arns         = var.cluster_admin_arns
   ebs_csi_role_arn           = module.iam.irsa_role_arns["ebs_csi"]
+  permissions_boundary_arn   = module.iam.permissions_boundary_arn
   create_addons              = !var.emulator_gaps.eks_addons
   create_access_entries      = !var.emulator_gaps.eks_access_entries
   create_node_group          = !var.emulator_gaps.eks_node_group
@@ -84,13 +86,26 @@ module "secrets" {
 
   environment          = var.environment
   kms_key_arn          = module.kms.key_arns["secrets"]
-  app_reader_arns      = [module.iam.api_role_arn, module.iam.external_secrets_role_arn]
+  app_reader_arns      = [module.iam.external_secrets_role_arn]
   platform_reader_arns = [module.iam.external_secrets_role_arn]
   terraform_principal_arns = [
     data.aws_iam_session_context.current.issuer_arn,
-    module.iam.github_plan_role_arn,
     module.iam.github_apply_role_arn,
   ]
+  # The plan role reads redis-auth only: module.elasticache reads the token while planning, and it
+  # is in the state anyway (provider 5.100 has no write-only ElastiCache AUTH argument).
+  redis_auth_plan_principal_arns = [module.iam.github_plan_role_arn]
+
+  # conduit/<env>/db-app, the API's runtime login. Its rotation function (AWS's
+  # SecretsManagerRDSPostgreSQLRotationMultiUser) is not deployed yet: no rotation schedule.
+  database = {
+    host                = module.rds.endpoint
+    port                = module.rds.port
+    dbname              = module.rds.db_name
+    master_secret_arn   = module.rds.master_secret_arn
+    reader_arns         = [module.iam.external_secrets_role_arn]
+    rotation_lambda_arn = null
+  }
   generate_values         = var.generate_secret_values
   recovery_window_in_days = var.secret_recovery_window_days
 }
@@ -113,6 +128,7 @@ module "rds" {
   deletion_protection        = var.settings.deletion_protection
   ca_cert_identifier         = var.db_ca_cert_identifier
 
+  permissions_boundary_arn     = module.iam.permissions_boundary_arn
   performance_insights_enabled = var.db_performance_insights
   create_parameter_group       = !var.emulator_gaps.db_parameter_group
 }
@@ -141,7 +157,8 @@ module "iam" {
   environment               = var.environment
   oidc_provider_arn         = module.eks.oidc_provider_arn
   oidc_issuer               = module.eks.oidc_issuer
-  app_secret_arns           = [module.secrets.jwt_secret_arn, module.secrets.redis_auth_secret_arn, module.rds.master_secret_arn]
+  app_secret_arns           = [module.secrets.jwt_secret_arn, module.secrets.redis_auth_secret_arn, module.rds.master_secret_arn, module.secrets.db_app_secret_arn]
+  plan_readable_secret_arn  = module.secrets.redis_auth_secret_arn
   platform_secret_arns      = module.secrets.platform_secret_arns
   secrets_kms_key_arn       = module.kms.key_arns["secrets"]
   fluent_bit_log_group_arns = values(module.observability.log_group_arns)
@@ -162,4 +179,22 @@ module "edge" {
   target_security_group_id  = module.eks.node_security_group_id
   logs_kms_key_arn          = module.kms.key_arns["logs"]
   log_retention_days        = var.settings.log_retention_days
+}
+
+module "security" {
+  source = "../security"
+
+  name                     = local.name
+  create_admission_role    = true
+  eks_oidc_provider_arn    = module.eks.oidc_provider_arn
+  eks_oidc_issuer          = module.eks.oidc_issuer
+  ecr_repository_arns      = values(module.ecr.repository_arns)
+  permissions_boundary_arn = module.iam.permissions_boundary_arn
+  log_retention_days       = max(var.settings.log_retention_days, 365)
+  slack_team_id            = var.security_slack_team_id
+  slack_channel_id         = var.security_slack_channel_id
+
+  enable_security_hub                 = !var.emulator_gaps.security_hub
+  enable_guardduty_runtime_monitoring = !var.emulator_gaps.guardduty_runtime_monitoring
+  attach_config_managed_policy        = !var.emulator_gaps.config_managed_policy
 }

@@ -103,6 +103,21 @@ output "github_actions_apply_role_arn" {
   value       = module.iam.github_apply_role_arn
 }
 
+output "admission_controller_role_arn" {
+  description = "eks.amazonaws.com/role-arn of cosign-system/policy-controller-webhook (ECR read for signature verification)."
+  value       = module.security.admission_controller_role_arn
+}
+
+output "security_findings_topic_arn" {
+  description = "SNS topic receiving HIGH/CRITICAL Security Hub findings (AWS Chatbot posts it to Slack)."
+  value       = module.security.findings_topic_arn
+}
+
+output "db_app_secret_arn" {
+  description = "conduit/<env>/db-app, the API's runtime database login (External Secrets reads it)."
+  value       = module.secrets.db_app_secret_arn
+}
+
 output "acm_certificate_arn" {
   description = "alb.ingress.kubernetes.io/certificate-arn (empty without domain_name)."
   value       = module.edge.acm_certificate_arn
@@ -161,25 +176,26 @@ output "secret_names" {
 output "cluster_vars" {
   description = "Every kustomize/clusters/<env>/cluster-vars.yaml value Terraform knows, by key; cargo xtask cluster-vars writes them (null: not known, e.g. no domain)."
   value = {
-    ENVIRONMENT                 = var.environment
-    AWS_REGION                  = var.region
-    AWS_ACCOUNT_ID              = data.aws_caller_identity.current.account_id
-    CLUSTER_NAME                = module.eks.cluster_name
-    VPC_ID                      = module.network.vpc_id
-    VPC_CIDR                    = module.network.vpc_cidr_block
-    APP_HOST                    = var.domain_name
-    STATUS_HOST                 = var.domain_name == null ? null : "status.${var.domain_name}"
-    ECR_REGISTRY                = split("/", module.ecr.repository_urls["api"])[0]
-    ACM_CERTIFICATE_ARN         = module.edge.acm_certificate_arn == "" ? null : module.edge.acm_certificate_arn
-    WAF_ACL_ARN                 = module.edge.waf_acl_arn
-    ALB_SECURITY_GROUP_ID       = module.edge.alb_security_group_id
-    API_IRSA_ROLE_ARN           = module.iam.api_role_arn
-    LB_CONTROLLER_ROLE_ARN      = module.iam.irsa_role_arns["lb_controller"]
-    EXTERNAL_SECRETS_ROLE_ARN   = module.iam.external_secrets_role_arn
-    FLUENT_BIT_ROLE_ARN         = module.iam.irsa_role_arns["fluent_bit"]
-    GRAFANA_CLOUDWATCH_ROLE_ARN = module.iam.irsa_role_arns["grafana_cloudwatch"]
-    DB_HOST                     = module.rds.endpoint
-    DB_MASTER_SECRET_ARN        = module.rds.master_secret_arn
-    REDIS_HOST                  = module.elasticache.primary_endpoint == "" ? null : module.elasticache.primary_endpoint
+    ENVIRONMENT                   = var.environment
+    AWS_REGION                    = var.region
+    AWS_ACCOUNT_ID                = data.aws_caller_identity.current.account_id
+    CLUSTER_NAME                  = module.eks.cluster_name
+    VPC_ID                        = module.network.vpc_id
+    VPC_CIDR                      = module.network.vpc_cidr_block
+    APP_HOST                      = var.domain_name
+    STATUS_HOST                   = var.domain_name == null ? null : "status.${var.domain_name}"
+    ECR_REGISTRY                  = split("/", module.ecr.repository_urls["api"])[0]
+    ACM_CERTIFICATE_ARN           = module.edge.acm_certificate_arn == "" ? null : module.edge.acm_certificate_arn
+    WAF_ACL_ARN                   = module.edge.waf_acl_arn
+    ALB_SECURITY_GROUP_ID         = module.edge.alb_security_group_id
+    API_IRSA_ROLE_ARN             = module.iam.api_role_arn
+    LB_CONTROLLER_ROLE_ARN        = module.iam.irsa_role_arns["lb_controller"]
+    EXTERNAL_SECRETS_ROLE_ARN     = module.iam.external_secrets_role_arn
+    FLUENT_BIT_ROLE_ARN           = module.iam.irsa_role_arns["fluent_bit"]
+    GRAFANA_CLOUDWATCH_ROLE_ARN   = module.iam.irsa_role_arns["grafana_cloudwatch"]
+    ADMISSION_CONTROLLER_ROLE_ARN = module.security.admission_controller_role_arn
+    DB_HOST                       = module.rds.endpoint
+    DB_MASTER_SECRET_ARN          = module.rds.master_secret_arn
+    REDIS_HOST                    = module.elasticache.primary_endpoint == "" ? null : module.elasticache.primary_endpoint
   }
 }

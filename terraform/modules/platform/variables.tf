@@ -143,7 +143,22 @@ variable "emulator_gaps" {
     db_parameter_group                   = optional(bool, false)
     redis_replication_group              = optional(bool, false)
     logs_query_definitions               = optional(bool, false)
+    security_hub                         = optional(bool, false)
+    guardduty_runtime_monitoring         = optional(bool, false)
+    config_managed_policy                = optional(bool, false)
   })
   default  = {}
   nullable = false
+}
+
+variable "security_slack_team_id" {
+  description = "Slack workspace ID authorised in the AWS Chatbot console for the security findings; null: findings reach the SNS topic only."
+  type        = string
+  default     = null
+}
+
+variable "security_slack_channel_id" {
+  description = "Slack channel ID receiving the HIGH/CRITICAL security findings (invite AWS Chatbot to it)."
+  type        = string
+  default     = null
 }

@@ -104,8 +104,9 @@ data "aws_iam_policy_document" "monitoring_assume" {
 }
 
 resource "aws_iam_role" "monitoring" {
-  name               = "${var.identifier}-rds-monitoring"
-  assume_role_policy = data.aws_iam_policy_document.monitoring_assume.json
+  name                 = "${var.identifier}-rds-monitoring"
+  assume_role_policy   = data.aws_iam_policy_document.monitoring_assume.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

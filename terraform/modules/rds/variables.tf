@@ -160,3 +160,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary set on the enhanced-monitoring role (the apply role may create only roles carrying the workload boundary); null sets none."
+  type        = string
+  default     = null
+}

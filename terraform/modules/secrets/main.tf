@@ -82,7 +82,7 @@ resource "aws_secretsmanager_secret_version" "this" {
   secret_string_wo_version = var.value_version
 }
 
-# Only the named readers (plus Terraform itself) may read a value; everyone else is denied
+# Only the named readers (plus Terraform itself, and for redis-auth the plan role) may read a value; everyone else is denied
 # even when an identity policy in the account would allow it.
 data "aws_iam_policy_document" "this" {
   #checkov:skip=CKV_AWS_356: in a secret's resource policy Resource "*" means this secret only
@@ -102,7 +102,7 @@ data "aws_iam_policy_document" "this" {
     condition {
       test     = "ArnNotEquals"
       variable = "aws:PrincipalArn"
-      values   = concat(each.value.readers, var.terraform_principal_arns)
+      values   = concat(each.value.readers, var.terraform_principal_arns, each.key == "redis-auth" ? var.redis_auth_plan_principal_arns : [])
     }
   }
 

@@ -29,6 +29,12 @@ variable "terraform_principal_arns" {
   default     = []
 }
 
+variable "redis_auth_plan_principal_arns" {
+  description = "Roles that run terraform plan and so read redis-auth only (module.elasticache reads it; the token is in the state anyway, as provider 5.100 has no write-only ElastiCache AUTH argument). No other secret is readable to them."
+  type        = list(string)
+  default     = []
+}
+
 variable "generate_values" {
   description = "Generate the JWT key and Redis AUTH token with Secrets Manager's random generator through write-only arguments (never in code or state)."
   type        = bool

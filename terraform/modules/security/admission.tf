@@ -3,7 +3,9 @@
 # so it gets its own IRSA role: read-only, on the platform's repositories only.
 
 locals {
-  admission_role = var.eks_oidc_provider_arn != null && var.eks_oidc_issuer != null
+  # Decided by create_admission_role when given: the OIDC inputs of a cluster created in the same
+  # apply are unknown at plan time, and count must be known then.
+  admission_role = var.create_admission_role != null ? var.create_admission_role : (var.eks_oidc_provider_arn != null && var.eks_oidc_issuer != null)
 }
 
 data "aws_iam_policy_document" "admission_assume" {

@@ -66,6 +66,17 @@ variable "eks_oidc_issuer" {
   default     = null
 }
 
+variable "create_admission_role" {
+  description = "Create the admission controller's role; null decides by whether eks_oidc_provider_arn and eks_oidc_issuer are given (set it when they come from a cluster created in the same apply)."
+  type        = bool
+  default     = null
+
+  validation {
+    condition     = var.create_admission_role != true || (var.eks_oidc_provider_arn != null && var.eks_oidc_issuer != null)
+    error_message = "create_admission_role needs eks_oidc_provider_arn and eks_oidc_issuer (the role trusts the cluster's OIDC provider)."
+  }
+}
+
 variable "ecr_repository_arns" {
   description = "ECR repositories whose images, signatures and attestations the admission controller reads."
   type        = list(string)

@@ -34,6 +34,13 @@ override_data {
 }
 
 override_data {
+  target = module.platform.module.security.data.aws_caller_identity.current
+  values = {
+    account_id = "222222222222"
+  }
+}
+
+override_data {
   target = module.platform.module.network.data.aws_availability_zones.available
   values = {
     names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]

@@ -229,3 +229,16 @@ run "rejects_a_malformed_version" {
 
   expect_failures = [var.kubernetes_version]
 }
+
+run "roles_carry_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::111111111111:policy/conduit-staging-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.cluster.permissions_boundary == var.permissions_boundary_arn && aws_iam_role.node.permissions_boundary == var.permissions_boundary_arn
+    error_message = "Every role of the module carries the workload boundary (the apply role may create no other role)."
+  }
+}

@@ -24,6 +24,7 @@ variables {
   oidc_provider_arn           = "arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
   oidc_issuer                 = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
   app_secret_arns             = ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/jwt-secret-AbCdEf"]
+  plan_readable_secret_arn    = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/redis-auth-AbCdEf"
   secrets_kms_key_arn         = "arn:aws:kms:eu-west-1:111111111111:key/secrets"
   fluent_bit_log_group_arns   = ["arn:aws:logs:eu-west-1:111111111111:log-group:/aws/eks/conduit-staging/application"]
   ecr_repository_arns         = ["arn:aws:ecr:eu-west-1:111111111111:repository/api", "arn:aws:ecr:eu-west-1:111111111111:repository/web"]
@@ -172,6 +173,35 @@ run "guard_rejects_a_plan_role_that_decrypts_with_the_secrets_key" {
     plan_policy = jsonencode({ Version = "2012-10-17", Statement = [
       { Effect = "Allow", Action = ["kms:Decrypt"], Resource = ["arn:aws:kms:eu-west-1:111111111111:key/secrets"] },
       { Effect = "Deny", Action = "secretsmanager:GetSecretValue", Resource = "*" },
+    ] })
+  }
+  expect_failures = [output.plan_reads_no_secret_and_writes_only_the_lock]
+}
+
+run "guard_rejects_a_plan_role_that_reads_every_secret_of_the_environment" {
+  command = plan
+  module {
+    source = "./tests/guard"
+  }
+  variables {
+    plan_policy = jsonencode({ Version = "2012-10-17", Statement = [
+      { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/*" },
+      { Effect = "Deny", Action = "secretsmanager:GetSecretValue", NotResource = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/redis-auth-AbCdEf" },
+    ] })
+  }
+  expect_failures = [output.plan_reads_no_secret_and_writes_only_the_lock]
+}
+
+run "guard_rejects_a_plan_role_that_decrypts_any_secret_through_secrets_manager" {
+  command = plan
+  module {
+    source = "./tests/guard"
+  }
+  variables {
+    plan_policy = jsonencode({ Version = "2012-10-17", Statement = [
+      { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/redis-auth-AbCdEf" },
+      { Effect = "Allow", Action = "kms:Decrypt", Resource = "arn:aws:kms:eu-west-1:111111111111:key/secrets", Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" } } },
+      { Effect = "Deny", Action = "secretsmanager:GetSecretValue", NotResource = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/redis-auth-AbCdEf" },
     ] })
   }
   expect_failures = [output.plan_reads_no_secret_and_writes_only_the_lock]

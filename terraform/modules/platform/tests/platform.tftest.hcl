@@ -34,6 +34,13 @@ override_data {
 }
 
 override_data {
+  target = module.security.data.aws_caller_identity.current
+  values = {
+    account_id = "444444444444"
+  }
+}
+
+override_data {
   target = module.network.data.aws_availability_zones.available
   values = {
     names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
@@ -208,4 +215,31 @@ run "rejects_unknown_environments" {
   }
 
   expect_failures = [var.environment]
+}
+
+run "database_login_and_security_services_are_wired" {
+  command = plan
+
+  assert {
+    condition     = contains(values(module.secrets.secret_names), "conduit/staging/db-app")
+    error_message = "The platform creates the runtime database login secret conduit/<env>/db-app."
+  }
+
+  assert {
+    condition     = length(module.security.security_hub_standards_arns) == 2
+    error_message = "A real account subscribes Security Hub to both standards (FSBP and CIS)."
+  }
+}
+
+run "emulator_switches_reach_the_security_module" {
+  command = plan
+
+  variables {
+    emulator_gaps = { security_hub = true, guardduty_runtime_monitoring = true, config_managed_policy = true }
+  }
+
+  assert {
+    condition     = length(module.security.security_hub_standards_arns) == 0
+    error_message = "emulator_gaps.security_hub switches Security Hub off (moto answers 500)."
+  }
 }

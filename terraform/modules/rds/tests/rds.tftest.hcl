@@ -213,3 +213,16 @@ run "rejects_disabled_enhanced_monitoring" {
 
   expect_failures = [var.monitoring_interval]
 }
+
+run "roles_carry_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::111111111111:policy/conduit-staging-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.monitoring.permissions_boundary == var.permissions_boundary_arn
+    error_message = "Every role of the module carries the workload boundary (the apply role may create no other role)."
+  }
+}

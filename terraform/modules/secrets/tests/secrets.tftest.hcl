@@ -120,6 +120,30 @@ run "rejects_fractional_value_version" {
   expect_failures = [var.value_version]
 }
 
+run "plan_role_reads_redis_auth_only" {
+  command = plan
+
+  variables {
+    redis_auth_plan_principal_arns = ["arn:aws:iam::111111111111:role/conduit-staging-github-plan"]
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in data.aws_iam_policy_document.this["redis-auth"].statement : [for c in s.condition : c.values] if s.effect == "Deny"
+    ])) == toset(concat(var.app_reader_arns, var.terraform_principal_arns, var.redis_auth_plan_principal_arns))
+    error_message = "redis-auth is also readable by the plan role (its token is in the state anyway)."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, d in data.aws_iam_policy_document.this : !contains(flatten([
+        for s in d.statement : [for c in s.condition : c.values] if s.effect == "Deny"
+      ]), var.redis_auth_plan_principal_arns[0]) if k != "redis-auth"
+    ])
+    error_message = "The plan role must read no secret but redis-auth."
+  }
+}
+
 run "database_login_secret_is_readable_by_its_readers_only" {
   command = plan
 

@@ -306,3 +306,14 @@ run "rejects_admission_role_without_repositories" {
 
   expect_failures = [aws_iam_role_policy.admission]
 }
+
+run "rejects_admission_role_without_the_cluster_oidc_provider" {
+  command = plan
+
+  variables {
+    create_admission_role = true
+    ecr_repository_arns   = ["arn:aws:ecr:eu-west-1:111111111111:repository/api"]
+  }
+
+  expect_failures = [var.create_admission_role]
+}

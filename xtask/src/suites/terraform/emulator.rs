@@ -29,11 +29,15 @@ const LB_POLICY_ADDRESS: &str =
 /// AWS services the staging composition calls.
 const SERVICES: &[&str] = &[
     "acm",
+    "cloudtrail",
     "cloudwatch",
+    "configservice",
     "ec2",
     "ecr",
     "eks",
     "elasticache",
+    "events",
+    "guardduty",
     "iam",
     "kms",
     "logs",
@@ -41,6 +45,7 @@ const SERVICES: &[&str] = &[
     "route53",
     "s3",
     "secretsmanager",
+    "securityhub",
     "sns",
     "sts",
     "wafv2",
@@ -51,7 +56,9 @@ const EMULATOR_VARS: &str = r#"# moto gaps (measured with moto 5.2): EKS add-ons
 # does not return access_config/upgrade_policy and invents node-group attributes (perpetual
 # replacement); KMS rotation periods, RDS Performance Insights, parameter-group parameters and CA
 # changes are not modelled; the Redis replication group cannot be read back, its subnet group not
-# deleted and parameter groups not created; CloudWatch Logs query definitions are not implemented.
+# deleted and parameter groups not created; CloudWatch Logs query definitions are not implemented;
+# Security Hub's UpdateSecurityHubConfiguration answers 500, GuardDuty Runtime Monitoring cannot be
+# read back and the managed policy AWS_ConfigRole does not exist (Slack IDs stay null: no Chatbot).
 # Secrets skip the recovery window so a re-run is clean.
 emulator_gaps = {
   eks_addons                           = true
@@ -62,6 +69,9 @@ emulator_gaps = {
   db_parameter_group                   = true
   redis_replication_group              = true
   logs_query_definitions               = true
+  security_hub                         = true
+  guardduty_runtime_monitoring         = true
+  config_managed_policy                = true
 }
 db_performance_insights     = false
 db_ca_cert_identifier       = null

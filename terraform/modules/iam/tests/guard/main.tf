@@ -56,6 +56,12 @@ variable "secrets_kms_key_arn" {
   default     = "arn:aws:kms:eu-west-1:111111111111:key/secrets"
 }
 
+variable "plan_readable_secret_arn" {
+  description = "The one secret the plan role may read (conduit/<env>/redis-auth: its token is in the state anyway)."
+  type        = string
+  default     = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:conduit/staging/redis-auth-AbCdEf"
+}
+
 locals {
   # Statements normalised: lower-case action patterns, lists everywhere, conditions as
   # "<operator>|<key>" => values.
@@ -63,10 +69,11 @@ locals {
     for name, doc in { plan = var.plan_policy, apply = var.apply_policy, trust = var.trust_policy } :
     name => doc == null ? [] : [
       for s in jsondecode(doc).Statement : {
-        effect      = s.Effect
-        actions     = [for a in flatten([try(s.Action, [])]) : lower(a)]
-        not_actions = [for a in flatten([try(s.NotAction, [])]) : lower(a)]
-        resources   = flatten([try(s.Resource, [])])
+        effect        = s.Effect
+        actions       = [for a in flatten([try(s.Action, [])]) : lower(a)]
+        not_actions   = [for a in flatten([try(s.NotAction, [])]) : lower(a)]
+        resources     = flatten([try(s.Resource, [])])
+        not_resources = flatten([try(s.NotResource, [])])
         conditions = merge([
           for op, kv in try(s.Condition, {}) : { for k, v in kv : "${op}|${k}" => flatten([v]) }
         ]...)
@@ -105,14 +112,21 @@ locals {
     ]
   }
 
+  # The only secret read allowed: GetSecretValue on exactly the Redis AUTH secret, and kms:Decrypt
+  # with the secrets key only through Secrets Manager for that secret's encryption context.
   plan_allows_secret_read = anytrue([
     for i, s in local.statements.plan : s.effect == "Allow" && (
-      local.covers.plan[i]["secretsmanager:getsecretvalue"] || local.covers.plan[i]["secretsmanager:batchgetsecretvalue"] ||
-      (local.covers.plan[i]["kms:decrypt"] && anytrue([for r in s.resources : r == "*" || r == var.secrets_kms_key_arn]))
+      local.covers.plan[i]["secretsmanager:batchgetsecretvalue"] ||
+      (local.covers.plan[i]["secretsmanager:getsecretvalue"] && jsonencode(s.resources) != jsonencode([var.plan_readable_secret_arn])) ||
+      (local.covers.plan[i]["kms:decrypt"] && anytrue([for r in s.resources : r == "*" || r == var.secrets_kms_key_arn]) &&
+      jsonencode(try(s.conditions["StringEquals|kms:EncryptionContext:SecretARN"], [])) != jsonencode([var.plan_readable_secret_arn]))
     )
   ])
+  # GetSecretValue is denied explicitly on everything (Resource "*") or everything but that secret.
   plan_denies_secret_read = anytrue([
-    for i, s in local.statements.plan : s.effect == "Deny" && local.covers.plan[i]["secretsmanager:getsecretvalue"] && contains(s.resources, "*")
+    for i, s in local.statements.plan : s.effect == "Deny" && local.covers.plan[i]["secretsmanager:getsecretvalue"] && (
+      contains(s.resources, "*") || (length(s.resources) == 0 && jsonencode(s.not_resources) == jsonencode([var.plan_readable_secret_arn]))
+    )
   ])
   plan_writes_beyond_lock = anytrue([
     for i, s in local.statements.plan : s.effect == "Allow" && (local.covers.plan[i]["s3:putobject"] || local.covers.plan[i]["s3:deleteobject"]) && jsonencode(s.resources) != jsonencode([var.lock_object_arn])
@@ -154,7 +168,7 @@ output "plan_reads_no_secret_and_writes_only_the_lock" {
 
   precondition {
     condition     = var.plan_policy == null || (!local.plan_allows_secret_read && local.plan_denies_secret_read)
-    error_message = "The plan role must not read secret values (GetSecretValue, or kms:Decrypt with the secrets key) and must deny GetSecretValue explicitly."
+    error_message = "The plan role must read no secret value (GetSecretValue, or kms:Decrypt with the secrets key) but the Redis AUTH secret, and must deny GetSecretValue explicitly on every other secret."
   }
 
   precondition {
