@@ -27,7 +27,7 @@ mod emulator;
 mod layout;
 mod lb_policy;
 mod log_filters;
-mod mirror;
+pub(crate) mod mirror;
 mod readme;
 
 use crate::util::{require, root};

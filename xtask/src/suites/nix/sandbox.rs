@@ -373,31 +373,10 @@ enum Extra {
 
 /// The local Terraform provider mirror: `TF_PROVIDER_MIRROR`, or a directory below `/opt`
 /// or in Terraform's system plugin directories that holds `registry.terraform.io/`.
-fn terraform_mirror() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TF_PROVIDER_MIRROR") {
-        return Some(PathBuf::from(dir));
-    }
-    let mut candidates: Vec<PathBuf> = [
-        "/usr/share/terraform/plugins",
-        "/usr/local/share/terraform/plugins",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .collect();
-    if let Ok(rd) = std::fs::read_dir("/opt") {
-        let mut more: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-        more.sort();
-        candidates.extend(more);
-    }
-    candidates
-        .into_iter()
-        .find(|c| c.join("registry.terraform.io").is_dir())
-}
-
 fn extra_for(name: &str, sandbox: &Sandbox, fixtures: &Path) -> Result<Extra> {
     Ok(match name {
         // In Nix the providers are plugins built by nixpkgs; here the local filesystem mirror.
-        "terraform" => match terraform_mirror() {
+        "terraform" => match crate::suites::terraform::mirror::discover().ok() {
             None => Extra::Skip(
                 "no Terraform provider mirror here (set TF_PROVIDER_MIRROR)".to_string(),
             ),
