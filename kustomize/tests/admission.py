@@ -32,6 +32,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from policies import selector_admits
+
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 CYCLONEDX = {"https://cyclonedx.org/bom", "cyclonedx"}
 CIP_GROUP = "policy.sigstore.dev"
@@ -324,23 +326,6 @@ def check_coverage(policies: list[dict], workloads: list[dict]) -> list[str]:
 
 # --- which namespaces the webhook gates -------------------------------------------------------
 
-def _selector_admits(selector: dict, labels: dict) -> bool:
-    for k, v in (selector.get("matchLabels") or {}).items():
-        if labels.get(k) != v:
-            return False
-    for e in selector.get("matchExpressions") or []:
-        key, op, values = e.get("key"), e.get("operator"), e.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
 def check_scoping(release: dict, namespaces: list[dict], app_namespaces: set[str]) -> list[str]:
     """The webhook fails closed and denies unmatched images; its namespace selector admits every
     app namespace (as labelled in the cluster) and excludes every system namespace by name, even
@@ -358,12 +343,12 @@ def check_scoping(release: dict, namespaces: list[dict], app_namespaces: set[str
               for n in namespaces}
     for ns in sorted(app_namespaces):
         ns_labels = {**labels.get(ns, {}), "kubernetes.io/metadata.name": ns}
-        if not _selector_admits(selector, ns_labels):
+        if not selector_admits(selector, ns_labels):
             out.append(f"namespace {ns}: the app runs there but the webhook's namespaceSelector "
                        f"does not select it (label {INCLUDE_LABEL}=\"true\")")
     for ns in SYSTEM_NAMESPACES:
         forced = {INCLUDE_LABEL: "true", "kubernetes.io/metadata.name": ns}
-        if _selector_admits(selector, forced):
+        if selector_admits(selector, forced):
             out.append(f"namespace {ns}: not explicitly excluded by the webhook's namespaceSelector "
                        f"(kubernetes.io/metadata.name NotIn [...])")
         if labels.get(ns, {}).get(INCLUDE_LABEL) == "true":

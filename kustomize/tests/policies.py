@@ -148,9 +148,8 @@ def check_resources(objs: list[Obj]) -> list[str]:
     return out
 
 
-def _selector_matches(selector: dict, labels: dict) -> bool:
-    if not selector:
-        return False
+def selector_admits(selector: dict, labels: dict) -> bool:
+    """Kubernetes label-selector semantics: an empty selector admits everything."""
     for k, v in (selector.get("matchLabels") or {}).items():
         if labels.get(k) != v:
             return False
@@ -165,6 +164,11 @@ def _selector_matches(selector: dict, labels: dict) -> bool:
         if op == "DoesNotExist" and key in labels:
             return False
     return True
+
+
+def _selector_matches(selector: dict, labels: dict) -> bool:
+    """Like `selector_admits`, but a missing selector selects nothing (PDBs, Services)."""
+    return bool(selector) and selector_admits(selector, labels)
 
 
 def check_pdb(objs: list[Obj]) -> list[str]:
@@ -284,7 +288,7 @@ def check_network_policy_coverage(objs: list[Obj]) -> list[str]:
                 protocol = sp.get("protocol") or "TCP"
                 admitted = any(
                     ("Ingress" in (np.get("policyTypes") or ["Ingress"]))
-                    and _selector_matches_or_all(np.get("podSelector") or {}, labels)
+                    and selector_admits(np.get("podSelector") or {}, labels)
                     and any(_port_allowed(rule.get("ports"), number, name, protocol)
                             for rule in np.get("ingress") or [])
                     for np in policies_by_ns[svc.namespace])
@@ -292,11 +296,6 @@ def check_network_policy_coverage(objs: list[Obj]) -> list[str]:
                     out.append(f"{svc.ref()}: no NetworkPolicy admits {protocol} {number} to the pods of "
                                f"{o.kind} {o.name}")
     return out
-
-
-def _selector_matches_or_all(selector: dict, labels: dict) -> bool:
-    return not (selector.get("matchLabels") or selector.get("matchExpressions")) or \
-        _selector_matches(selector, labels)
 
 
 def image_problem(image: str) -> str | None:
