@@ -197,6 +197,9 @@ fn checkov_run(
     let mut c = Command::new(checkov);
     c.current_dir(out)
         .env("PATH", path_with(kubectl))
+        // checkov's parallel kustomize runner numbers its temp outputs racily: two
+        // kustomizations' renders occasionally land in one file and the scan errors out.
+        .env("CHECKOV_PARALLELIZATION_TYPE", "none")
         .args([
             "--framework",
             framework,
