@@ -5,6 +5,9 @@
 # a lock file naming another hashicorp/aws release than the flake builds must fail evaluation.
 # Usage (from the repository root; `cargo xtask test --only nix` runs it): nix/tests/eval.sh
 set -euo pipefail
+if [ ! -f "${CONDUIT_NIXPKGS_LIB:-}/lib/default.nix" ] || ! command -v nix-instantiate >/dev/null; then
+  echo "nix: SKIPPED evaluation with stand-ins: needs Nix and CONDUIT_NIXPKGS_LIB, a directory holding nixpkgs' lib/" && exit 0
+fi
 copy=$(mktemp -d)
 trap 'rm -rf "$copy"' EXIT
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do

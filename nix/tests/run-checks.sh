@@ -7,6 +7,12 @@
 # builds, and for nixpkgs' Terraform plugins the provider mirror named by $1 (else skipped).
 # Usage (from the repository root; `cargo xtask test --only nix` runs it): run-checks.sh [MIRROR]
 set -euo pipefail
+# In a Nix build (checks.nix-lint) each script is a check of its own (`nix develop` also sets
+# NIX_BUILD_TOP, and IN_NIX_SHELL); the flake, and so this harness, sees git-tracked files only.
+if [ -n "${NIX_BUILD_TOP:-}" ] && [ -z "${IN_NIX_SHELL:-}" ] || ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  echo "nix: SKIPPED the check scripts: inside a Nix build, or not in a git checkout" && exit 0
+fi
+echo "nix: the flake checks' scripts (nix/checks/*.sh) in a sandbox-like directory"
 mirror=${1:-}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir" nix/.untracked-fixture' EXIT

@@ -17,10 +17,10 @@
 
 mod api;
 
-use crate::util::{cmd, output, root, which};
+use crate::util::{cmd, output, root};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The commit each alejandra crate release was published from (its `.cargo_vcs_info.json`).
 const ALEJANDRA_COMMITS: &[(&str, &str)] = &[("3.1.0", "ba275e5364df495a55a3384f36704236d5c63013")];
@@ -68,30 +68,6 @@ fn lock_problems(lock: &Value, shared: Option<&Value>) -> Vec<String> {
         }
     }
     problems
-}
-
-/// Nix's own verdict on flake.lock against flake.nix (root inputs, follows, hashes), offline,
-/// in a copy holding just the two files; `edit` changes flake.nix first (self-test).
-fn nix_flake_metadata(root: &Path, edit: impl Fn(String) -> String) -> Result<String> {
-    let dir = std::env::temp_dir().join(format!("conduit-flake-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(
-        dir.join("flake.nix"),
-        edit(std::fs::read_to_string(root.join("flake.nix"))?),
-    )?;
-    std::fs::copy(root.join("flake.lock"), dir.join("flake.lock"))?;
-    let args = [
-        "--extra-experimental-features",
-        "nix-command flakes",
-        "flake",
-        "metadata",
-        "--offline",
-        "--no-update-lock-file",
-        "--json",
-    ];
-    let result = output(cmd("nix").args(args).arg(format!("path:{}", dir.display())));
-    let _ = std::fs::remove_dir_all(&dir);
-    result
 }
 
 /// The advisory ids an `[advisories] ignore` list names (plain ids or `{ id, reason }`).
@@ -142,71 +118,11 @@ pub fn run() -> Result<()> {
             _ => {}
         }
     }
-    if which("nix-instantiate").is_some() {
-        output(cmd("nix-instantiate").args(["--parse"]).args(&files))
-            .context("nix-instantiate --parse")?;
-        eprintln!("nix: every file parses with nix-instantiate --parse");
-    } else {
-        eprintln!("nix: SKIPPED nix-instantiate --parse: Nix is not installed (apt: nix-bin)");
-    }
+    script("nix/tests/lint.sh", &files)?;
 
-    eprintln!("nix: deadnix (self-test: a fixture with three unused bindings)");
-    crate::util::require(
-        "deadnix",
-        "cargo install deadnix@1.3.1 --locked (as .ci/run does)",
-    )?;
-    let fixture = std::env::temp_dir().join(format!("conduit-deadnix-{}.nix", std::process::id()));
-    std::fs::write(
-        &fixture,
-        "{ pkgs, lib, ... }: let a = 1; unused = 2; f = x: y: x; in f pkgs a\n",
-    )?;
-    let deadnix = |files: &[PathBuf]| {
-        cmd("deadnix")
-            .args(["--fail", "--no-underscore", "-o", "json"])
-            .args(files)
-            .output()
-    };
-    let out = deadnix(std::slice::from_ref(&fixture));
-    let _ = std::fs::remove_file(&fixture);
-    let out = out?;
-    if out.status.success()
-        || String::from_utf8_lossy(&out.stdout)
-            .matches("Unused")
-            .count()
-            != 3
-    {
-        bail!(
-            "deadnix self-test: expected `lib`, `unused` and `y`: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
-    let out = deadnix(&files.iter().map(PathBuf::from).collect::<Vec<_>>())?;
-    if !out.status.success() {
-        bail!(
-            "deadnix: unused bindings: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
-
-    eprintln!("nix: flake.lock against flake.nix, the tested pins and the formatter");
+    eprintln!("nix: flake.lock against the tested pins and the formatter");
     let lock: Value = serde_json::from_str(&std::fs::read_to_string(root.join("flake.lock"))?)
         .context("flake.lock")?;
-    if which("nix").is_some() {
-        let extra_input = |s: String| {
-            s.replacen(
-                "inputs = {",
-                "inputs = {\n    fixture.url = \"github:example/unlocked\";",
-                1,
-            )
-        };
-        if nix_flake_metadata(&root, extra_input).is_ok() {
-            bail!("self-test: Nix accepted a flake.lock without one of flake.nix's inputs");
-        }
-        nix_flake_metadata(&root, |s| s)
-            .context("flake.lock does not match flake.nix: run `nix flake lock`")?;
-    } else {
-        eprintln!("  SKIPPED nix flake metadata: Nix is not installed (apt: nix-bin)");
-    }
     // The Nix sandbox has neither the offline directory nor the network: there,
     // CONDUIT_ALLOW_MISSING_SHARED skips the comparison with the tested pins, loudly.
     let shared: Option<Value> = match crate::inputs::path("nix-pins") {
@@ -267,52 +183,23 @@ pub fn run() -> Result<()> {
     eprintln!("nix: image scanner tests (python3 nix/tests/image_scan_test.py)");
     output(cmd("python3").arg("nix/tests/image_scan_test.py")).context("image scanner tests")?;
 
-    evaluate()?;
-    check_scripts()?;
+    // In Nix the Terraform providers are plugins nixpkgs builds; here the local mirror, if any.
+    let mirror = crate::suites::terraform::mirror::discover().unwrap_or_default();
+    script("nix/tests/eval.sh", &[])?;
+    script("nix/tests/run-checks.sh", &[mirror.display().to_string()])?;
     eprintln!("nix: ok ({} files)", sources.len());
     Ok(())
 }
 
-/// Step 7: evaluate the flake with the real nixpkgs lib and stand-ins (nix/tests/eval.sh).
-fn evaluate() -> Result<()> {
-    let lib = std::env::var_os("CONDUIT_NIXPKGS_LIB").map(PathBuf::from);
-    if !lib.is_some_and(|l| l.join("lib/default.nix").is_file())
-        || which("nix-instantiate").is_none()
-    {
-        eprintln!("nix: SKIPPED evaluation with stand-ins: needs Nix and CONDUIT_NIXPKGS_LIB, a directory holding nixpkgs' lib/");
-        return Ok(());
-    }
-    let run = cmd("bash")
-        .arg("nix/tests/eval.sh")
+/// Runs one of the suite's shell scripts (nix/tests/), its report on stderr.
+fn script(path: &str, args: &[String]) -> Result<()> {
+    let status = cmd("bash")
+        .arg(path)
+        .args(args)
         .stdout(std::io::stderr())
         .status()?;
-    if !run.success() {
-        bail!("nix/tests/eval.sh failed");
-    }
-    Ok(())
-}
-
-/// Step 8: nix/tests/run-checks.sh runs every nix/checks/*.sh in a sandbox-like directory
-/// (nix/tests/sandbox.sh), after the harness's self-test. Not in a Nix build (checks.nix-lint),
-/// where each script is a check of its own (`nix develop` also sets NIX_BUILD_TOP, and
-/// IN_NIX_SHELL), nor outside a git checkout (the flake sees git-tracked files only).
-fn check_scripts() -> Result<()> {
-    let in_git = output(cmd("git").args(["rev-parse", "--is-inside-work-tree"])).is_ok();
-    let var = |v: &str| std::env::var_os(v).is_some();
-    if var("NIX_BUILD_TOP") && !var("IN_NIX_SHELL") || !in_git {
-        eprintln!("nix: SKIPPED the check scripts: inside a Nix build, or not in a git checkout");
-        return Ok(());
-    }
-    eprintln!("nix: the flake checks' scripts (nix/checks/*.sh) in a sandbox-like directory");
-    // In Nix the providers are plugins nixpkgs builds; here the local mirror, if any.
-    let mirror = crate::suites::terraform::mirror::discover().unwrap_or_default();
-    let run = cmd("bash")
-        .arg("nix/tests/run-checks.sh")
-        .arg(mirror)
-        .stdout(std::io::stderr())
-        .status()?;
-    if !run.success() {
-        bail!("nix/tests/run-checks.sh failed");
+    if !status.success() {
+        bail!("{path} failed");
     }
     Ok(())
 }
