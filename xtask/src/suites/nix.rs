@@ -3,17 +3,17 @@
 //! on a fixture:
 //!
 //! 1. every `.nix` file parses and is formatted by alejandra (the library, the release the
-//!    flake's formatter is built from), and parses with `nix-instantiate --parse` where Nix is;
-//! 2. deadnix finds no unused binding;
-//! 3. flake.lock matches flake.nix (Nix itself: `nix flake metadata --no-update-lock-file`),
-//!    follows a nixpkgs release, pins what the `nix-pins` input (crane's tested lock) pins, and
-//!    builds the formatter from the commit of xtask's alejandra;
+//!    flake's formatter is built from);
+//! 2. nix/tests/lint.sh: deadnix finds no unused binding; with Nix, every file parses with
+//!    `nix-instantiate --parse` and flake.lock matches flake.nix (`nix flake metadata`);
+//! 3. flake.lock follows a nixpkgs release, pins what the `nix-pins` input (crane's tested
+//!    lock) pins, and builds the formatter from the commit of xtask's alejandra;
 //! 4. every name and argument used from a pinned input is in nix/pinned-api.toml (`api`);
 //! 5. .cargo/audit.toml (crane's checks.audit) ignores what deny.toml ignores;
 //! 6. the image scanner behind checks.images-no-shell passes its tests;
 //! 7. with a nixpkgs `lib/` at hand (`CONDUIT_NIXPKGS_LIB`), the flake is evaluated with
-//!    stand-ins (nix/tests/eval.nix), with and without web/Cargo.toml;
-//! 8. every nix/checks/*.sh runs in a sandbox-like directory (`sandbox`).
+//!    stand-ins (nix/tests/eval.sh);
+//! 8. every nix/checks/*.sh runs in a sandbox-like directory (nix/tests/run-checks.sh).
 
 mod api;
 
@@ -24,13 +24,9 @@ use std::path::Path;
 
 /// The commit each alejandra crate release was published from (its `.cargo_vcs_info.json`).
 const ALEJANDRA_COMMITS: &[(&str, &str)] = &[("3.1.0", "ba275e5364df495a55a3384f36704236d5c63013")];
-/// Our pins that must equal the shared, tested lock: (our node, its node).
-const SHARED_PINS: &[(&str, &str)] = &[
-    ("nixpkgs", "nixpkgs-latest-release"),
-    ("crane", "crane"),
-    ("rust-overlay", "rust-overlay"),
-    ("advisory-db", "advisory-db"),
-];
+/// Our pins that must equal the shared, tested lock: `our node:its node`.
+const SHARED_PINS: &str =
+    "nixpkgs:nixpkgs-latest-release crane:crane rust-overlay:rust-overlay advisory-db:advisory-db";
 
 /// What Nix cannot tell from flake.lock alone; `shared` is the tested lock, when available.
 fn lock_problems(lock: &Value, shared: Option<&Value>) -> Vec<String> {
@@ -56,7 +52,8 @@ fn lock_problems(lock: &Value, shared: Option<&Value>) -> Vec<String> {
             alejandra::version::VERSION
         ));
     }
-    for (ours, theirs) in SHARED_PINS.iter().filter(|_| shared.is_some()) {
+    let pins = SHARED_PINS.split(' ').filter_map(|p| p.split_once(':'));
+    for (ours, theirs) in pins.filter(|_| shared.is_some()) {
         let (a, b) = (
             &lock["nodes"][ours]["locked"],
             &shared.unwrap_or(&Value::Null)["nodes"][theirs]["locked"],
@@ -79,7 +76,7 @@ fn ignored(toml_text: &str) -> Result<Vec<String>> {
         .unwrap_or_default();
     let mut ids: Vec<String> = ids
         .iter()
-        .filter_map(|i| i.as_str().or(i["id"].as_str()).map(str::to_owned))
+        .filter_map(|i| Some(i.as_str().or(i["id"].as_str())?.into()))
         .collect();
     ids.sort();
     Ok(ids)
@@ -87,42 +84,35 @@ fn ignored(toml_text: &str) -> Result<Vec<String>> {
 
 pub fn run() -> Result<()> {
     let root = root();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).with_context(|| p.to_owned());
     let files = nix_files(&root, &root)?;
-    let read = |p: &String| std::fs::read_to_string(root.join(p)).with_context(|| p.clone());
-    let sources: Vec<(String, String)> = files
+    let sources: Vec<(&String, String)> = files
         .iter()
-        .map(|p| Ok((p.clone(), read(p)?)))
+        .map(|p| Ok((p, read(p)?)))
         .collect::<Result<_>>()?;
     if sources.len() < 5 {
         bail!("expected flake.nix and nix/*.nix, found only {files:?}");
     }
-
     eprintln!(
         "nix: alejandra {} parse and format check",
         alejandra::version::VERSION
     );
-    let format = |p: &str, s: &str| alejandra::format::in_memory(p.into(), s.into());
-    if !matches!(
-        format("fixture.nix", "{a = ;}").0,
-        alejandra::format::Status::Error(_)
-    ) || format("f.nix", "{a=1;}").1 == "{a=1;}"
-    {
+    let formatted = |p: &str, s: &str| match alejandra::format::in_memory(p.into(), s.into()) {
+        (alejandra::format::Status::Error(e), _) => Err(anyhow::anyhow!("{p}: {e}")),
+        (_, formatted) => Ok(formatted == s),
+    };
+    if formatted("f.nix", "{a = ;}").is_ok() || formatted("f.nix", "{a=1;}")? {
         bail!("alejandra self-test: a parse error or an unformatted file passed");
     }
     for (path, src) in &sources {
-        match format(path, src) {
-            (alejandra::format::Status::Error(e), _) => bail!("{path}: {e}"),
-            (_, formatted) if formatted != *src => {
-                bail!("{path} is not alejandra-formatted (run `nix fmt`)")
-            }
-            _ => {}
+        if !formatted(path, src)? {
+            bail!("{path} is not alejandra-formatted (run `nix fmt`)");
         }
     }
     script("nix/tests/lint.sh", &files)?;
 
     eprintln!("nix: flake.lock against the tested pins and the formatter");
-    let lock: Value = serde_json::from_str(&std::fs::read_to_string(root.join("flake.lock"))?)
-        .context("flake.lock")?;
+    let lock: Value = serde_json::from_str(&read("flake.lock")?)?;
     // The Nix sandbox has neither the offline directory nor the network: there,
     // CONDUIT_ALLOW_MISSING_SHARED skips the comparison with the tested pins, loudly.
     let shared: Option<Value> = match crate::inputs::path("nix-pins") {
@@ -137,23 +127,14 @@ pub fn run() -> Result<()> {
     moved["nodes"]["nixpkgs"]["original"]["ref"] = json!("nixos-unstable");
     moved["nodes"]["alejandra-src"]["locked"]["rev"] = json!("0".repeat(40));
     moved["nodes"]["crane"]["locked"]["rev"] = json!("0".repeat(40));
-    let expected = if shared.is_some() { 3 } else { 2 };
-    if lock_problems(&moved, shared.as_ref()).len() != expected {
+    if lock_problems(&moved, shared.as_ref()).len() != 2 + usize::from(shared.is_some()) {
         bail!("self-test: a lock on nixos-unstable with moved crane and alejandra pins passed");
     }
-    let problems = lock_problems(&lock, shared.as_ref());
-    if !problems.is_empty() {
-        bail!("flake.lock:\n  {}", problems.join("\n  "));
-    }
+    let mut problems = lock_problems(&lock, shared.as_ref());
 
     eprintln!("nix: names used from pinned inputs against nix/pinned-api.toml");
-    let api = api::Api::load(
-        &std::fs::read_to_string(root.join("nix/pinned-api.toml"))?,
-        &lock,
-    )?;
-    let fixtures: toml::Table = toml::from_str(&std::fs::read_to_string(
-        root.join("nix/tests/pinned-api-rejects.toml"),
-    )?)?;
+    let api = api::Api::load(&read("nix/pinned-api.toml")?, &lock)?;
+    let fixtures: toml::Table = toml::from_str(&read("nix/tests/pinned-api-rejects.toml")?)?;
     for fixture in fixtures["rejects"].as_array().into_iter().flatten() {
         let (nix, name) = (
             fixture[0].as_str().unwrap_or_default(),
@@ -166,26 +147,30 @@ pub fn run() -> Result<()> {
             bail!("pinned-API self-test: `{nix}` passed");
         }
     }
-    let problems: Vec<String> = sources
-        .iter()
-        .flat_map(|(path, src)| api::check(&api, path, src))
-        .collect();
-    if !problems.is_empty() {
-        bail!("unverified names:\n  {}", problems.join("\n  "));
-    }
+    problems.extend(
+        sources
+            .iter()
+            .flat_map(|(path, src)| api::check(&api, path, src)),
+    );
 
     eprintln!("nix: .cargo/audit.toml (checks.audit) ignores what deny.toml ignores");
-    let deny = ignored(&std::fs::read_to_string(root.join("deny.toml"))?)?;
-    let audit =
-        ignored(&std::fs::read_to_string(root.join(".cargo/audit.toml")).unwrap_or_default())?;
+    let (deny, audit) = (
+        ignored(&read("deny.toml")?)?,
+        ignored(&read(".cargo/audit.toml").unwrap_or_default())?,
+    );
     if deny != audit || ignored("[advisories]\nignore = [\"RUSTSEC-0000-0000\"]")? == deny {
-        bail!("deny.toml ignores {deny:?}, .cargo/audit.toml {audit:?}: keep them identical");
+        problems.push(format!(
+            "deny.toml ignores {deny:?}, .cargo/audit.toml {audit:?}: keep them identical"
+        ));
     }
-
-    for (file, text) in &sources {
-        if text.contains("lib.fakeHash") {
-            eprintln!("nix: NOTE {file} has placeholder hashes (lib.fakeHash): the first Nix build prints the real ones");
-        }
+    if !problems.is_empty() {
+        bail!("nix:\n  {}", problems.join("\n  "));
+    }
+    for (file, _) in sources
+        .iter()
+        .filter(|(_, text)| text.contains("lib.fakeHash"))
+    {
+        eprintln!("nix: NOTE {file} has placeholder hashes (lib.fakeHash): the first Nix build prints the real ones");
     }
     eprintln!("nix: image scanner tests (python3 nix/tests/image_scan_test.py)");
     output(cmd("python3").arg("nix/tests/image_scan_test.py")).context("image scanner tests")?;

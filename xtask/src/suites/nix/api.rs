@@ -34,22 +34,16 @@ impl Api {
             let locked = &lock["nodes"][input]["locked"]["rev"];
             let rev = section.get("rev").and_then(Value::as_str);
             if rev.is_some_and(|r| *locked != r) || rev.is_some() && section.get("read").is_none() {
-                bail!(
-                    "nix/pinned-api.toml: [{input}] must say what was read at the locked {locked}"
-                );
+                bail!("nix/pinned-api.toml: [{input}] must say what it read at {locked}");
             }
         }
         let packages = doc.get("nixpkgs").and_then(|n| n.get("packages"));
         let packages = strings(packages.and_then(|p| p.get("names")));
-        names.extend(
-            packages
-                .iter()
-                .map(|p| (format!("pkgs.{p}"), vec!["*".into()])),
-        );
-        names.insert(
-            "derivation".into(),
-            strings(doc.get("derivation").and_then(|d| d.get("args"))),
-        );
+        for p in packages {
+            names.insert(format!("pkgs.{p}"), vec!["*".into()]); // names only: any argument
+        }
+        let derivation = strings(doc.get("derivation").and_then(|d| d.get("args")));
+        names.insert("derivation".into(), derivation);
         Ok(Api(names))
     }
 
