@@ -102,14 +102,14 @@ in
         cargoDenyChecks = "bans licenses sources";
       });
 
-    # The Nix lint is the xtask suite itself (rnix parse, deadnix, alejandra, lock and
-    # attribute checks), plus the flake's own formatter over the same files.
+    # The Nix lint is the xtask suite itself (alejandra, deadnix, lock and pinned-API
+    # checks), plus the flake's own formatter over the same files.
     nix-lint = craneLib.mkCargoDerivation (commonArgs
       // {
         inherit cargoArtifacts;
         src = source.nix;
         pname = "conduit-nix-lint";
-        nativeBuildInputs = [pkgs.python3 alejandra];
+        nativeBuildInputs = [pkgs.python3 pkgs.deadnix alejandra];
         env.CONDUIT_ALLOW_MISSING_SHARED = "1";
         buildPhaseCargoCommand = ''
           cargo run --release --locked --offline --package xtask -- test --only nix

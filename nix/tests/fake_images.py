@@ -1,6 +1,7 @@
 """Writes small image tarballs standing in for the flake's images, for running
 nix/checks/images-no-shell.sh outside Nix: api.tar and web.tar as the real images must
-look (user 65532, entrypoint, ports, no shell) and shell-control.tar with bash inside.
+look (user 65532, entrypoint, ports, no shell) and shell-control.tar with bash inside, and
+beside each a stream-<name> executable that writes it to stdout.
 The layout is the one dockerTools' stream scripts write (see image_scan_test.make_image).
 
 Usage: python3 nix/tests/fake_images.py OUTPUT_DIR
@@ -32,6 +33,11 @@ def main(out):
     make_image(out / "api.tar", GOOD_LAYERS, GOOD_CONFIG)
     make_image(out / "web.tar", WEB_LAYERS, WEB_CONFIG)
     make_image(out / "shell-control.tar", SHELL_LAYERS, {"User": "65532:65532"})
+    # Executables that write each image to stdout, as dockerTools.streamLayeredImage makes.
+    for name in ("api", "web", "shell-control"):
+        stream = out / f"stream-{name}"
+        stream.write_text(f"#!/bin/sh\nexec cat '{out / name}.tar'\n")
+        stream.chmod(0o755)
 
 
 if __name__ == "__main__":

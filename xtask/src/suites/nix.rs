@@ -1,355 +1,217 @@
-//! The `nix` suite: the flake cannot be evaluated on machines without a Nix store and
-//! binary cache, so this checks everything that can be checked without one.
+//! The `nix` suite: the flake cannot be built on machines without a Nix store and binary cache,
+//! so this checks everything that can be checked without one, each check first shown failing
+//! on a fixture:
 //!
-//! 1. every `.nix` file parses (rnix; also `nix-instantiate --parse` when Nix is installed),
-//! 2. is formatted by alejandra (the library, same release as the flake's `formatter`),
-//! 3. has no unused bindings (a deadnix-like scope check, see `deadcode`),
-//! 4. flake.lock is a valid v7 lock matching flake.nix's inputs, follows our nixpkgs, and
-//!    pins what the `nix-pins` input (crane's tested lock, xtask/inputs.toml) pins,
-//! 5. every crane / dockerTools / bombon / rust-overlay name used is in nix/pinned-api.toml,
-//! 6. the image scanner behind the `images-no-shell` check passes its own tests,
-//! 7. with Nix and a nixpkgs `lib/` at hand (`CONDUIT_NIXPKGS_LIB`), the whole flake is
-//!    evaluated with stand-ins for packages, crane and bombon (nix/tests/eval.nix), once as
-//!    is and once with a placeholder web/Cargo.toml so the web outputs are exercised too,
-//! 8. every check script under nix/checks/ runs outside Nix in a sandbox-like directory
-//!    (read-only source, no HOME, no network, a fresh `$out`; see `sandbox`).
+//! 1. every `.nix` file parses and is formatted by alejandra (the library, the release the
+//!    flake's formatter is built from);
+//! 2. nix/tests/lint.sh: deadnix finds no unused binding; with Nix, every file parses with
+//!    `nix-instantiate --parse` and flake.lock matches flake.nix (`nix flake metadata`);
+//! 3. flake.lock follows a nixpkgs release, pins what the `nix-pins` input (crane's tested
+//!    lock) pins, and builds the formatter from the commit of xtask's alejandra;
+//! 4. every name and argument used from a pinned input is in nix/pinned-api.toml (`api`);
+//! 5. .cargo/audit.toml (crane's checks.audit) ignores what deny.toml ignores;
+//! 6. the image scanner behind checks.images-no-shell passes its tests;
+//! 7. with a nixpkgs `lib/` at hand (`CONDUIT_NIXPKGS_LIB`), the flake is evaluated with
+//!    stand-ins (nix/tests/eval.sh);
+//! 8. every nix/checks/*.sh runs in a sandbox-like directory (nix/tests/run-checks.sh).
 
 mod api;
-mod audit_config;
-mod deadcode;
-mod lock;
-mod sandbox;
-mod syntax;
 
-use crate::util::{cmd, output, root, which};
+use crate::util::{cmd, output, root};
 use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// The commit each alejandra crate release was published from (its `.cargo_vcs_info.json`).
+const ALEJANDRA_COMMITS: &[(&str, &str)] = &[("3.1.0", "ba275e5364df495a55a3384f36704236d5c63013")];
+/// Our pins that must equal the shared, tested lock: `our node:its node`.
+const SHARED_PINS: &str =
+    "nixpkgs:nixpkgs-latest-release crane:crane rust-overlay:rust-overlay advisory-db:advisory-db";
+
+/// What Nix cannot tell from flake.lock alone; `shared` is the tested lock, when available.
+fn lock_problems(lock: &Value, shared: Option<&Value>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let nixpkgs = lock["nodes"]["nixpkgs"]["original"]["ref"]
+        .as_str()
+        .unwrap_or_default();
+    let release = nixpkgs.strip_prefix("nixos-").is_some_and(|v| {
+        v.len() == 5 && v.as_bytes()[2] == b'.' && v.replace('.', "").parse::<u16>().is_ok()
+    });
+    if lock["version"] != 7 || !release {
+        problems.push(format!(
+            "flake.lock: version 7 following a nixpkgs release (nixos-YY.MM), not {nixpkgs:?}"
+        ));
+    }
+    let commit = ALEJANDRA_COMMITS
+        .iter()
+        .find(|(v, _)| *v == alejandra::version::VERSION)
+        .map(|c| c.1);
+    if lock["nodes"]["alejandra-src"]["locked"]["rev"].as_str() != commit {
+        problems.push(format!(
+            "the flake's formatter must be built from alejandra {}'s commit {commit:?}",
+            alejandra::version::VERSION
+        ));
+    }
+    let pins = SHARED_PINS.split(' ').filter_map(|p| p.split_once(':'));
+    for (ours, theirs) in pins.filter(|_| shared.is_some()) {
+        let (a, b) = (
+            &lock["nodes"][ours]["locked"],
+            &shared.unwrap_or(&Value::Null)["nodes"][theirs]["locked"],
+        );
+        if a != b {
+            problems.push(format!(
+                "flake.lock `{ours}` is {a}, the shared tested pin `{theirs}` is {b}"
+            ));
+        }
+    }
+    problems
+}
+
+/// The advisory ids an `[advisories] ignore` list names (plain ids or `{ id, reason }`).
+fn ignored(toml_text: &str) -> Result<Vec<String>> {
+    let doc: Value = toml::from_str(toml_text)?;
+    let ids = doc["advisories"]["ignore"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut ids: Vec<String> = ids
+        .iter()
+        .filter_map(|i| Some(i.as_str().or(i["id"].as_str())?.into()))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
 
 pub fn run() -> Result<()> {
     let root = root();
-    let files = nix_files(&root)?;
-    if files.len() < 5 {
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).with_context(|| p.to_owned());
+    let files = nix_files(&root, &root)?;
+    let sources: Vec<(&String, String)> = files
+        .iter()
+        .map(|p| Ok((p, read(p)?)))
+        .collect::<Result<_>>()?;
+    if sources.len() < 5 {
         bail!("expected flake.nix and nix/*.nix, found only {files:?}");
     }
-    let rel = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
-    let sources: Vec<(String, String)> = files
-        .iter()
-        .map(|p| {
-            Ok((
-                rel(p),
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
-            ))
-        })
-        .collect::<Result<_>>()?;
-
-    eprintln!("nix: parse {} files with rnix", sources.len());
-    for (path, src) in &sources {
-        syntax::parse(src).map_err(|e| anyhow::anyhow!("{path}: parse error: {e}"))?;
-    }
-    if which("nix-instantiate").is_some() {
-        eprintln!("nix: parse with nix-instantiate --parse (the real Nix parser)");
-        for (path, _) in &sources {
-            output(cmd("nix-instantiate").args(["--parse", path]))
-                .with_context(|| format!("{path} does not parse with Nix"))?;
-        }
-    } else {
-        eprintln!("nix: nix-instantiate not installed; rnix only (apt: nix-bin)");
-    }
-
     eprintln!(
-        "nix: alejandra {} format check",
+        "nix: alejandra {} parse and format check",
         alejandra::version::VERSION
     );
-    let unformatted: Vec<&str> = sources
-        .iter()
-        .filter_map(|(path, src)| {
-            let (status, formatted) = alejandra::format::in_memory(path.clone(), src.clone());
-            match status {
-                alejandra::format::Status::Error(e) => Some(Err(anyhow::anyhow!("{path}: {e}"))),
-                alejandra::format::Status::Changed(_) if formatted != *src => {
-                    Some(Ok(path.as_str()))
-                }
-                alejandra::format::Status::Changed(_) => None,
-            }
-        })
-        .collect::<Result<_>>()?;
-    if !unformatted.is_empty() {
-        bail!("not alejandra-formatted: {unformatted:?} (run `nix fmt`)");
+    let formatted = |p: &str, s: &str| match alejandra::format::in_memory(p.into(), s.into()) {
+        (alejandra::format::Status::Error(e), _) => Err(anyhow::anyhow!("{p}: {e}")),
+        (_, formatted) => Ok(formatted == s),
+    };
+    if formatted("f.nix", "{a = ;}").is_ok() || formatted("f.nix", "{a=1;}")? {
+        bail!("alejandra self-test: a parse error or an unformatted file passed");
     }
-
-    eprintln!(
-        "nix: unused bindings (self-test: {} known answers)",
-        deadcode::SELF_TEST.len()
-    );
-    for (source, expected) in deadcode::SELF_TEST {
-        let got = deadcode::dead_names(source);
-        if got != *expected {
-            bail!("dead-code self-test: `{source}` gave {got:?}, expected {expected:?}");
-        }
-    }
-    let mut dead = Vec::new();
     for (path, src) in &sources {
-        for d in deadcode::find(src).map_err(|e| anyhow::anyhow!("{path}: {e}"))? {
-            dead.push(format!("{path}:{}: unused {} `{}`", d.line, d.kind, d.name));
+        if !formatted(path, src)? {
+            bail!("{path} is not alejandra-formatted (run `nix fmt`)");
         }
     }
-    if !dead.is_empty() {
-        bail!("unused bindings:\n  {}", dead.join("\n  "));
-    }
+    script("nix/tests/lint.sh", &files)?;
 
-    eprintln!("nix: flake.lock against flake.nix");
-    let flake_src = &sources
-        .iter()
-        .find(|(p, _)| p == "flake.nix")
-        .context("no flake.nix")?
-        .1;
-    let inputs = lock::flake_inputs(flake_src)?;
-    let lock_json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("flake.lock")).context("reading flake.lock")?,
-    )
-    .context("flake.lock is not JSON")?;
-    for line in lock::check(&lock_json, &inputs)? {
-        eprintln!("  {line}");
-    }
-    // The tested pins are the `nix-pins` input (xtask/inputs.toml). The Nix sandbox has neither
-    // the offline directory nor the network; there, CONDUIT_ALLOW_MISSING_SHARED skips loudly.
-    match crate::inputs::path("nix-pins") {
-        Ok(shared) => {
-            let shared_json: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&shared)?)?;
-            lock::compare_with_shared(&lock_json, &shared_json)?;
-            eprintln!(
-                "  nixpkgs, crane, rust-overlay, advisory-db: identical to the shared tested pins"
-            );
-        }
+    eprintln!("nix: flake.lock against the tested pins and the formatter");
+    let lock: Value = serde_json::from_str(&read("flake.lock")?)?;
+    // The Nix sandbox has neither the offline directory nor the network: there,
+    // CONDUIT_ALLOW_MISSING_SHARED skips the comparison with the tested pins, loudly.
+    let shared: Option<Value> = match crate::inputs::path("nix-pins") {
+        Ok(path) => Some(serde_json::from_str(&std::fs::read_to_string(path)?)?),
         Err(e) if std::env::var_os("CONDUIT_ALLOW_MISSING_SHARED").is_some() => {
-            eprintln!("  SKIPPED (CONDUIT_ALLOW_MISSING_SHARED is set): {e:#}");
+            eprintln!("  SKIPPED the tested pins (CONDUIT_ALLOW_MISSING_SHARED is set): {e:#}");
+            None
         }
         Err(e) => return Err(e),
+    };
+    let mut moved = lock.clone();
+    moved["nodes"]["nixpkgs"]["original"]["ref"] = json!("nixos-unstable");
+    moved["nodes"]["alejandra-src"]["locked"]["rev"] = json!("0".repeat(40));
+    moved["nodes"]["crane"]["locked"]["rev"] = json!("0".repeat(40));
+    if lock_problems(&moved, shared.as_ref()).len() != 2 + usize::from(shared.is_some()) {
+        bail!("self-test: a lock on nixos-unstable with moved crane and alejandra pins passed");
     }
-    let cargo_lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
-    eprintln!("  {}", lock::check_formatter_pin(&lock_json, &cargo_lock)?);
+    let mut problems = lock_problems(&lock, shared.as_ref());
 
     eprintln!("nix: names used from pinned inputs against nix/pinned-api.toml");
-    let pinned =
-        api::PinnedApi::parse(&std::fs::read_to_string(root.join("nix/pinned-api.toml"))?)?;
-    pinned.check_revs(&lock_json)?;
-    let mut problems = Vec::new();
-    let mut uses = std::collections::BTreeSet::new();
-    for (path, src) in &sources {
-        match api::check_file(&pinned, path, src) {
-            Ok(u) => uses.extend(u),
-            Err(p) => problems.extend(p),
+    let api = api::Api::load(&read("nix/pinned-api.toml")?, &lock)?;
+    let fixtures: toml::Table = toml::from_str(&read("nix/tests/pinned-api-rejects.toml")?)?;
+    for fixture in fixtures["rejects"].as_array().into_iter().flatten() {
+        let (nix, name) = (
+            fixture[0].as_str().unwrap_or_default(),
+            fixture[1].as_str().unwrap_or("?"),
+        );
+        if !api::check(&api, "fixture.nix", nix)
+            .iter()
+            .any(|p| p.contains(name))
+        {
+            bail!("pinned-API self-test: `{nix}` passed");
         }
+    }
+    problems.extend(
+        sources
+            .iter()
+            .flat_map(|(path, src)| api::check(&api, path, src)),
+    );
+
+    eprintln!("nix: .cargo/audit.toml (checks.audit) ignores what deny.toml ignores");
+    let (deny, audit) = (
+        ignored(&read("deny.toml")?)?,
+        ignored(&read(".cargo/audit.toml").unwrap_or_default())?,
+    );
+    if deny != audit || ignored("[advisories]\nignore = [\"RUSTSEC-0000-0000\"]")? == deny {
+        problems.push(format!(
+            "deny.toml ignores {deny:?}, .cargo/audit.toml {audit:?}: keep them identical"
+        ));
     }
     if !problems.is_empty() {
-        bail!("unverified names:\n  {}", problems.join("\n  "));
+        bail!("nix:\n  {}", problems.join("\n  "));
     }
-    eprintln!(
-        "  {} distinct functions and flake outputs, all verified",
-        uses.len()
-    );
-
-    eprintln!("nix: checks.audit's configuration (.cargo/audit.toml) against deny.toml");
-    let ignored = audit_config::compare(
-        &std::fs::read_to_string(root.join("deny.toml")).context("reading deny.toml")?,
-        std::fs::read_to_string(root.join(".cargo/audit.toml"))
-            .ok()
-            .as_deref(),
-    )?;
-    eprintln!("  both ignore the same {ignored} advisories");
-
-    // Hashes that only a machine with Nix and the network can learn: say so on every run.
-    for (file, text) in &sources {
-        let placeholders = text.matches("lib.fakeHash").count();
-        if placeholders > 0 {
-            eprintln!(
-                "nix: NOTE {file} has {placeholders} placeholder hash(es) (lib.fakeHash): the first \
-                 Nix build of it prints the real value to put there"
-            );
-        }
+    for (file, _) in sources
+        .iter()
+        .filter(|(_, text)| text.contains("lib.fakeHash"))
+    {
+        eprintln!("nix: NOTE {file} has placeholder hashes (lib.fakeHash): the first Nix build prints the real ones");
     }
-
     eprintln!("nix: image scanner tests (python3 nix/tests/image_scan_test.py)");
-    crate::util::require("python3", "install Python 3")?;
-    let out = cmd("python3")
-        .args(["nix/tests/image_scan_test.py"])
-        .output()?;
-    let text = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        bail!("image scanner tests failed:\n{text}");
-    }
-    eprintln!(
-        "  {}",
-        text.lines()
-            .filter(|l| l.starts_with("Ran "))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    output(cmd("python3").arg("nix/tests/image_scan_test.py")).context("image scanner tests")?;
 
-    evaluate(&root)?;
-
-    eprintln!("nix: the flake checks' scripts (nix/checks/*.sh) in a sandbox-like directory");
-    sandbox::run(&root)?;
-
-    let web = root.join("web/Cargo.toml").is_file();
-    eprintln!(
-        "nix: ok ({} files; web package {})",
-        sources.len(),
-        if web {
-            "enabled: web/Cargo.toml exists"
-        } else {
-            "off until web/Cargo.toml exists"
-        }
-    );
+    // In Nix the Terraform providers are plugins nixpkgs builds; here the local mirror, if any.
+    let mirror = crate::suites::terraform::mirror::discover().unwrap_or_default();
+    script("nix/tests/eval.sh", &[])?;
+    script("nix/tests/run-checks.sh", &[mirror.display().to_string()])?;
+    eprintln!("nix: ok ({} files)", sources.len());
     Ok(())
 }
 
-/// Step 7: evaluate the flake with the real nixpkgs lib and stand-ins (nix/tests/eval.nix).
-fn evaluate(root: &Path) -> Result<()> {
-    let lib = std::env::var_os("CONDUIT_NIXPKGS_LIB").map(PathBuf::from);
-    let lib = match lib {
-        Some(dir) if dir.join("lib/default.nix").is_file() => dir,
-        _ => {
-            eprintln!(
-                "nix: SKIPPED evaluation with stand-ins: set CONDUIT_NIXPKGS_LIB to a directory holding \
-                 nixpkgs' lib/ (e.g. a nix-community/nixpkgs.lib checkout) to run it"
-            );
-            return Ok(());
-        }
-    };
-    if which("nix-instantiate").is_none() || which("git").is_none() {
-        eprintln!("nix: SKIPPED evaluation with stand-ins: needs nix-instantiate and git");
-        return Ok(());
+/// Runs one of the suite's shell scripts (nix/tests/), its report on stderr.
+fn script(path: &str, args: &[String]) -> Result<()> {
+    let status = cmd("bash")
+        .arg(path)
+        .args(args)
+        .stdout(std::io::stderr())
+        .status()?;
+    if !status.success() {
+        bail!("{path} failed");
     }
-    // The flake sees the repository's files, not build outputs: copy what git knows about.
-    let listed = output(cmd("git").args([
-        "ls-files",
-        "-z",
-        "--cached",
-        "--others",
-        "--exclude-standard",
-    ]))?;
-    let copy = std::env::temp_dir().join(format!("conduit-nix-eval-{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        for rel in listed.split('\0').filter(|r| !r.is_empty()) {
-            let (from, to) = (root.join(rel), copy.join(rel));
-            if from.is_file() {
-                std::fs::create_dir_all(to.parent().expect("a file has a parent"))?;
-                std::fs::copy(&from, &to)?;
-            }
-        }
-        let had_web = copy.join("web/Cargo.toml").is_file();
-        for with_web in [had_web, true] {
-            if with_web && !had_web {
-                std::fs::create_dir_all(copy.join("web"))?;
-                std::fs::write(
-                    copy.join("web/Cargo.toml"),
-                    "[package]\nname = \"conduit-web\"\nversion = \"0.0.0\"\n",
-                )?;
-            }
-            let out = output(
-                cmd("nix-instantiate")
-                    .args([
-                        "--eval",
-                        "--strict",
-                        "--json",
-                        "nix/tests/eval.nix",
-                        "--arg",
-                        "root",
-                    ])
-                    .arg(&copy)
-                    .env("CONDUIT_NIXPKGS_LIB", &lib),
-            )
-            .context("evaluating the flake with stand-ins (nix/tests/eval.nix)")?;
-            let summary: serde_json::Value = serde_json::from_str(&out)?;
-            eprintln!(
-                "nix: evaluated the flake{}: {} assertions hold; packages {}; checks {}",
-                if with_web && !had_web {
-                    " with a placeholder web/Cargo.toml"
-                } else {
-                    ""
-                },
-                summary["assertions"],
-                summary["packages"],
-                summary["checks"]
-            );
-            if had_web {
-                break;
-            }
-        }
-        terraform_pin_rejects_a_moved_lock(&copy, &lib)
-    })();
-    let _ = std::fs::remove_dir_all(&copy);
-    result
-}
-
-/// Self-test of nix/terraform.nix's guard: with one environment's lock file naming another
-/// AWS provider release than the one the flake builds, evaluation must fail, naming both.
-fn terraform_pin_rejects_a_moved_lock(copy: &Path, lib: &Path) -> Result<()> {
-    let Some(lock) = std::fs::read_dir(copy.join("terraform/envs"))
-        .ok()
-        .and_then(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.path().join(".terraform.lock.hcl"))
-                .find(|p| p.is_file())
-        })
-    else {
-        return Ok(());
-    };
-    let text = std::fs::read_to_string(&lock)?;
-    let Some(start) = text.find("provider \"registry.terraform.io/hashicorp/aws\"") else {
-        return Ok(());
-    };
-    let version_at = start
-        + text[start..]
-            .find("version")
-            .context("the aws provider block has no version")?;
-    let line_end = version_at + text[version_at..].find('\n').unwrap_or(0);
-    let moved = format!(
-        "{}version = \"0.0.1\"{}",
-        &text[..version_at],
-        &text[line_end..]
-    );
-    std::fs::write(&lock, moved)?;
-    let out = cmd("nix-instantiate")
-        .args([
-            "--eval",
-            "--strict",
-            "--json",
-            "nix/tests/eval.nix",
-            "--arg",
-            "root",
-        ])
-        .arg(copy)
-        .env("CONDUIT_NIXPKGS_LIB", lib)
-        .output()?;
-    std::fs::write(&lock, text)?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.success() || !stderr.contains("locks hashicorp/aws 0.0.1") {
-        bail!("nix/terraform.nix accepted a lock file naming hashicorp/aws 0.0.1:\n{stderr}");
-    }
-    eprintln!("nix: control: a lock file naming another hashicorp/aws release fails evaluation");
     Ok(())
 }
 
-/// Every `.nix` file of the repository (not build outputs, not dependencies).
-fn nix_files(root: &Path) -> Result<Vec<PathBuf>> {
-    const SKIP: &[&str] = &["target", "node_modules", ".git", ".terraform", "result"];
+/// Every `.nix` file of the repository, relative to it (not build outputs, not dependencies).
+fn nix_files(root: &Path, dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type()?.is_dir() {
-                if !SKIP.contains(&name.as_str()) && !name.starts_with("result-") {
-                    stack.push(path);
-                }
-            } else if name.ends_with(".nix") {
-                out.push(path);
-            }
+    for entry in std::fs::read_dir(dir)? {
+        let (entry, skip) = (
+            entry?,
+            ["target", "node_modules", ".git", ".terraform", "result"],
+        );
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir()
+            && !skip.contains(&name.as_str())
+            && !name.starts_with("result-")
+        {
+            out.extend(nix_files(root, &entry.path())?);
+        } else if name.ends_with(".nix") {
+            out.push(entry.path().strip_prefix(root)?.display().to_string());
         }
     }
     out.sort();

@@ -1,0 +1,4 @@
+# Fixture: succeeds without creating $out. Must fail.
+# tools: bash
+set -eu
+true
