@@ -1,13 +1,13 @@
 //! The `workflows` suite: `.github/`, the delivery path and the repository-wide scanners, offline.
 //!
 //! Every rule is a maintained tool's configuration: zizmor (`.github/zizmor.yml`), check-jsonschema
-//! (GitHub's vendored schemas and ours in `.github/policy/`), semgrep (`.semgrep/`), actionlint,
-//! shellcheck over every `run:` script, checkov's `github_actions` framework. The tools run once
+//! (GitHub's vendored schemas and ours in `.github/policy/`), semgrep (`.semgrep/`), actionlint
+//! and shellcheck over every `run:` script. The tools run once
 //! over a scratch copy of the delivery files ("real") and one tree per fixture of
 //! `workflows/fixtures.toml` (a real file with one flaw put back): the real tree must have no
 //! finding, each fixture the findings it names, and every rule of `.semgrep/workflows.yaml` and
 //! schema of `.github/policy/` is named by a fixture. Beside them: the layer check no tool makes
-//! (`workflows/layers.rs`), detect-secrets (`workflows/secrets.rs`) and `nix/sbom-scan.py`.
+//! (`workflows/layers.rs`), detect-secrets (`workflows/secrets.rs`), `nix/tests/sbom_scan_test.py`.
 
 mod layers;
 mod secrets;
@@ -144,19 +144,21 @@ pub fn run() -> Result<()> {
         "workflows: 0 findings in the repository; {} fixtures rejected as expected",
         expected.len()
     );
-    for (name, check) in [
-        (
-            "semgrep --test (.semgrep/)",
-            tools::semgrep_tests as fn() -> Result<String>,
-        ),
-        ("nix/sbom-scan.py", tools::sbom_scan),
-        ("detect-secrets", secrets::check),
-    ] {
-        eprintln!(
-            "workflows: {name}: {}",
-            check().with_context(|| format!("workflows: {name}"))?
+    // The code rules' own fixtures (`.semgrep/<rule>.rs`; run inside .semgrep/: given a
+    // dot-directory as its target, `--test` finds no tests), and nix/sbom-scan.py's tests.
+    let semgrep_test = tools::semgrep_cmd(&root().join(".semgrep"), &["--test", "."])?;
+    let mut sbom_test = cmd("python3");
+    sbom_test.arg("nix/tests/sbom_scan_test.py");
+    for (mut c, passed) in [(semgrep_test, "All tests passed"), (sbom_test, "\nOK")] {
+        let out = c.output().with_context(|| format!("starting {c:?}"))?;
+        let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        ensure!(
+            out.status.success() && log.contains(passed),
+            "{c:?}:\n{log}"
         );
+        eprintln!("workflows: {c:?}: {}", passed.trim());
     }
+    eprintln!("workflows: detect-secrets: {}", secrets::check()?);
     Ok(())
 }
 
@@ -164,9 +166,8 @@ pub fn run() -> Result<()> {
 pub fn split(dir: &Path, path: &str) -> (String, String) {
     let rel = Path::new(path)
         .strip_prefix(dir)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| PathBuf::from(path));
-    let rel = rel.to_string_lossy();
+        .unwrap_or(Path::new(path))
+        .to_string_lossy();
     let (tree, file) = rel
         .trim_start_matches('/')
         .split_once('/')
@@ -175,8 +176,5 @@ pub fn split(dir: &Path, path: &str) -> (String, String) {
 }
 
 pub fn require(name: &str) -> Result<PathBuf> {
-    crate::util::require(
-        name,
-        "run .ci/run (it installs .ci/requirements.txt, package.json and .ci/apt-packages.txt)",
-    )
+    crate::util::require(name, "run .ci/run (it installs the pinned tools)")
 }
