@@ -52,9 +52,8 @@ fn trees() -> Result<(Trees, Expected)> {
         real.insert(file.to_owned(), std::fs::read_to_string(root().join(file))?);
     }
     let table: toml::Table = toml::from_str(FIXTURES).context("fixtures.toml")?;
-    let list = table["fixture"]
-        .as_array()
-        .context("fixtures.toml: no [[fixture]]")?;
+    let list = table.get("fixture").and_then(toml::Value::as_array);
+    let list = list.context("fixtures.toml: no [[fixture]]")?;
     let (mut trees, mut expected) = (Trees::new(), Expected::new());
     for (n, f) in list.iter().enumerate() {
         let field = |k: &str| f.get(k).and_then(toml::Value::as_str).unwrap_or_default();
