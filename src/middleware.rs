@@ -1,5 +1,5 @@
 //! Cross-cutting HTTP behaviour: request ids and logs, security headers, JSON errors for
-//! responses that actix itself produces (404, 405).
+//! responses that actix itself produces (404).
 
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -107,8 +107,8 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// Rewrites a bodiless error that actix produced itself (no route, wrong method) into the
-/// spec's JSON error body.
+/// Rewrites a bodiless 404 that actix produced itself into the spec's JSON error body. (A
+/// wrong method never reaches here: `routes::allowed_methods` answers it, with `Allow`.)
 pub fn json_error_body<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -116,11 +116,7 @@ pub fn json_error_body<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let error = if status == actix_web::http::StatusCode::METHOD_NOT_ALLOWED {
-        conduit_types::ErrorResponse::single("method", "is not allowed on this route")
-    } else {
-        conduit_types::ErrorResponse::single("route", "not found")
-    };
+    let error = conduit_types::ErrorResponse::single("route", "not found");
     let (req, _) = res.into_parts();
     let mut body = actix_web::HttpResponse::build(status).json(error);
     body.headers_mut().insert(

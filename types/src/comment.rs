@@ -31,6 +31,15 @@ pub struct MultipleCommentsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct NewComment {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 10_000,
+            pattern = r"\S",
+            example = "Thank you so much!"
+        )
+    )]
     pub body: String,
 }
 
