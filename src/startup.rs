@@ -112,6 +112,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, mw::json_error_body))
                 .wrap(Condition::new(!cors_origins.is_empty(), cors))
                 .wrap(Compress::default())
+                .wrap(from_fn(mw::refuse_nul))
                 .wrap(from_fn(mw::security_headers))
                 .wrap(from_fn(mw::request_log))
                 .wrap(from_fn(crate::metrics::http_middleware))

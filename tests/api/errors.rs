@@ -78,6 +78,27 @@ async fn unknown_routes_and_methods_get_json_errors() {
     );
 }
 
+/// PostgreSQL text cannot hold U+0000: a NUL anywhere is refused before the database sees it.
+#[tokio::test]
+async fn nul_characters_are_refused_not_a_500() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let query = app.get("/api/articles?tag=a%00b", None).await;
+    assert_eq!(query.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&query.body), ["query"]);
+    let path = app.get("/api/articles/a%00b", None).await;
+    assert_eq!(path.status, StatusCode::NOT_FOUND);
+    let body = app
+        .post(
+            "/api/articles",
+            Some(&jake),
+            json!({"article": {"title": "t\u{0}", "description": "d", "body": "b", "tagList": ["x\u{0}"]}}),
+        )
+        .await;
+    assert_eq!(body.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body.body), ["tagList", "title"]);
+}
+
 /// RFC 9110 §15.5.6: a 405 carries `Allow` with the methods the resource serves, on every
 /// resource, in the spec's JSON error shape.
 #[tokio::test]

@@ -65,7 +65,7 @@ pub struct NewArticle {
         schema(
             min_length = 1,
             max_length = 200,
-            pattern = r"\S",
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
             example = "How to train your dragon"
         )
     )]
@@ -75,7 +75,7 @@ pub struct NewArticle {
         schema(
             min_length = 1,
             max_length = 1000,
-            pattern = r"\S",
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
             example = "Ever wonder how?"
         )
     )]
@@ -85,7 +85,7 @@ pub struct NewArticle {
         schema(
             min_length = 1,
             max_length = 100_000,
-            pattern = r"\S",
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
             example = "You have to believe"
         )
     )]
@@ -96,7 +96,7 @@ pub struct NewArticle {
     pub tag_list: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct NewArticleRequest {
     pub article: NewArticle,
@@ -113,7 +113,7 @@ pub struct UpdateArticle {
         schema(
             min_length = 1,
             max_length = 200,
-            pattern = r"\S",
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
             example = "Did you train your dragon?"
         )
     )]
@@ -121,13 +121,21 @@ pub struct UpdateArticle {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 1000, pattern = r"\S")
+        schema(
+            min_length = 1,
+            max_length = 1000,
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        )
     )]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 100_000, pattern = r"\S")
+        schema(
+            min_length = 1,
+            max_length = 100_000,
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$"
+        )
     )]
     pub body: Option<String>,
     /// An extension to the spec: replaces the article's tags.
@@ -136,7 +144,7 @@ pub struct UpdateArticle {
     pub tag_list: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct UpdateArticleRequest {
     pub article: UpdateArticle,
@@ -155,7 +163,7 @@ impl utoipa::PartialSchema for TagName {
             .schema_type(Type::String)
             .min_length(Some(1))
             .max_length(Some(64))
-            .pattern(Some(r"\S"))
+            .pattern(Some(r"^[^\x00]*[^\s\x00][^\x00]*$"))
             .examples(["dragons"])
             .into()
     }
@@ -163,3 +171,11 @@ impl utoipa::PartialSchema for TagName {
 
 #[cfg(feature = "openapi")]
 impl ToSchema for TagName {}
+
+crate::object::object_request!(NewArticleRequest {
+    article: NewArticle
+});
+
+crate::object::object_request!(UpdateArticleRequest {
+    article: UpdateArticle
+});

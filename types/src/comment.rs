@@ -36,15 +36,19 @@ pub struct NewComment {
         schema(
             min_length = 1,
             max_length = 10_000,
-            pattern = r"\S",
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
             example = "Thank you so much!"
         )
     )]
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct NewCommentRequest {
     pub comment: NewComment,
 }
+
+crate::object::object_request!(NewCommentRequest {
+    comment: NewComment
+});

@@ -27,7 +27,7 @@ pub struct LoginUser {
         schema(
             min_length = 1,
             max_length = 254,
-            pattern = r"\S",
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
             example = "jake@example.com"
         )
     )]
@@ -37,7 +37,7 @@ pub struct LoginUser {
     pub password: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct LoginUserRequest {
     pub user: LoginUser,
@@ -62,7 +62,7 @@ pub struct NewUser {
         schema(
             min_length = 3,
             max_length = 254,
-            pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$",
+            pattern = r"^[^@\s\x00]+@[^@\s.\x00][^@\s\x00]*\.[^@\s\x00]*[^@\s.\x00]$",
             example = "jake@example.com"
         )
     )]
@@ -71,7 +71,7 @@ pub struct NewUser {
     pub password: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct NewUserRequest {
     pub user: NewUser,
@@ -87,7 +87,7 @@ pub struct UpdateUser {
         schema(
             min_length = 3,
             max_length = 254,
-            pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$",
+            pattern = r"^[^@\s\x00]+@[^@\s.\x00][^@\s\x00]*\.[^@\s\x00]*[^@\s.\x00]$",
             example = "jake.new@example.com"
         )
     )]
@@ -112,7 +112,7 @@ pub struct UpdateUser {
         skip_serializing_if = "Option::is_none"
     )]
     /// At most 2,000 characters; blank or `null` clears it.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2000, example = "I work at statefarm"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\x00]*$", example = "I work at statefarm"))]
     pub bio: Option<Option<String>>,
     #[serde(
         default,
@@ -120,12 +120,18 @@ pub struct UpdateUser {
         skip_serializing_if = "Option::is_none"
     )]
     /// An `http(s)://` URL of at most 2,048 bytes without whitespace; blank or `null` clears it.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2048, pattern = r"^\s*$|^\s*https?://\S*\s*$", example = "https://api.realworld.io/images/smiley-cyrus.jpg"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 2048, pattern = r"^\s*$|^\s*https?://[^\s\x00]*\s*$", example = "https://api.realworld.io/images/smiley-cyrus.jpg"))]
     pub image: Option<Option<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct UpdateUserRequest {
     pub user: UpdateUser,
 }
+
+crate::object::object_request!(LoginUserRequest { user: LoginUser });
+
+crate::object::object_request!(NewUserRequest { user: NewUser });
+
+crate::object::object_request!(UpdateUserRequest { user: UpdateUser });

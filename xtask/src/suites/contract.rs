@@ -27,7 +27,7 @@ pub fn run() -> Result<()> {
     let st = require("st", "install .ci/requirements.txt (`.ci/run` does)")?;
     exec(cmd("cargo").args(["build", "--locked", "--bin", "conduit-api"]))?;
     let out = target_dir().join("contract-test");
-    std::fs::create_dir_all(&out)?;
+    std::fs::create_dir_all(out.join("self-test"))?;
     let (pg, redis) = (Postgres::start_temporary()?, Redis::start_temporary()?);
     let port = free_port()?;
     let base = format!("http://127.0.0.1:{port}");
@@ -99,7 +99,9 @@ pub fn run() -> Result<()> {
 fn schemathesis(st: &Path, location: &Path, base: &str, token: &str, reports: &Path) -> Command {
     let dir = root().join("xtask/src/suites/contract");
     let mut c = cmd(st);
-    c.arg("--config-file")
+    // schemathesis keeps a cache in its working directory: keep it under target/.
+    c.current_dir(reports)
+        .arg("--config-file")
         .arg(dir.join("schemathesis.toml"))
         .arg("run")
         .arg(location)

@@ -10,13 +10,18 @@ import os
 import random
 import string
 import threading
-import uuid
+from itertools import count
 
 import requests
 import schemathesis
 
 API = os.environ["CONTRACT_API"]
 SESSION_ENDING = ["Logout", "RevokeAllSessions", "UpdateCurrentUser"]
+# Usernames and emails (lower-cased) that exist or that a case has sent; see `before_call`.
+_taken = {"contract", "contract@example.com"}
+_lock = threading.Lock()
+_rng = random.Random(19)
+_sessions = count(1)
 
 
 def _use(case, token):
@@ -29,10 +34,13 @@ class FreshSession:
     """A new user per case: its session may end without touching anyone else's."""
 
     def get(self, case, ctx):
-        name = f"session-{uuid.uuid4().hex[:12]}"
+        with _lock:
+            name = f"session-{next(_sessions)}"
         user = {"username": name, "email": f"{name}@example.com", "password": "contract-password"}
         res = requests.post(f"{API}/api/users", json={"user": user}, timeout=30)
         res.raise_for_status()
+        with _lock:
+            _taken.update({name, user["email"]})
         return res.json()["user"]["token"]
 
     def set(self, case, token, ctx):
@@ -53,10 +61,8 @@ class RunUser:
 # A taken username or email is a 422 (the RealWorld rule): state, not a schema rule. The coverage
 # phase sends the same boundary values many times, so a schema-valid value that an earlier case
 # already used is swapped for an unused one of the same length and form. Only schema-valid
-# (positive) cases are touched; negative ones go out as generated.
-_taken = {"contract", "contract@example.com"}
-_lock = threading.Lock()
-_rng = random.Random(19)
+# (positive) cases are changed; the values of every case are remembered (a case that is
+# negative in another part, e.g. a header, may still sign up).
 SIGN_UPS = {"POST /users", "PUT /user"}
 
 
@@ -73,12 +79,12 @@ def before_call(ctx, case, kwargs):
     meta = case.meta
     positive = meta is None or meta.generation.mode.name == "POSITIVE"
     user = case.body.get("user") if isinstance(case.body, dict) else None
-    if case.operation.label not in SIGN_UPS or not positive or not isinstance(user, dict):
+    if case.operation.label not in SIGN_UPS or not isinstance(user, dict):
         return
     with _lock:
         for field in ("username", "email"):
             value = user.get(field)
             if isinstance(value, str) and value:
-                if value.strip().lower() in _taken:
+                if positive and value.strip().lower() in _taken:
                     value = user[field] = _fresh(value)
                 _taken.add(value.strip().lower())
