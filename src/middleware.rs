@@ -1,5 +1,5 @@
 //! Cross-cutting HTTP behaviour: request ids and logs, security headers, JSON errors for
-//! responses that actix itself produces (404, 405).
+//! responses that actix itself produces (404).
 
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -107,8 +107,31 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// Rewrites a bodiless error that actix produced itself (no route, wrong method) into the
-/// spec's JSON error body.
+/// PostgreSQL text cannot hold U+0000, so no slug, username or filter ever contains one: a NUL
+/// (`%00`) in the path is a 404 and in the query a 422, before any handler sends it to the
+/// database (where it would be a 500). Bodies are checked field by field (`validation`).
+pub async fn refuse_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refusal = if req.path().contains("%00") {
+        Some(ApiError::NotFound("route"))
+    } else if req.query_string().contains("%00") {
+        Some(ApiError::invalid(
+            "query",
+            "must not contain NUL characters",
+        ))
+    } else {
+        None
+    };
+    match refusal {
+        Some(e) => Ok(req.into_response(e.error_response()).map_into_right_body()),
+        None => Ok(next.call(req).await?.map_into_left_body()),
+    }
+}
+
+/// Rewrites a bodiless 404 that actix produced itself into the spec's JSON error body. (A
+/// wrong method never reaches here: `routes::allowed_methods` answers it, with `Allow`.)
 pub fn json_error_body<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -116,11 +139,7 @@ pub fn json_error_body<B: MessageBody + 'static>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let error = if status == actix_web::http::StatusCode::METHOD_NOT_ALLOWED {
-        conduit_types::ErrorResponse::single("method", "is not allowed on this route")
-    } else {
-        conduit_types::ErrorResponse::single("route", "not found")
-    };
+    let error = conduit_types::ErrorResponse::single("route", "not found");
     let (req, _) = res.into_parts();
     let mut body = actix_web::HttpResponse::build(status).json(error);
     body.headers_mut().insert(

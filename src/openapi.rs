@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the shared types.
 
 use crate::routes::{articles, comments, profiles, tags, users};
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -22,7 +24,7 @@ use utoipa::{Modify, OpenApi};
         comments::list, comments::create, comments::delete,
         tags::list,
     ),
-    modifiers(&TokenScheme),
+    modifiers(&TokenScheme, &SharedRefusals),
     tags(
         (name = "Articles"), (name = "Comments"), (name = "Favorites"), (name = "Profile"), (name = "Tags"),
         (name = "User and Authentication"),
@@ -43,4 +45,49 @@ impl Modify for TokenScheme {
             ))),
         );
     }
+}
+
+/// Refusals that come from the server's shared layers rather than from one handler, stated on
+/// every operation they apply to: any JSON body over `CONDUIT_MAX_BODY_BYTES` is a 413 (the
+/// JSON extractor), and any authenticated write may be a 429 (`writes_per_user`, checked where
+/// the token is).
+struct SharedRefusals;
+
+impl Modify for SharedRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let reads = item.get.iter_mut().map(|op| (op, false));
+            let writes = [&mut item.post, &mut item.put, &mut item.delete]
+                .into_iter()
+                .flatten()
+                .map(|op| (op, true));
+            for (op, write) in reads.chain(writes) {
+                if op.request_body.is_some() {
+                    refusal(op, "413", "Body too large");
+                }
+                if write && op.security.is_some() {
+                    refusal(op, "429", "Too many writes by this user");
+                }
+            }
+        }
+    }
+}
+
+/// Adds `status` with the spec's error body, unless the handler documents it already.
+fn refusal(op: &mut Operation, status: &str, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorResponse")))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
 }

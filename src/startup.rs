@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::kv::Kv;
 use crate::openapi::ApiDoc;
 use crate::ratelimit::{RateLimiter, Rules};
+use crate::routes::allowed_methods::resource;
 use crate::sessions::Sessions;
 use crate::{admin, db, middleware as mw, routes};
 use actix_web::dev::Server;
@@ -108,19 +109,16 @@ impl Application {
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(mw::query_config())
                 .app_data(mw::path_config())
-                .wrap(
-                    ErrorHandlers::new()
-                        .handler(StatusCode::NOT_FOUND, mw::json_error_body)
-                        .handler(StatusCode::METHOD_NOT_ALLOWED, mw::json_error_body),
-                )
+                .wrap(ErrorHandlers::new().handler(StatusCode::NOT_FOUND, mw::json_error_body))
                 .wrap(Condition::new(!cors_origins.is_empty(), cors))
                 .wrap(Compress::default())
+                .wrap(from_fn(mw::refuse_nul))
                 .wrap(from_fn(mw::security_headers))
                 .wrap(from_fn(mw::request_log))
                 .wrap(from_fn(crate::metrics::http_middleware))
-                .route("/healthz", web::get().to(routes::health::healthz))
-                .route("/readyz", web::get().to(routes::health::readyz))
-                .route("/statusz", web::get().to(routes::health::statusz))
+                .service(resource("/healthz").get(routes::health::healthz))
+                .service(resource("/readyz").get(routes::health::readyz))
+                .service(resource("/statusz").get(routes::health::statusz))
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
                 )

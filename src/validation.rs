@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Hashing cost grows with length: bound it.
 pub const MAX_PASSWORD_CHARS: usize = 256;
+/// PostgreSQL text cannot hold U+0000: refused here rather than failing in the database.
+const NUL: &str = "must not contain NUL characters";
 
 #[derive(Default)]
 pub struct Problems(BTreeMap<String, Vec<String>>);
@@ -29,7 +31,9 @@ impl Problems {
     /// Non-blank and at most `max` characters; returns the trimmed value.
     pub fn text<'a>(&mut self, field: &str, value: &'a str, max: usize) -> &'a str {
         let trimmed = value.trim();
-        if trimmed.is_empty() {
+        if trimmed.contains('\0') {
+            self.add(field, NUL);
+        } else if trimmed.is_empty() {
             self.add(field, "can't be blank");
         } else if trimmed.chars().count() > max {
             self.add(field, format!("is too long (maximum is {max} characters)"));
@@ -94,7 +98,7 @@ impl Problems {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
         if !(v.starts_with("https://") || v.starts_with("http://"))
             || v.len() > 2048
-            || v.chars().any(char::is_whitespace)
+            || v.chars().any(|c| c.is_whitespace() || c == '\0')
         {
             self.add("image", "must be an http(s) URL");
         }
@@ -104,7 +108,9 @@ impl Problems {
     /// An optional bio: blank clears it.
     pub fn bio<'a>(&mut self, value: Option<&'a str>) -> Option<&'a str> {
         let v = value.map(str::trim).filter(|v| !v.is_empty())?;
-        if v.chars().count() > 2000 {
+        if v.contains('\0') {
+            self.add("bio", NUL);
+        } else if v.chars().count() > 2000 {
             self.add("bio", "is too long (maximum is 2000 characters)");
         }
         Some(v)
@@ -115,7 +121,9 @@ impl Problems {
         let mut out: Vec<String> = Vec::new();
         for tag in tags {
             let t = tag.trim();
-            if t.is_empty() {
+            if t.contains('\0') {
+                self.add("tagList", NUL);
+            } else if t.is_empty() {
                 self.add("tagList", "tags can't be blank");
             } else if t.chars().count() > 64 {
                 self.add("tagList", "tags are at most 64 characters");
@@ -207,6 +215,18 @@ mod tests {
                 p.text("title", &"x".repeat(201), 200);
             }),
             ["title: is too long (maximum is 200 characters)"]
+        );
+        assert_eq!(
+            errors(|p| {
+                p.text("body", "a\0b", 10);
+                p.bio(Some("\0"));
+                p.tags(&["x\0".into()]);
+            }),
+            [
+                "bio: must not contain NUL characters",
+                "body: must not contain NUL characters",
+                "tagList: must not contain NUL characters"
+            ]
         );
         let mut p = Problems::default();
         assert_eq!(p.tags(&[" a ".into(), "b".into(), "a".into()]), ["a", "b"]);

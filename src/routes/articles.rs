@@ -21,10 +21,13 @@ pub const MAX_LIMIT: i64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Filter by tag
+    #[param(pattern = r"^[^\x00]*$")]
     tag: Option<String>,
     /// Filter by author (username)
+    #[param(pattern = r"^[^\x00]*$")]
     author: Option<String>,
     /// Filter by favorites of a user (username)
+    #[param(pattern = r"^[^\x00]*$")]
     favorited: Option<String>,
     /// The number of items to skip before starting to collect the result set.
     #[param(minimum = 0)]

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource, and the route table.
 
+pub mod allowed_methods;
 pub mod articles;
 pub mod comments;
 pub mod health;
@@ -8,50 +9,48 @@ pub mod tags;
 pub mod users;
 
 use actix_web::web;
+use allowed_methods::resource;
 
 /// The RealWorld API under `/api`. `feed` comes before `{slug}` so it is not taken for one.
-/// Every path is a `resource`, so a known path with the wrong method is a 405, not a 404.
+/// Every path is a [`resource`], so a known path with the wrong method is a 405 with `Allow`,
+/// not a 404.
 pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
-            .service(web::resource("/users").post(users::register))
-            .service(web::resource("/users/login").post(users::login))
-            .service(web::resource("/users/logout").post(users::logout))
-            .service(web::resource("/user/sessions").delete(users::revoke_all))
+            .service(resource("/users").post(users::register))
+            .service(resource("/users/login").post(users::login))
+            .service(resource("/users/logout").post(users::logout))
+            .service(resource("/user/sessions").delete(users::revoke_all))
+            .service(resource("/user").get(users::current).put(users::update))
+            .service(resource("/profiles/{username}").get(profiles::get))
             .service(
-                web::resource("/user")
-                    .get(users::current)
-                    .put(users::update),
-            )
-            .service(web::resource("/profiles/{username}").get(profiles::get))
-            .service(
-                web::resource("/profiles/{username}/follow")
+                resource("/profiles/{username}/follow")
                     .post(profiles::follow)
                     .delete(profiles::unfollow),
             )
-            .service(web::resource("/articles/feed").get(articles::feed))
+            .service(resource("/articles/feed").get(articles::feed))
             .service(
-                web::resource("/articles")
+                resource("/articles")
                     .get(articles::list)
                     .post(articles::create),
             )
             .service(
-                web::resource("/articles/{slug}")
+                resource("/articles/{slug}")
                     .get(articles::get)
                     .put(articles::update)
                     .delete(articles::delete),
             )
             .service(
-                web::resource("/articles/{slug}/favorite")
+                resource("/articles/{slug}/favorite")
                     .post(articles::favorite)
                     .delete(articles::unfavorite),
             )
             .service(
-                web::resource("/articles/{slug}/comments")
+                resource("/articles/{slug}/comments")
                     .get(comments::list)
                     .post(comments::create),
             )
-            .service(web::resource("/articles/{slug}/comments/{id}").delete(comments::delete))
-            .service(web::resource("/tags").get(tags::list)),
+            .service(resource("/articles/{slug}/comments/{id}").delete(comments::delete))
+            .service(resource("/tags").get(tags::list)),
     );
 }

@@ -78,6 +78,62 @@ async fn unknown_routes_and_methods_get_json_errors() {
     );
 }
 
+/// PostgreSQL text cannot hold U+0000: a NUL anywhere is refused before the database sees it.
+#[tokio::test]
+async fn nul_characters_are_refused_not_a_500() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let query = app.get("/api/articles?tag=a%00b", None).await;
+    assert_eq!(query.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&query.body), ["query"]);
+    let path = app.get("/api/articles/a%00b", None).await;
+    assert_eq!(path.status, StatusCode::NOT_FOUND);
+    let body = app
+        .post(
+            "/api/articles",
+            Some(&jake),
+            json!({"article": {"title": "t\u{0}", "description": "d", "body": "b", "tagList": ["x\u{0}"]}}),
+        )
+        .await;
+    assert_eq!(body.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body.body), ["tagList", "title"]);
+}
+
+/// RFC 9110 §15.5.6: a 405 carries `Allow` with the methods the resource serves, on every
+/// resource, in the spec's JSON error shape.
+#[tokio::test]
+async fn a_wrong_method_is_a_405_that_lists_the_allowed_ones() {
+    let app = spawn_app().await;
+    for (path, allow) in [
+        ("/api/tags", "GET"),
+        ("/api/users", "POST"),
+        ("/api/user", "GET, PUT"),
+        ("/api/user/sessions", "DELETE"),
+        ("/api/profiles/jake/follow", "POST, DELETE"),
+        ("/api/articles", "GET, POST"),
+        ("/api/articles/feed", "GET"),
+        ("/api/articles/a-slug", "GET, PUT, DELETE"),
+        ("/api/articles/a-slug/comments/1", "DELETE"),
+        ("/healthz", "GET"),
+    ] {
+        for method in [Method::PATCH, Method::TRACE, Method::HEAD] {
+            let res = app.request(method.clone(), path, None, None).await;
+            assert_eq!(
+                res.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            assert_eq!(res.headers["allow"], allow, "{method} {path}");
+            if method != Method::HEAD {
+                assert_eq!(
+                    res.body["errors"]["method"][0], "is not allowed on this route",
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_response_carries_security_headers_and_a_request_id() {
     let app = spawn_app().await;

@@ -31,11 +31,24 @@ pub struct MultipleCommentsResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct NewComment {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 10_000,
+            pattern = r"^[^\x00]*[^\s\x00][^\x00]*$",
+            example = "Thank you so much!"
+        )
+    )]
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct NewCommentRequest {
     pub comment: NewComment,
 }
+
+crate::object::object_request!(NewCommentRequest {
+    comment: NewComment
+});

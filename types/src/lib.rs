@@ -8,6 +8,7 @@
 mod article;
 mod comment;
 mod error;
+mod object;
 mod profile;
 mod user;
 

@@ -2,6 +2,7 @@
 //! Each suite owns one part of the repository and checks it offline.
 
 pub mod audit;
+pub mod contract;
 pub mod docs;
 pub mod kustomize;
 pub mod nix;
@@ -23,6 +24,11 @@ pub const ALL: &[Suite] = &[
         name: "web",
         about: "web/: build the Perseus frontend, then browser tests in Chromium against the real stack",
         run: web::run,
+    },
+    Suite {
+        name: "contract",
+        about: "the API against its own OpenAPI document: schemathesis, every phase and check, on the real stack",
+        run: contract::run,
     },
     Suite {
         name: "nix",
