@@ -10,7 +10,30 @@ pub mod terraform;
 pub mod web;
 pub mod workflows;
 
-use anyhow::Result;
+use anyhow::{ensure, Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// A tool's self-test: `c`, run on `fixture`, must fail and print every `expect: X` the fixture
+/// lists (X a substring of its output).
+pub fn rejects(c: &mut Command, fixture: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(fixture).context("reading the fixture")?;
+    let expected = text.lines().filter_map(|l| l.split_once("expect: "));
+    let out = c
+        .output()
+        .with_context(|| format!("running {:?}", c.get_program()))?;
+    let said = String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned();
+    let (found, missed): (Vec<_>, Vec<_>) = expected
+        .map(|(_, e)| e.trim())
+        .partition(|e| said.contains(e));
+    let fixture = fixture.display();
+    ensure!(
+        !out.status.success() && !found.is_empty() && missed.is_empty(),
+        "{fixture}: not rejected as expected (missed {missed:?}):\n{said}"
+    );
+    eprintln!("control: {fixture} rejected ({} findings)", found.len());
+    Ok(())
+}
 
 pub struct Suite {
     pub name: &'static str,
