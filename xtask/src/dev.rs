@@ -5,12 +5,11 @@
 //! beside it. Each runs on its usual port (55432, 56379), or a free one when another process
 //! holds that, and is checked to be the server this command started before it is used. The
 //! API and the web server need their ports (8080, 8081): a port held by anything else is an
-//! error naming the holder. The
-//! API and the web server are built and run; the web server forwards `/api` to the API, so
-//! the browser sees one origin. Ctrl-C stops everything.
+//! error naming the holder. The API and the web server are built and run; the web server
+//! forwards `/api` to the API, so the browser sees one origin. Ctrl-C stops everything.
 
 use crate::stack::{Options, Stack};
-use crate::util::{cmd, root, target_dir, which};
+use crate::util::{cargo, exec, root, target_dir, which};
 use anyhow::{Context, Result};
 use conduit_testkit::{Postgres, Redis};
 use std::time::Duration;
@@ -49,37 +48,28 @@ pub fn run() -> Result<()> {
         }
         Err(_) => None,
     };
-    crate::util::exec(cmd("cargo").args(["build", "--quiet", "--bin", "conduit-api"]))?;
+    exec(&mut cargo("build --quiet --bin conduit-api"))?;
     let web_dir = dev_dir.join("web");
     crate::web::build(crate::web::Engine::Debug, &web_dir)?;
     let stack = Stack::start(Options {
-        web_dir: &web_dir,
+        web_dir,
         api_bin: target_dir().join("debug/conduit-api"),
         database_url: Some(database_url.clone()),
         redis_url: redis_url.clone(),
         api_port: Some(API_PORT),
         web_port: Some(WEB_PORT),
         log_dir: None,
-        extra_api_env: Vec::new(),
-        // Without Redis the API keeps sessions, cache and limits in memory.
-        no_redis: redis_url.is_none(),
     })?;
-    eprintln!();
-    eprintln!("  Open Conduit    {}/", stack.web_url);
-    eprintln!();
-    eprintln!(
-        "  API             {}/api  (Swagger UI: {}/api/docs/)",
-        stack.api_url, stack.api_url
-    );
-    eprintln!(
-        "  Metrics         {}/metrics (API), {}/metrics (web)",
-        stack.api_admin, stack.web_admin
-    );
+    let (api, api_admin, web_admin) = (&stack.api_url, &stack.api_admin, &stack.web_admin);
+    eprintln!("\n  Open Conduit    {}/\n", stack.web_url);
+    eprintln!("  API             {api}/api  (Swagger UI: {api}/api/docs/)");
+    eprintln!("  Metrics         {api_admin}/metrics (API), {web_admin}/metrics (web)");
     eprintln!("  PostgreSQL      {database_url}");
-    if let Some(r) = &redis_url {
-        eprintln!("  Redis           {r}");
-    }
-    eprintln!("  Ctrl-C stops everything.\n");
+    // Without Redis the API keeps sessions, cache and limits in memory.
+    let redis = redis_url
+        .as_deref()
+        .unwrap_or("none (sessions, cache and limits in memory)");
+    eprintln!("  Redis           {redis}\n  Ctrl-C stops everything.\n");
     // Wait for Ctrl-C or SIGTERM, or for a server to die; returning drops the stack and the
     // databases, which stops everything in order.
     let mut stack = stack;

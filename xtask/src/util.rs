@@ -26,6 +26,13 @@ pub fn cmd(program: impl AsRef<std::ffi::OsStr>) -> Command {
     c
 }
 
+/// `cargo` with the space-separated `args`, in the workspace root.
+pub fn cargo(args: &str) -> Command {
+    let mut c = cmd("cargo");
+    c.args(args.split_whitespace());
+    c
+}
+
 /// Runs a command to completion, echoing it first; a non-zero exit is an error.
 pub fn exec(c: &mut Command) -> Result<()> {
     eprintln!("$ {}", display(c));

@@ -11,7 +11,7 @@
 //! The result is a directory with `conduit-web`, `dist/` and `static/`: the server binary
 //! runs from there (release builds change into their own directory at start-up).
 
-use crate::util::{cmd, exec, output, root, target_dir, which};
+use crate::util::{cargo, cmd, exec, output, root, target_dir, which};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,62 +33,41 @@ pub struct BundleSize {
 
 pub fn host_triple() -> Result<String> {
     let v = output(cmd("rustc").arg("-vV"))?;
-    v.lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(str::to_string)
+    let host = v.lines().find_map(|l| l.strip_prefix("host: "));
+    host.map(str::to_string)
         .context("rustc -vV printed no host triple")
 }
 
-/// RUSTFLAGS for one half, keeping whatever the caller set (the Nix build's path remapping).
-pub fn rustflags(cfg: &str) -> String {
-    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    if !flags.is_empty() {
-        flags.push(' ');
-    }
-    flags.push_str("--cfg ");
-    flags.push_str(cfg);
-    flags
+/// `cargo <args> -p conduit-web` for one half (`engine`: for the host, `client`: for the
+/// browser, size-optimised), with RUSTFLAGS `--cfg <half>` added to whatever the caller set
+/// (the Nix build's path remapping). An explicit --target keeps these RUSTFLAGS off build
+/// scripts and proc-macros, so they are shared with the API's build instead of compiled again.
+fn half(half: &str, args: &str) -> Result<std::process::Command> {
+    let target = match half {
+        "engine" => host_triple()?,
+        _ => "wasm32-unknown-unknown --profile wasm-release".into(),
+    };
+    let mut c = cargo(&format!("{args} --locked -p conduit-web --target {target}"));
+    let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    c.env("RUSTFLAGS", format!("{flags} --cfg {half}").trim_start());
+    Ok(c)
 }
 
 /// Builds everything into `out` (replaced), returning the bundle size.
 pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
-    let host = host_triple()?;
-    let target = target_dir();
-    // An explicit --target keeps these RUSTFLAGS off build scripts and proc-macros, so they
-    // are shared with the API's build instead of compiled again.
-    let mut c = cmd("cargo");
-    c.args(["build", "--locked", "-p", "conduit-web", "--target", &host]);
-    if engine == Engine::Release {
-        c.arg("--release");
-    }
-    exec(c.env("RUSTFLAGS", rustflags("engine")))?;
+    let (target, release) = (target_dir(), engine == Engine::Release);
+    exec(&mut half(
+        "engine",
+        if release { "build --release" } else { "build" },
+    )?)?;
+    let profile = if release { "release" } else { "debug" };
     let engine_bin = target
-        .join(&host)
-        .join(if engine == Engine::Release {
-            "release"
-        } else {
-            "debug"
-        })
+        .join(host_triple()?)
+        .join(profile)
         .join("conduit-web");
-
-    exec(
-        cmd("cargo")
-            .args([
-                "build",
-                "--locked",
-                "-p",
-                "conduit-web",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .args(["--profile", "wasm-release"])
-            .env("RUSTFLAGS", rustflags("client")),
-    )?;
+    exec(&mut half("client", "build")?)?;
     let wasm = target.join("wasm32-unknown-unknown/wasm-release/conduit-web.wasm");
-
-    if out.exists() {
-        std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
-    }
+    let _ = std::fs::remove_dir_all(out);
     let pkg = out.join("dist/pkg");
     std::fs::create_dir_all(pkg.join("snippets"))?;
     std::fs::create_dir_all(out.join("dist/mutable"))?;
@@ -106,23 +85,15 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
         .context("wasm-bindgen")?;
 
     let bundle = pkg.join("perseus_engine_bg.wasm");
-    let wasm_opt = wasm_opt()?;
-    exec(
-        std::process::Command::new(&wasm_opt)
-            .arg(&bundle)
-            .args(["-Oz", "--strip-debug", "--strip-producers"])
-            // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
-            .args([
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-reference-types",
-                "--enable-multivalue",
-                "--enable-mutable-globals",
-            ])
-            .arg("-o")
-            .arg(&bundle),
-    )?;
+    let mut wasm_opt = cmd(wasm_opt()?);
+    wasm_opt
+        .arg(&bundle)
+        .args(["-Oz", "--strip-debug", "--strip-producers", "-o"])
+        .arg(&bundle);
+    // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
+    let features = "bulk-memory nontrapping-float-to-int sign-ext reference-types multivalue";
+    let features = format!("{features} mutable-globals");
+    exec(wasm_opt.args(features.split(' ').map(|f| format!("--enable-{f}"))))?;
 
     crate::util::copy_tree(&root().join("web/static"), &out.join("static"), &|_| false)?;
     let server = out.join("conduit-web");
@@ -184,37 +155,7 @@ fn gzipped_len(path: &Path) -> Result<u64> {
 
 /// Clippy on both halves and the engine's unit tests (state, rendering, the HTML hardening).
 pub fn lint_and_unit_test() -> Result<()> {
-    let host = host_triple()?;
-    exec(
-        cmd("cargo")
-            .args([
-                "clippy",
-                "--locked",
-                "-p",
-                "conduit-web",
-                "--all-targets",
-                "--target",
-                &host,
-            ])
-            .args(["--", "-D", "warnings"])
-            .env("RUSTFLAGS", rustflags("engine")),
-    )?;
-    exec(
-        cmd("cargo")
-            .args([
-                "clippy",
-                "--locked",
-                "-p",
-                "conduit-web",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .args(["--profile", "wasm-release", "--", "-D", "warnings"])
-            .env("RUSTFLAGS", rustflags("client")),
-    )?;
-    exec(
-        cmd("cargo")
-            .args(["test", "--locked", "-p", "conduit-web", "--target", &host])
-            .env("RUSTFLAGS", rustflags("engine")),
-    )
+    exec(half("engine", "clippy --all-targets")?.args(["--", "-D", "warnings"]))?;
+    exec(half("client", "clippy")?.args(["--", "-D", "warnings"]))?;
+    exec(&mut half("engine", "test")?)
 }
