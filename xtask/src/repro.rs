@@ -34,16 +34,11 @@ pub fn run() -> Result<()> {
     let base = std::env::temp_dir().join(format!("conduit-repro-{}", std::process::id()));
     // Different names and depths, so any leaked path would change the bytes.
     let checkouts = [base.join("a"), base.join("second-checkout/nested/conduit")];
-    let cargo_home = match std::env::var_os("CARGO_HOME") {
-        Some(h) => PathBuf::from(h),
-        None => {
-            PathBuf::from(std::env::var_os("HOME").context("no CARGO_HOME or HOME")?).join(".cargo")
-        }
-    };
-    let hashes: Result<Vec<String>> = checkouts
-        .iter()
-        .map(|dir| build(dir, &head, &epoch, (&package, &bin), &cargo_home))
-        .collect();
+    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"));
+    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).or(home);
+    let cargo_home = cargo_home.context("neither CARGO_HOME nor HOME is set")?;
+    let build = |dir: &PathBuf| build(dir, &head, &epoch, (&package, &bin), &cargo_home);
+    let hashes: Result<Vec<String>> = checkouts.iter().map(build).collect();
     match var("CONDUIT_REPRO_KEEP") {
         Some(_) => eprintln!("repro: kept {}", base.display()),
         None => drop(std::fs::remove_dir_all(&base)),
@@ -55,13 +50,10 @@ pub fn run() -> Result<()> {
     }
     ensure!(
         hashes[0] == hashes[1],
-        "repro: the two builds differ: the build depends on its path"
+        "repro: the builds differ: the build depends on its path"
     );
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "repro: identical SHA-256 {} ({secs:.0} s for both builds)",
-        hashes[0]
-    );
+    let (hash, secs) = (&hashes[0], started.elapsed().as_secs_f64());
+    println!("repro: identical SHA-256 {hash} ({secs:.0} s for both builds)");
     Ok(())
 }
 
@@ -75,35 +67,22 @@ fn build(
 ) -> Result<String> {
     // `git archive <tree> | tar -x -C dir`: the committed tree only, no build artefacts.
     std::fs::create_dir_all(dir)?;
-    let archive = cmd("git")
+    let mut archive = cmd("git");
+    archive
         .args(["archive", "--format=tar", tree])
-        .output()?;
-    ensure!(archive.status.success(), "git archive failed");
-    let mut tar = Command::new("tar")
-        .arg("-xC")
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .spawn()?;
-    std::io::Write::write_all(tar.stdin.as_mut().context("tar stdin")?, &archive.stdout)?;
-    drop(tar.stdin.take());
-    ensure!(
-        tar.wait()?.success(),
-        "tar -x into {} failed",
-        dir.display()
-    );
+        .stdout(Stdio::piped());
+    let archive = archive.spawn()?.stdout.context("git archive")?;
+    exec(Command::new("tar").arg("-xC").arg(dir).stdin(archive))?;
 
     let t = Instant::now();
     let (d, h) = (dir.display(), home.display());
-    let mut cargo = Command::new("cargo");
-    cargo.current_dir(dir).args([
-        "build",
-        "--release",
-        "--locked",
-        "--package",
-        package,
-        "--bin",
-        bin,
-    ]);
+    let mut cargo = crate::util::cargo(&format!(
+        "build --release --locked -p {package} --bin {bin}"
+    ));
+    cargo
+        .current_dir(dir)
+        .env("CARGO_INCREMENTAL", "0")
+        .env("SOURCE_DATE_EPOCH", epoch);
     // The checkout's own target directory, whatever the caller's environment says.
     for var in [
         "CARGO_TARGET_DIR",
@@ -112,15 +91,10 @@ fn build(
     ] {
         cargo.env_remove(var);
     }
-    cargo
-        .env("CARGO_INCREMENTAL", "0")
-        .env("SOURCE_DATE_EPOCH", epoch);
     // The control experiment (`CONDUIT_REPRO_NO_REMAP`): what leaks without the remapping.
     if std::env::var_os("CONDUIT_REPRO_NO_REMAP").is_none() {
-        cargo.env(
-            "RUSTFLAGS",
-            format!("--remap-path-prefix={d}=/conduit --remap-path-prefix={h}=/cargo"),
-        );
+        let rustflags = format!("--remap-path-prefix={d}=/conduit --remap-path-prefix={h}=/cargo");
+        cargo.env("RUSTFLAGS", rustflags);
         let cflags = format!("-ffile-prefix-map={d}=/conduit -ffile-prefix-map={h}=/cargo");
         cargo.env("CFLAGS", &cflags).env("CXXFLAGS", &cflags);
     }

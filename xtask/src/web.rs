@@ -12,7 +12,7 @@
 //! runs from there (release builds change into their own directory at start-up).
 
 use crate::util::{cargo, cmd, exec, output, root, target_dir, which};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -72,10 +72,7 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
     std::fs::create_dir_all(pkg.join("snippets"))?;
     std::fs::create_dir_all(out.join("dist/mutable"))?;
 
-    eprintln!(
-        "$ wasm-bindgen {} --target web --out-name perseus_engine",
-        wasm.display()
-    );
+    eprintln!("$ wasm-bindgen {} --target web", wasm.display());
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)?
@@ -88,55 +85,52 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
     let mut wasm_opt = cmd(wasm_opt()?);
     wasm_opt
         .arg(&bundle)
-        .args(["-Oz", "--strip-debug", "--strip-producers", "-o"])
-        .arg(&bundle);
+        .args(["-Oz", "--strip-debug", "--strip-producers", "-o"]);
     // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
     let features = "bulk-memory nontrapping-float-to-int sign-ext reference-types multivalue";
     let features = format!("{features} mutable-globals");
-    exec(wasm_opt.args(features.split(' ').map(|f| format!("--enable-{f}"))))?;
+    let features = features.split(' ').map(|f| format!("--enable-{f}"));
+    exec(wasm_opt.arg(&bundle).args(features))?;
 
     crate::util::copy_tree(&root().join("web/static"), &out.join("static"), &|_| false)?;
     let server = out.join("conduit-web");
-    std::fs::copy(&engine_bin, &server)
-        .with_context(|| format!("copying {}", engine_bin.display()))?;
+    std::fs::copy(&engine_bin, &server).context("copying the engine")?;
     exec(
-        std::process::Command::new(&server)
+        cmd(&server)
             .current_dir(out)
             .env("PERSEUS_ENGINE_OPERATION", "build"),
     )?;
-    if !out.join("dist/render_conf.json").is_file() {
-        bail!("the engine's build operation wrote no dist/render_conf.json");
-    }
-    let size = BundleSize {
-        wasm: std::fs::metadata(&bundle)?.len(),
-        js: std::fs::metadata(pkg.join("perseus_engine.js"))?.len(),
-        wasm_gz: gzipped_len(&bundle)?,
-        js_gz: gzipped_len(&pkg.join("perseus_engine.js"))?,
-    };
-    eprintln!(
-        "web: client bundle {} KiB wasm + {} KiB js = {:.1} KiB gzipped (target ≤ 200 KB)",
-        size.wasm / 1024,
-        size.js / 1024,
-        (size.wasm_gz + size.js_gz) as f64 / 1024.0
+    let conf = out.join("dist/render_conf.json").is_file();
+    ensure!(
+        conf,
+        "the engine's build operation wrote no dist/render_conf.json"
     );
-    Ok(size)
+    let js = pkg.join("perseus_engine.js");
+    let (wasm, js, wasm_gz, js_gz) = (len(&bundle)?, len(&js)?, gzipped(&bundle)?, gzipped(&js)?);
+    let gz = (wasm_gz + js_gz) as f64 / 1024.0;
+    let (kw, kj) = (wasm / 1024, js / 1024);
+    eprintln!("web: client bundle {kw} KiB wasm + {kj} KiB js = {gz:.1} KiB gzipped (≤ 200 KB)");
+    Ok(BundleSize {
+        wasm,
+        js,
+        wasm_gz,
+        js_gz,
+    })
 }
 
 /// A current binaryen `wasm-opt`: `WASM_OPT`, then PATH (node_modules/.bin comes first).
 /// Debian's binaryen 108 miscompiles wasm-bindgen output; refuse anything older than 116.
 fn wasm_opt() -> Result<PathBuf> {
-    let path = match std::env::var_os("WASM_OPT") {
-        Some(p) => PathBuf::from(p),
-        None => which("wasm-opt").context(
-            "wasm-opt not found: run `npm ci` (package.json pins binaryen) or install a current binaryen",
-        )?,
-    };
-    let version = output(std::process::Command::new(&path).arg("--version"))?;
-    let n: u32 = version
+    let hint = "wasm-opt not found: run `npm ci` (package.json pins binaryen)";
+    let path = std::env::var_os("WASM_OPT")
+        .map(PathBuf::from)
+        .or_else(|| which("wasm-opt"));
+    let path = path.context(hint)?;
+    let version = output(cmd(&path).arg("--version"))?;
+    let number = version
         .split(|c: char| !c.is_ascii_digit())
-        .find(|s| !s.is_empty())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+        .find(|s| !s.is_empty());
+    let n: u32 = number.and_then(|s| s.parse().ok()).unwrap_or(0);
     if n < 116 {
         bail!(
             "{} is binaryen {n}; the bundle needs binaryen ≥ 116 (npm ci installs one)",
@@ -146,7 +140,11 @@ fn wasm_opt() -> Result<PathBuf> {
     Ok(path)
 }
 
-fn gzipped_len(path: &Path) -> Result<u64> {
+fn len(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)?.len())
+}
+
+fn gzipped(path: &Path) -> Result<u64> {
     let data = std::fs::read(path)?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&data)?;
