@@ -1,42 +1,32 @@
-//! The resolver against a loopback HTTP server: download, verification, cache hit, tampered
-//! copies rejected, the offline directory preferred, and the one-line error of a missing input.
+//! The resolver with downloads served from memory: verification, cache hit, tampered copies
+//! rejected, the offline directory preferred, and the one-line error of a missing input.
 
 use super::verify::{sha256_hex, tree_hash};
 use super::*;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::Arc;
+use std::cell::{Cell, RefCell};
 
-/// Serves `files` (path, body) over HTTP/1.1 on a free loopback port; returns the base URL
-/// and the request count.
-fn serve(files: &[(&str, &[u8])]) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let files: BTreeMap<String, Vec<u8>> = files
+thread_local! {
+    /// What the test's "network" serves (URL → body), and how many requests it answered.
+    static SERVED: RefCell<BTreeMap<String, Vec<u8>>> = RefCell::default();
+    static HITS: Cell<usize> = Cell::default();
+}
+
+fn serve(files: &[(&str, &[u8])]) {
+    let files = files
         .iter()
-        .map(|(p, b)| (p.to_string(), b.to_vec()))
-        .collect();
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut lines = reader.lines().map_while(Result::ok);
-            let request = lines.next().unwrap_or_default();
-            lines.take_while(|l| !l.is_empty()).for_each(drop);
-            counter.fetch_add(1, SeqCst);
-            let path = request.split_whitespace().nth(1).unwrap_or_default();
-            let (status, body) = match files.get(path) {
-                Some(body) => ("200 OK", body.as_slice()),
-                None => ("404 Not Found", &b""[..]),
-            };
-            let length = body.len();
-            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {length}\r\n\r\n");
-            let _ = stream.write_all(&[head.as_bytes(), body].concat());
-        }
-    });
-    (base, hits)
+        .map(|(u, b)| (format!("https://x{u}"), b.to_vec()));
+    SERVED.with(|s| s.borrow_mut().extend(files));
+}
+
+fn served(url: &str) -> Result<Vec<u8>> {
+    HITS.with(|h| h.set(h.get() + 1));
+    SERVED
+        .with(|s| s.borrow().get(url).cloned())
+        .context("404 Not Found")
+}
+
+fn hits() -> usize {
+    HITS.with(Cell::get)
 }
 
 fn temp() -> tempfile::TempDir {
@@ -46,12 +36,10 @@ fn temp() -> tempfile::TempDir {
         .expect("temp dir")
 }
 
-/// A manifest of one input of `kind` with the extra keys `pins`.
+/// A manifest of one input `it` of `kind` with the extra keys `pins`.
 fn manifest(kind: &str, pins: &str) -> String {
-    format!(
-        "[[input]]\nname = \"it\"\nkind = \"{kind}\"\nabout = \"a test input\"\nversion = \"1\"\n\
-         source = \"test\"\nlicence = \"MIT\"\n{pins}\n"
-    )
+    let head = "[[input]]\nname = \"it\"\nabout = \"a test input\"\nversion = \"1\"";
+    format!("{head}\nsource = \"test\"\nlicence = \"MIT\"\nkind = \"{kind}\"\n{pins}\n")
 }
 
 fn resolver(kind: &str, pins: &str, offline: Option<&Path>, cache: &Path) -> Resolver {
@@ -64,14 +52,13 @@ fn resolver(kind: &str, pins: &str, offline: Option<&Path>, cache: &Path) -> Res
         inputs,
         offline,
         cache,
+        fetch: served,
     }
 }
 
-fn file(url: &str) -> String {
-    format!(
-        "url = \"{url}\"\nsha256 = \"{}\"\nlocal = \"spec/c.yml\"",
-        sha256_hex(b"c")
-    )
+fn file(path: &str) -> String {
+    let sha = sha256_hex(b"c");
+    format!("url = \"https://x{path}\"\nsha256 = \"{sha}\"\nlocal = \"spec/c.yml\"")
 }
 
 fn err(r: &Resolver) -> String {
@@ -84,22 +71,17 @@ fn empty(dir: &Path) -> bool {
 
 #[test]
 fn a_file_is_downloaded_verified_cached_and_checked_on_every_use() {
-    let (base, hits) = serve(&[("/c.yml", b"c"), ("/bad.yml", b"tampered")]);
+    serve(&[("/c.yml", b"c"), ("/bad.yml", b"tampered")]);
     let cache = temp();
-    let r = resolver("file", &file(&format!("{base}/c.yml")), None, cache.path());
+    let r = resolver("file", &file("/c.yml"), None, cache.path());
     let path = r.resolve("it").expect("downloaded");
     assert_eq!(std::fs::read(&path).expect("read"), b"c");
     assert_eq!(r.resolve("it").expect("cached"), path);
-    assert_eq!(hits.load(SeqCst), 1, "a cache hit makes no request");
+    assert_eq!(hits(), 1, "a cache hit makes no request");
     std::fs::write(&path, "tampered").expect("tamper");
     assert!(err(&r).contains("SHA-256 mismatch"));
     let cache = temp();
-    let r = resolver(
-        "file",
-        &file(&format!("{base}/bad.yml")),
-        None,
-        cache.path(),
-    );
+    let r = resolver("file", &file("/bad.yml"), None, cache.path());
     assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
 }
 
@@ -108,12 +90,7 @@ fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
     let (offline, cache) = (temp(), temp());
     std::fs::create_dir_all(offline.path().join("spec")).expect("mkdir");
     std::fs::write(offline.path().join("spec/c.yml"), "c").expect("write");
-    // A port that was free a moment ago: nothing answers there.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port");
-    let url = format!("http://127.0.0.1:{}/c.yml", port.port());
-    let r = resolver("file", &file(&url), Some(offline.path()), cache.path());
+    let r = resolver("file", &file("/c.yml"), Some(offline.path()), cache.path());
     assert_eq!(
         r.resolve("it").expect("local"),
         offline.path().join("spec/c.yml")
@@ -123,15 +100,16 @@ fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
         err(&r).contains("SHA-256 mismatch"),
         "no fallback to the network"
     );
+    assert_eq!(hits(), 0);
     let r = resolver(
         "file",
-        &file(&url),
+        &file("/c.yml"),
         Some(&cache.path().join("none")),
         cache.path(),
     );
     let e = err(&r);
     assert!(!e.contains('\n'), "one line: {e}");
-    for part in ["input it", &url, OFFLINE_VAR] {
+    for part in ["input it", "https://x/c.yml", "404", OFFLINE_VAR] {
         assert!(e.contains(part), "`{part}` missing from: {e}");
     }
 }
@@ -160,9 +138,9 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     std::fs::write(offline.path().join("db/SNAPSHOT"), "abc").expect("write");
     let (tree, count) = tree_hash(&offline.path().join("db"), &["SNAPSHOT".into()]).expect("tree");
     assert_eq!(count, 2, "SNAPSHOT is left out");
-    let (base, hits) = serve(&[("/db.tar.gz", &tar_gz(files))]);
-    let pins = format!("url = \"{base}/db.tar.gz\"\ntree = \"{tree}\"\nexclude = [\"SNAPSHOT\"]");
-    let pins = format!("{pins}\nlocal = \"db\"");
+    serve(&[("/db.tar.gz", &tar_gz(files))]);
+    let pins = format!("url = \"https://x/db.tar.gz\"\ntree = \"{tree}\"\nlocal = \"db\"");
+    let pins = format!("{pins}\nexclude = [\"SNAPSHOT\"]");
     let cache = temp();
     let r = resolver("archive", &pins, None, cache.path());
     let dir = r.resolve("it").expect("downloaded");
@@ -171,7 +149,7 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
         b"one"
     );
     r.resolve("it").expect("cached");
-    assert_eq!(hits.load(SeqCst), 1);
+    assert_eq!(hits(), 1);
     std::fs::write(dir.join("README.md"), "changed").expect("tamper");
     assert!(
         err(&r).contains("SHA-256 mismatch"),
@@ -190,10 +168,44 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
 }
 
 #[test]
+fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
+    let leaf = tar_gz(&[("leaf/Chart.yaml", b"x"), ("leaf/values.yaml", b"a: 1\n")]);
+    let sub = tar_gz(&[
+        ("sub/Chart.yaml", b"x"),
+        ("sub/charts/leaf-0.1.0.tgz", &leaf),
+    ]);
+    let app = tar_gz(&[("app/Chart.yaml", b"x"), ("app/charts/sub-2.0.0.tgz", &sub)]);
+    let broken = tar_gz(&[
+        ("app/Chart.yaml", b"x"),
+        ("app/charts/sub-2.0.0.tgz", b"no gzip"),
+    ]);
+    serve(&[("/app.tgz", &app), ("/broken.tgz", &broken)]);
+    let chart = |file: &str, body: &[u8]| {
+        let sha = sha256_hex(body);
+        format!("url = \"https://x/{file}\"\nsha256 = \"{sha}\"\ntree = \"{sha}\"\nlocal = \"c\"")
+    };
+    let cache = temp();
+    let r = resolver("archive", &chart("app.tgz", &app), None, cache.path());
+    let dir = r.resolve("it").expect("downloaded");
+    let values = dir.join("charts/sub/charts/leaf/values.yaml");
+    assert_eq!(std::fs::read(values).expect("read"), b"a: 1\n");
+    assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
+    r.resolve("it")
+        .expect("cached, checked by the tree recorded for it");
+    assert_eq!(hits(), 1);
+    let cache = temp();
+    let r = resolver("archive", &chart("broken.tgz", &broken), None, cache.path());
+    assert!(
+        err(&r).contains("sub-2.0.0.tgz") && empty(cache.path()),
+        "nothing cached"
+    );
+}
+
+#[test]
 fn a_file_set_holds_exactly_the_pinned_files() {
-    let (base, hits) = serve(&[("/s/g/a.json", b"{}")]);
+    serve(&[("/s/g/a.json", b"{}")]);
     let pin = format!("\"g/a.json\" = \"{}\"", sha256_hex(b"{}"));
-    let pins = format!("base_url = \"{base}/s/\"\nlocal = \"s\"\nfiles = {{ {pin} }}");
+    let pins = format!("base_url = \"https://x/s/\"\nlocal = \"s\"\nfiles = {{ {pin} }}");
     let offline = temp();
     std::fs::create_dir_all(offline.path().join("s/g")).expect("mkdir");
     std::fs::write(offline.path().join("s/g/a.json"), "{}").expect("write");
@@ -209,7 +221,7 @@ fn a_file_set_holds_exactly_the_pinned_files() {
         .expect("downloaded")
         .join("g/a.json")
         .is_file());
-    assert_eq!(hits.load(SeqCst), 1);
+    assert_eq!(hits(), 1);
 }
 
 #[test]
@@ -236,45 +248,8 @@ fn the_manifest_declares_every_input_with_its_pins() {
         );
     }
     // A typo in a key is an error, not an ignored pin; so is a malformed hash.
-    let good = manifest("file", &file("https://x"));
+    let good = manifest("file", &file("/c.yml"));
     assert!(parse(&good).is_ok());
     assert!(parse(&good.replace("sha256", "sha265")).is_err());
     assert!(parse(&good.replace("sha256 = \"", "sha256 = \"A")).is_err());
-}
-
-#[test]
-fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
-    let leaf = tar_gz(&[
-        ("leaf/Chart.yaml", b"name: leaf\n"),
-        ("leaf/values.yaml", b"a: 1\n"),
-    ]);
-    let sub = tar_gz(&[
-        ("sub/Chart.yaml", b"x"),
-        ("sub/charts/leaf-0.1.0.tgz", &leaf),
-    ]);
-    let app = tar_gz(&[("app/Chart.yaml", b"x"), ("app/charts/sub-2.0.0.tgz", &sub)]);
-    let broken = tar_gz(&[
-        ("app/Chart.yaml", b"x"),
-        ("app/charts/sub-2.0.0.tgz", b"not gzip"),
-    ]);
-    let (base, hits) = serve(&[("/app.tgz", &app), ("/broken.tgz", &broken)]);
-    let chart = |file: &str, body: &[u8]| {
-        let sha = sha256_hex(body);
-        format!("url = \"{base}/{file}\"\nsha256 = \"{sha}\"\ntree = \"{sha}\"\nlocal = \"c\"")
-    };
-    let cache = temp();
-    let r = resolver("archive", &chart("app.tgz", &app), None, cache.path());
-    let dir = r.resolve("it").expect("downloaded");
-    let values = dir.join("charts/sub/charts/leaf/values.yaml");
-    assert_eq!(std::fs::read(values).expect("read"), b"a: 1\n");
-    assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
-    r.resolve("it")
-        .expect("cached, checked by the tree recorded for it");
-    assert_eq!(hits.load(SeqCst), 1);
-    let cache = temp();
-    let r = resolver("archive", &chart("broken.tgz", &broken), None, cache.path());
-    assert!(
-        err(&r).contains("sub-2.0.0.tgz") && empty(cache.path()),
-        "nothing cached"
-    );
 }
