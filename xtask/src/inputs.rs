@@ -182,9 +182,8 @@ impl Resolver {
             let tree = std::fs::read_to_string(format!("{}.tree", cached.display()));
             let entry = file_name(input).map_or(cached.clone(), |f| cached.join(f));
             let verified = verify(input, &entry, tree.ok().as_deref());
-            return verified
-                .map(|()| entry)
-                .with_context(|| format!("input {name}: the cache"));
+            let verified = verified.with_context(|| format!("input {name}: the cache"));
+            return verified.map(|()| entry);
         }
         let download = |rel: &str| (self.fetch)(&format!("{url}{rel}"));
         self.fill(input, &cached, download).map_err(|e| {
@@ -304,10 +303,8 @@ fn fetch(url: &str) -> Result<Vec<u8>> {
 
 fn expect(what: &str, pinned: Option<&str>, found: &str) -> Result<()> {
     let pinned = pinned.context("no hash pinned")?;
-    ensure!(
-        pinned == found,
-        "SHA-256 mismatch for {what}: pinned {pinned}, found {found}"
-    );
+    let mismatch = format!("SHA-256 mismatch for {what}: pinned {pinned}, found {found}");
+    ensure!(pinned == found, mismatch);
     Ok(())
 }
 
@@ -378,10 +375,8 @@ pub fn run(args: Args) -> Result<()> {
     let r = Resolver::from_env()?;
     if args.list || args.names.is_empty() {
         for i in &r.inputs {
-            println!(
-                "{}\t{}\t{}\t{}\t{}",
-                i.name, i.version, i.licence, i.about, i.source
-            );
+            let (name, version, licence) = (&i.name, &i.version, &i.licence);
+            println!("{name}\t{version}\t{licence}\t{}\t{}", i.about, i.source);
         }
     }
     for name in &args.names {
