@@ -41,45 +41,21 @@ pub struct Suite {
     pub run: fn() -> Result<()>,
 }
 
-pub const ALL: &[Suite] = &[
-    Suite {
-        name: "web",
-        about: "web/: build the Perseus frontend, then browser tests in Chromium against the real stack",
-        run: web::run,
-    },
-    Suite {
-        name: "nix",
-        about: "flake.nix, flake.lock and nix/: parse, lint, format, pins",
-        run: nix::run,
-    },
-    Suite {
-        name: "audit",
-        about: "Cargo.lock against the RustSec advisory database",
-        run: audit::run,
-    },
-    Suite {
-        name: "terraform",
-        about: "terraform/: fmt, validate, test, emulator apply, checkov",
-        run: terraform::run,
-    },
-    Suite {
-        name: "observability",
-        about: "alert rules (promtool test rules) and the API's metrics (promtool check metrics)",
-        run: observability::run,
-    },
-    Suite {
-        name: "kustomize",
-        about: "kustomize/: render, schema-validate, policy tests, checkov",
-        run: kustomize::run,
-    },
-    Suite {
-        name: "workflows",
-        about: ".github/: zizmor, actionlint, schemas, pinning, checkov",
-        run: workflows::run,
-    },
-    Suite {
-        name: "docs",
-        about: "docs/: architecture diagrams parse and are rendered; compose.yaml against the Compose spec",
-        run: docs::run,
-    },
-];
+/// The suites in the order `cargo xtask test` runs them: `name: "what it checks"`, each run by
+/// `<name>::run`.
+macro_rules! suites {
+    ($($name:ident: $about:literal,)*) => {
+        pub const ALL: &[Suite] = &[$(Suite { name: stringify!($name), about: $about, run: $name::run },)*];
+    };
+}
+
+suites! {
+    web: "web/: build the Perseus frontend, then browser tests in Chromium against the real stack",
+    nix: "flake.nix, flake.lock and nix/: parse, lint, format, pins",
+    audit: "Cargo.lock against the RustSec advisory database",
+    terraform: "terraform/: fmt, validate, test, emulator apply, checkov",
+    observability: "alerts and dashboards (semgrep, check-jsonschema, promtool), the API's metrics and logs",
+    kustomize: "kustomize/: render, schema-validate, policy tests, checkov",
+    workflows: ".github/: zizmor, actionlint, schemas, pinning, checkov",
+    docs: "docs/: diagrams, links and anchors (lychee), commands; compose.yaml (check-jsonschema)",
+}
