@@ -5,12 +5,11 @@
 //! beside it. Each runs on its usual port (55432, 56379), or a free one when another process
 //! holds that, and is checked to be the server this command started before it is used. The
 //! API and the web server need their ports (8080, 8081): a port held by anything else is an
-//! error naming the holder. The
-//! API and the web server are built and run; the web server forwards `/api` to the API, so
-//! the browser sees one origin. Ctrl-C stops everything.
+//! error naming the holder. The API and the web server are built and run; the web server
+//! forwards `/api` to the API, so the browser sees one origin. Ctrl-C stops everything.
 
 use crate::stack::{Options, Stack};
-use crate::util::{cmd, root, target_dir, which};
+use crate::util::{cargo, exec, root, target_dir, which};
 use anyhow::{Context, Result};
 use conduit_testkit::{Postgres, Redis};
 use std::time::Duration;
@@ -22,71 +21,54 @@ const WEB_PORT: u16 = 8081;
 
 pub fn run() -> Result<()> {
     let dev_dir = root().join("target/dev");
-    let mut _postgres = None;
-    let database_url = match std::env::var("DATABASE_URL") {
-        Ok(url) => url,
+    // start_in refuses a port someone else holds and checks that the server answering is its
+    // own child with its own data directory before anything is created in it.
+    let postgres = match std::env::var("DATABASE_URL") {
+        Ok(_) => None,
         Err(_) => {
             let port = dev_port(PG_PORT, "PostgreSQL")?;
-            // start_in refuses a port someone else holds and checks that the server answering
-            // is its own child with its own data directory before anything is created in it.
-            let pg = Postgres::start_in(&dev_dir.join("postgres"), port)
-                .context("starting PostgreSQL")?;
+            let pg = Postgres::start_in(&dev_dir.join("postgres"), port);
+            let pg = pg.context("starting PostgreSQL")?;
             create_database(&pg.url("postgres"), "conduit")?;
-            let url = pg.url("conduit");
-            _postgres = Some(pg);
-            url
+            Some(pg)
         }
     };
-    let mut _redis = None;
-    let redis_url = match std::env::var("REDIS_URL") {
-        Ok(url) => Some(url),
-        Err(_) if which("redis-server").is_some() => {
+    let database_url = std::env::var("DATABASE_URL").ok();
+    let database_url = database_url.or(postgres.as_ref().map(|pg| pg.url("conduit")));
+    let redis = match (std::env::var("REDIS_URL"), which("redis-server")) {
+        (Err(_), Some(_)) => {
             let port = dev_port(REDIS_PORT, "Redis")?;
-            let r = Redis::start_in(&dev_dir.join("redis"), port).context("starting Redis")?;
-            let url = r.url();
-            _redis = Some(r);
-            Some(url)
+            Some(Redis::start_in(&dev_dir.join("redis"), port).context("starting Redis")?)
         }
-        Err(_) => None,
+        _ => None,
     };
-    crate::util::exec(cmd("cargo").args(["build", "--quiet", "--bin", "conduit-api"]))?;
+    let redis_url = std::env::var("REDIS_URL")
+        .ok()
+        .or(redis.as_ref().map(Redis::url));
+    exec(&mut cargo("build --quiet --bin conduit-api"))?;
     let web_dir = dev_dir.join("web");
     crate::web::build(crate::web::Engine::Debug, &web_dir)?;
     let stack = Stack::start(Options {
-        web_dir: &web_dir,
+        web_dir,
         api_bin: target_dir().join("debug/conduit-api"),
-        database_url: Some(database_url.clone()),
+        database_url: database_url.clone(),
         redis_url: redis_url.clone(),
         api_port: Some(API_PORT),
         web_port: Some(WEB_PORT),
         log_dir: None,
-        extra_api_env: Vec::new(),
-        // Without Redis the API keeps sessions, cache and limits in memory.
-        no_redis: redis_url.is_none(),
     })?;
-    eprintln!();
-    eprintln!("  Open Conduit    {}/", stack.web_url);
-    eprintln!();
-    eprintln!(
-        "  API             {}/api  (Swagger UI: {}/api/docs/)",
-        stack.api_url, stack.api_url
-    );
-    eprintln!(
-        "  Metrics         {}/metrics (API), {}/metrics (web)",
-        stack.api_admin, stack.web_admin
-    );
-    eprintln!("  PostgreSQL      {database_url}");
-    if let Some(r) = &redis_url {
-        eprintln!("  Redis           {r}");
-    }
-    eprintln!("  Ctrl-C stops everything.\n");
+    let (api, api_admin, web_admin) = (&stack.api_url, &stack.api_admin, &stack.web_admin);
+    eprintln!("\n  Open Conduit    {}/\n", stack.web_url);
+    eprintln!("  API             {api}/api  (Swagger UI: {api}/api/docs/)");
+    eprintln!("  Metrics         {api_admin}/metrics (API), {web_admin}/metrics (web)");
+    eprintln!("  PostgreSQL      {}", database_url.unwrap_or_default());
+    // Without Redis the API keeps sessions, cache and limits in memory.
+    let redis = redis_url.as_deref().unwrap_or("none (all state in memory)");
+    eprintln!("  Redis           {redis}\n  Ctrl-C stops everything.\n");
     // Wait for Ctrl-C or SIGTERM, or for a server to die; returning drops the stack and the
     // databases, which stops everything in order.
     let mut stack = stack;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let stopped = rt.block_on(async {
+    let stopped = block_on(async {
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate())?;
         loop {
@@ -124,21 +106,22 @@ fn dev_port(usual: u16, what: &str) -> Result<u16> {
 }
 
 fn create_database(admin_url: &str, name: &str) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
+    block_on(async {
         let (client, conn) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
-        let exists = client
-            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-            .await?
-            .is_some();
-        if !exists {
+        let query = "SELECT 1 FROM pg_database WHERE datname = $1";
+        if client.query_opt(query, &[&name]).await?.is_none() {
             client
                 .batch_execute(&format!("CREATE DATABASE \"{name}\""))
                 .await?;
         }
         anyhow::Ok(())
     })
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(f)
 }

@@ -1,440 +1,350 @@
 //! External inputs of the test command (reference data: the RealWorld contract, CRD schemas,
 //! the advisory database, Helm charts, …), each declared once in `xtask/inputs.toml` with its
-//! version, URL, SHA-256 and licence, and resolved by name to a verified path:
+//! version, URL, SHA-256 and licence, and resolved by name (`inputs::path("advisory-db")?`) to
+//! a verified path, from the first of:
 //!
-//! 1. the offline directory — `CONDUIT_OFFLINE_DIR`, else `CONDUIT_SHARED_DIR`, else `../shared`
-//!    beside the checkout when it exists — when it holds the input;
-//! 2. else the cache (`CONDUIT_INPUTS_CACHE`, default `target/inputs/`), filled by
+//! 1. the offline directory (`CONDUIT_OFFLINE_DIR`, else `CONDUIT_SHARED_DIR`, else `../shared`
+//!    beside the checkout when it exists), when it holds the input;
+//! 2. the cache (`CONDUIT_INPUTS_CACHE`, default `target/inputs/`), filled by
 //! 3. downloading the pinned URL on first use.
 //!
 //! Every source is checked against the pinned hash before its path is handed out; a mismatch is
-//! an error and nothing is used (no fallback to another source). An input that is neither in
-//! the offline directory nor downloadable is one error line naming the input, its URL and the
-//! variable.
-//!
-//! Call sites: `inputs::path("realworld-openapi")?` for a declared input, or
-//! `inputs::locate("helm-charts/fluent-bit-0.58.1/values.yaml")?` for a path under the offline
-//! directory's layout (the input whose `local` is a prefix of it is resolved first).
+//! an error (no fallback to another source). An input found nowhere is one error line naming
+//! it, its URL and the variable to set.
 
-mod manifest;
 #[cfg(test)]
 mod tests;
 mod verify;
 
-pub use manifest::{Input, Kind};
-
 use anyhow::{bail, ensure, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::OnceLock;
+use verify::{file_sha256, sha256_hex, tree_hash};
 
 pub const OFFLINE_VAR: &str = "CONDUIT_OFFLINE_DIR";
-pub const SHARED_VAR: &str = "CONDUIT_SHARED_DIR";
-pub const CACHE_VAR: &str = "CONDUIT_INPUTS_CACHE";
-
+const SHARED_VAR: &str = "CONDUIT_SHARED_DIR";
+const CACHE_VAR: &str = "CONDUIT_INPUTS_CACHE";
 /// Downloads larger than this are refused (the largest input, a chart, is ~1 MiB packed).
 const MAX_DOWNLOAD: u64 = 256 << 20;
 
-/// Where an offline directory came from, for the messages.
-#[derive(Debug, Clone)]
-pub struct OfflineDir {
-    pub path: PathBuf,
-    pub named_by: String,
+/// One `[[input]]` of `xtask/inputs.toml` (its header explains the kinds and keys).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub name: String,
+    /// `file`, `archive` (a .tar.gz), `files` (a set under `base_url`) or `mirror` (a Terraform
+    /// provider mirror, offline only: Terraform checks it against the lock files).
+    kind: String,
+    pub about: String,
+    pub version: String,
+    pub source: String,
+    pub licence: String,
+    /// The path under the offline directory.
+    local: String,
+    url: Option<String>,
+    base_url: Option<String>,
+    sha256: Option<String>,
+    tree: Option<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    /// No digest of the download is pinned: only a local copy can be used.
+    #[serde(default)]
+    local_only: bool,
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+}
+
+impl Input {
+    fn url(&self) -> &str {
+        let url = self.url.as_ref().or(self.base_url.as_ref());
+        url.map_or("", String::as_str)
+    }
+
+    /// A short id of the pins, so that a new pin gets a new cache entry.
+    fn pin_id(&self) -> String {
+        let pins = format!("{:?}{:?}{:?}", self.sha256, self.tree, self.files);
+        sha256_hex(pins.as_bytes())[..16].to_owned()
+    }
+
+    fn check(&self) -> Result<()> {
+        for h in self
+            .sha256
+            .iter()
+            .chain(&self.tree)
+            .chain(self.files.values())
+        {
+            let hex = h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+            ensure!(
+                h.len() == 64 && hex,
+                "`{h}` is not 64 lower-case hex digits"
+            );
+        }
+        let inside = |p: &String| !p.starts_with('/') && !p.split('/').any(|c| c == "..");
+        ensure!(
+            self.files.keys().chain([&self.local]).all(inside),
+            "a path leaves its directory"
+        );
+        let complete = match self.kind.as_str() {
+            "file" => self.url.is_some() && self.sha256.is_some(),
+            "archive" => self.url.is_some() && self.tree.is_some(),
+            "files" => self.base_url.as_ref().is_some_and(|u| u.ends_with('/')),
+            "mirror" => self.url.is_some(),
+            other => bail!("unknown kind `{other}`"),
+        };
+        ensure!(complete, "a `{}` input lacks its url or pins", self.kind);
+        Ok(())
+    }
+}
+
+pub fn parse(text: &str) -> Result<Vec<Input>> {
+    #[derive(Deserialize)]
+    struct Manifest {
+        input: Vec<Input>,
+    }
+    let inputs = toml::from_str::<Manifest>(text)
+        .context("xtask/inputs.toml")?
+        .input;
+    for (i, input) in inputs.iter().enumerate() {
+        let name = &input.name;
+        input
+            .check()
+            .with_context(|| format!("xtask/inputs.toml: input {name}"))?;
+        let twice = inputs[..i].iter().any(|o| &o.name == name);
+        ensure!(!twice, "xtask/inputs.toml: input {name} is declared twice");
+    }
+    Ok(inputs)
 }
 
 pub struct Resolver {
     inputs: Vec<Input>,
-    offline: Option<OfflineDir>,
+    /// The offline directory and the variable (or default) that named it.
+    offline: Option<(PathBuf, String)>,
     cache: PathBuf,
-    timeout: Duration,
+    /// Downloads a URL (over HTTPS; the tests serve from memory).
+    fetch: fn(&str) -> Result<Vec<u8>>,
 }
 
 impl Resolver {
-    pub fn new(inputs: Vec<Input>, offline: Option<OfflineDir>, cache: PathBuf) -> Self {
-        Self {
+    /// The manifest and the directories the environment names.
+    pub fn from_env() -> Result<Self> {
+        let root = crate::util::root();
+        let text = std::fs::read_to_string(root.join("xtask/inputs.toml"))?;
+        let named = [OFFLINE_VAR, SHARED_VAR].into_iter().find_map(|var| {
+            let dir = std::env::var_os(var).filter(|v| !v.is_empty())?;
+            Some((PathBuf::from(dir), var.to_owned()))
+        });
+        // The development setup this project grew up in: `../shared` beside the checkout.
+        let beside = std::fs::canonicalize(root.join("../shared")).ok();
+        let beside = beside
+            .filter(|d| d.is_dir())
+            .map(|d| (d, "the default".into()));
+        let cache = std::env::var_os(CACHE_VAR).map(PathBuf::from);
+        let cache = cache.unwrap_or_else(|| crate::util::target_dir().join("inputs"));
+        let (inputs, offline) = (parse(&text)?, named.or(beside));
+        Ok(Self {
             inputs,
             offline,
             cache,
-            timeout: Duration::from_secs(60),
-        }
-    }
-
-    /// The manifest and the directories the environment names.
-    pub fn from_env() -> Result<Self> {
-        let manifest = crate::util::root().join("xtask/inputs.toml");
-        let inputs = manifest::parse(
-            &std::fs::read_to_string(&manifest)
-                .with_context(|| format!("reading {}", manifest.display()))?,
-        )?;
-        let cache = std::env::var_os(CACHE_VAR)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| crate::util::target_dir().join("inputs"));
-        Ok(Self::new(inputs, offline_dir_from_env(), cache))
-    }
-
-    pub fn inputs(&self) -> &[Input] {
-        &self.inputs
-    }
-
-    pub fn input(&self, name: &str) -> Result<&Input> {
-        self.inputs
-            .iter()
-            .find(|i| i.name == name)
-            .with_context(|| format!("no input `{name}` is declared in xtask/inputs.toml"))
+            fetch,
+        })
     }
 
     /// The verified path of input `name` (a file or a directory, by its kind).
     pub fn resolve(&self, name: &str) -> Result<PathBuf> {
-        let input = self.input(name)?;
-        if let Some(local) = self.local_copy(input) {
-            return self
-                .use_local(input, &local)
-                .with_context(|| format!("input {name}: the local copy {}", local.display()));
+        let input = self.inputs.iter().find(|i| i.name == name);
+        let input = input.with_context(|| format!("no input `{name}` in xtask/inputs.toml"))?;
+        let (about, url, local) = (&input.about, input.url(), &input.local);
+        let (dir, by) = self.offline.clone().unwrap_or_default();
+        let cached = self.cache.join(format!("{name}-{}", input.pin_id()));
+        if !by.is_empty() && dir.join(local).exists() {
+            let copy = dir.join(local);
+            let read = |rel: &str| Ok(std::fs::read(copy.join(rel))?);
+            let verified = match input.kind.as_str() {
+                // Only the pinned files, each copied into the cache after it is checked.
+                "files" => self.fill(input, &cached, read),
+                _ => verify(input, &copy, input.tree.as_deref()).map(|()| copy.clone()),
+            };
+            return verified.with_context(|| format!("input {name}: {}", copy.display()));
         }
-        if let Kind::Mirror { url } = &input.kind {
-            bail!(
-                "input {name} ({}): {}; online, `terraform init` installs the provider from {url} itself; offline, put a filesystem mirror at {} in {OFFLINE_VAR}, or name one with TF_PROVIDER_MIRROR",
-                input.about,
-                self.looked_for(input),
-                input.local
-            );
-        }
-        let cached = self
-            .cache
-            .join(format!("{}-{}", input.name, input.pin_id()));
+        let looked = match by.is_empty() {
+            true => format!("{OFFLINE_VAR} is unset and there is no ../shared"),
+            false => format!("{local} is not in {} (named by {by})", dir.display()),
+        };
+        ensure!(
+            input.kind != "mirror",
+            "input {name} ({about}): {looked}; online, `terraform init` installs it from {url}; \
+             offline, put a filesystem mirror there or name one with TF_PROVIDER_MIRROR"
+        );
         if cached.exists() {
-            return self
-                .use_cached(input, &cached)
-                .with_context(|| format!("input {name}: the cached copy {}", cached.display()));
+            // An archive's tree was recorded when its verified download was unpacked.
+            let tree = std::fs::read_to_string(format!("{}.tree", cached.display()));
+            let entry = file_name(input).map_or(cached.clone(), |f| cached.join(f));
+            let verified = verify(input, &entry, tree.ok().as_deref());
+            let verified = verified.with_context(|| format!("input {name}: the cache"));
+            return verified.map(|()| entry);
         }
-        self.download(input, &cached).map_err(|e| {
+        let download = |rel: &str| (self.fetch)(&format!("{url}{rel}"));
+        self.fill(input, &cached, download).map_err(|e| {
             anyhow::anyhow!(
-                "input {name} ({}): {}, and downloading {} failed: {e:#}. Set {OFFLINE_VAR} to a directory holding {}, or allow the download.",
-                input.about,
-                self.looked_for(input),
-                input.url(),
-                input.local
+                "input {name} ({about}): {looked}, and downloading {url} failed: {e:#}. Set \
+                 {OFFLINE_VAR} to a directory holding {local}, or allow the download."
             )
         })
     }
 
-    /// Where the input was looked for before the cache and the network, for messages.
-    fn looked_for(&self, input: &Input) -> String {
-        match &self.offline {
-            Some(o) => format!(
-                "{} is not in {} ({}, named by {})",
-                input.local,
-                o.path.display(),
-                if o.path.is_dir() { "a directory" } else { "missing" },
-                o.named_by
-            ),
-            None => format!(
-                "no offline directory ({OFFLINE_VAR} is unset and there is no ../shared beside the checkout)"
-            ),
+    /// Fills the cache entry `dest` from `get` (the bytes of a file of the input by its path
+    /// under the base, "" for the whole input), checking every byte against the pins first.
+    fn fill(
+        &self,
+        input: &Input,
+        dest: &Path,
+        get: impl Fn(&str) -> Result<Vec<u8>>,
+    ) -> Result<PathBuf> {
+        let tmp = dest.with_file_name(format!(".tmp-{}-{}", input.name, std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)?;
+        let filled = fill_into(input, &tmp, get).and_then(|entry| {
+            let _ = std::fs::remove_dir_all(dest);
+            std::fs::rename(&tmp, dest)?;
+            Ok(entry.map_or(dest.to_path_buf(), |e| dest.join(e)))
+        });
+        let _ = std::fs::remove_dir_all(&tmp);
+        if let Ok(tree) = tree_hash(dest, &input.exclude).map(|t| t.0) {
+            std::fs::write(format!("{}.tree", dest.display()), tree)?;
         }
-    }
-
-    /// `rel` in the offline directory's layout (`helm-charts/<chart>/values.yaml`): the input
-    /// whose `local` path is `rel` or a parent of it is resolved, and the rest joined on.
-    pub fn locate(&self, rel: &str) -> Result<PathBuf> {
-        let rel = rel.trim_end_matches('/');
-        let input = self
-            .inputs
-            .iter()
-            .filter(|i| rel == i.local || rel.starts_with(&format!("{}/", i.local)))
-            .max_by_key(|i| i.local.len())
-            .with_context(|| {
-                format!("no input in xtask/inputs.toml covers `{rel}`: declare it there (name, version, URL, SHA-256, licence)")
-            })?;
-        let base = self.resolve(&input.name)?;
-        let rest = rel[input.local.len()..].trim_start_matches('/');
-        let path = if rest.is_empty() {
-            base
-        } else {
-            base.join(rest)
-        };
-        ensure!(
-            path.exists(),
-            "{} is not part of input {}",
-            path.display(),
-            input.name
-        );
-        Ok(path)
-    }
-
-    fn local_copy(&self, input: &Input) -> Option<PathBuf> {
-        let dir = self.offline.as_ref()?;
-        let p = dir.path.join(&input.local);
-        p.exists().then_some(p)
-    }
-
-    fn use_local(&self, input: &Input, local: &Path) -> Result<PathBuf> {
-        match &input.kind {
-            Kind::File { sha256, .. } => {
-                expect_hash(local, sha256, &verify::file_sha256(local)?)?;
-                Ok(local.to_path_buf())
-            }
-            Kind::Archive { tree, exclude, .. } => {
-                let tree = tree.as_deref().context("no `tree` pinned")?;
-                let (found, _) = verify::tree_hash(local, exclude)?;
-                expect_hash(local, tree, &found)?;
-                Ok(local.to_path_buf())
-            }
-            Kind::Files { files, .. } => {
-                // Only the pinned files, copied after each is checked.
-                let dest = self
-                    .cache
-                    .join(format!("{}-{}", input.name, input.pin_id()));
-                let tmp = temp_beside(&dest)?;
-                for (rel, sha256) in files {
-                    let from = local.join(rel);
-                    expect_hash(&from, sha256, &verify::file_sha256(&from)?)?;
-                    let to = tmp.join(rel);
-                    std::fs::create_dir_all(to.parent().context("no parent")?)?;
-                    std::fs::copy(&from, &to)?;
-                }
-                replace_dir(&tmp, &dest)?;
-                Ok(dest)
-            }
-            // Terraform checks the providers against the committed lock files.
-            Kind::Mirror { .. } => Ok(local.to_path_buf()),
-        }
-    }
-
-    fn use_cached(&self, input: &Input, cached: &Path) -> Result<PathBuf> {
-        match &input.kind {
-            Kind::File { sha256, .. } => {
-                let file = cached.join(file_name(input)?);
-                expect_hash(&file, sha256, &verify::file_sha256(&file)?)?;
-                Ok(file)
-            }
-            Kind::Archive { exclude, .. } => {
-                // The tree was recorded when the verified download was unpacked.
-                let marker = tree_marker(cached);
-                let recorded = std::fs::read_to_string(&marker)
-                    .with_context(|| format!("reading {}", marker.display()))?;
-                let (found, _) = verify::tree_hash(cached, exclude)?;
-                expect_hash(cached, recorded.trim(), &found)?;
-                Ok(cached.to_path_buf())
-            }
-            Kind::Files { files, .. } => {
-                for (rel, sha256) in files {
-                    let f = cached.join(rel);
-                    expect_hash(&f, sha256, &verify::file_sha256(&f)?)?;
-                }
-                Ok(cached.to_path_buf())
-            }
-            Kind::Mirror { .. } => bail!("a mirror is never cached"),
-        }
-    }
-
-    fn download(&self, input: &Input, dest: &Path) -> Result<PathBuf> {
-        let tmp = temp_beside(dest)?;
-        let result = self.download_into(input, &tmp, dest);
-        if tmp.exists() {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        result
-    }
-
-    fn download_into(&self, input: &Input, tmp: &Path, dest: &Path) -> Result<PathBuf> {
-        match &input.kind {
-            Kind::File { url, sha256 } => {
-                let name = file_name(input)?;
-                let bytes = self.fetch(url)?;
-                expect_hash(Path::new(url), sha256, &verify::sha256_hex(&bytes))?;
-                std::fs::write(tmp.join(&name), &bytes)?;
-                replace_dir(tmp, dest)?;
-                Ok(dest.join(name))
-            }
-            Kind::Archive {
-                url,
-                sha256,
-                tree,
-                exclude,
-                local_only,
-            } => {
-                ensure!(
-                    !local_only,
-                    "no digest of the download is pinned in xtask/inputs.toml, so only a local copy can be used"
-                );
-                let bytes = self.fetch(url)?;
-                if let Some(sha256) = sha256 {
-                    expect_hash(Path::new(url), sha256, &verify::sha256_hex(&bytes))?;
-                }
-                let archive = tmp.with_extension("tar.gz");
-                std::fs::write(&archive, &bytes)?;
-                let unpacked = verify::unpack_tar_gz(&archive, tmp);
-                let _ = std::fs::remove_file(&archive);
-                unpacked?;
-                // A Helm chart package: its dependencies as directories, like the local copies.
-                verify::unpack_subcharts(tmp)?;
-                let (found, _) = verify::tree_hash(tmp, exclude)?;
-                if sha256.is_none() {
-                    let tree = tree.as_deref().context("no `tree` pinned")?;
-                    expect_hash(Path::new(url), tree, &found)?;
-                }
-                replace_dir(tmp, dest)?;
-                std::fs::write(tree_marker(dest), &found)?;
-                Ok(dest.to_path_buf())
-            }
-            Kind::Files { base_url, files } => {
-                for (rel, sha256) in files {
-                    let url = format!("{base_url}{rel}");
-                    let bytes = self.fetch(&url).with_context(|| format!("GET {url}"))?;
-                    expect_hash(Path::new(&url), sha256, &verify::sha256_hex(&bytes))?;
-                    let to = tmp.join(rel);
-                    std::fs::create_dir_all(to.parent().context("no parent")?)?;
-                    std::fs::write(to, bytes)?;
-                }
-                replace_dir(tmp, dest)?;
-                Ok(dest.to_path_buf())
-            }
-            Kind::Mirror { .. } => bail!("a mirror is never downloaded"),
-        }
-    }
-
-    fn fetch(&self, url: &str) -> Result<Vec<u8>> {
-        use std::io::Read;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(Duration::from_secs(15)))
-            .timeout_global(Some(self.timeout))
-            .user_agent(concat!("conduit-xtask/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
-        let response = agent.get(url).call().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut bytes = Vec::new();
-        response
-            .into_body()
-            .into_reader()
-            .take(MAX_DOWNLOAD + 1)
-            .read_to_end(&mut bytes)?;
-        ensure!(
-            (bytes.len() as u64) <= MAX_DOWNLOAD,
-            "larger than {MAX_DOWNLOAD} bytes"
-        );
-        Ok(bytes)
+        filled
     }
 }
 
-fn expect_hash(what: &Path, expected: &str, found: &str) -> Result<()> {
-    if expected != found {
-        bail!(
-            "SHA-256 mismatch for {}: pinned {expected}, found {found}; not used",
-            what.display()
-        );
+/// Writes the input into the fresh directory `tmp` from `get`; returns the file it is, if one.
+fn fill_into<'a>(
+    input: &'a Input,
+    tmp: &Path,
+    get: impl Fn(&str) -> Result<Vec<u8>>,
+) -> Result<Option<&'a str>> {
+    let url = input.url();
+    match input.kind.as_str() {
+        "file" => {
+            let bytes = get("")?;
+            expect(url, input.sha256.as_deref(), &sha256_hex(&bytes))?;
+            std::fs::write(tmp.join(file_name(input)?), &bytes)?;
+            return Ok(Some(file_name(input)?));
+        }
+        "archive" => {
+            ensure!(
+                !input.local_only,
+                "no digest of the download is pinned: only a local copy can be used"
+            );
+            let bytes = get("")?;
+            if input.sha256.is_some() {
+                expect(url, input.sha256.as_deref(), &sha256_hex(&bytes))?;
+            }
+            verify::unpack_tar_gz(&bytes, tmp)?;
+            // A Helm chart package: its dependencies as directories, like the local copies.
+            verify::unpack_subcharts(tmp)?;
+            if input.sha256.is_none() {
+                expect(
+                    url,
+                    input.tree.as_deref(),
+                    &tree_hash(tmp, &input.exclude)?.0,
+                )?;
+            }
+        }
+        _ => {
+            for (rel, sha256) in &input.files {
+                let bytes = get(rel).with_context(|| format!("{url}{rel}"))?;
+                expect(&format!("{url}{rel}"), Some(sha256), &sha256_hex(&bytes))?;
+                std::fs::create_dir_all(tmp.join(rel).parent().context("a parent")?)?;
+                std::fs::write(tmp.join(rel), bytes)?;
+            }
+        }
     }
+    Ok(None)
+}
+
+/// Checks a local copy or a cache entry against the pins: a file's SHA-256, an archive's
+/// `tree`, every file of a set. (A mirror is checked by Terraform against the lock files.)
+fn verify(input: &Input, path: &Path, tree: Option<&str>) -> Result<()> {
+    let shown = path.display().to_string();
+    match input.kind.as_str() {
+        "file" => expect(&shown, input.sha256.as_deref(), &file_sha256(path)?),
+        "archive" => expect(&shown, tree, &tree_hash(path, &input.exclude)?.0),
+        "files" => input.files.iter().try_for_each(|(rel, sha256)| {
+            let file = path.join(rel);
+            expect(
+                &file.display().to_string(),
+                Some(sha256),
+                &file_sha256(&file)?,
+            )
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn fetch(url: &str) -> Result<Vec<u8>> {
+    use std::{io::Read, time::Duration};
+    let config = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(15)))
+        .timeout_global(Some(Duration::from_secs(60)))
+        .user_agent(concat!("conduit-xtask/", env!("CARGO_PKG_VERSION")));
+    let agent: ureq::Agent = config.build().into();
+    let response = agent.get(url).call().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut bytes = Vec::new();
+    let mut body = response.into_body().into_reader().take(MAX_DOWNLOAD + 1);
+    body.read_to_end(&mut bytes)?;
+    ensure!(
+        bytes.len() as u64 <= MAX_DOWNLOAD,
+        "larger than {MAX_DOWNLOAD} bytes"
+    );
+    Ok(bytes)
+}
+
+fn expect(what: &str, pinned: Option<&str>, found: &str) -> Result<()> {
+    let pinned = pinned.context("no hash pinned")?;
+    let mismatch = format!("SHA-256 mismatch for {what}: pinned {pinned}, found {found}");
+    ensure!(pinned == found, mismatch);
     Ok(())
 }
 
-fn file_name(input: &Input) -> Result<String> {
-    Path::new(&input.local)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .context("`local` has no file name")
+fn file_name(input: &Input) -> Result<&str> {
+    let name = Path::new(&input.local).file_name().and_then(|n| n.to_str());
+    name.filter(|_| input.kind == "file").context("not a file")
 }
 
-fn tree_marker(dir: &Path) -> PathBuf {
-    let mut name = dir.as_os_str().to_owned();
-    name.push(".tree");
-    PathBuf::from(name)
-}
-
-/// A fresh, empty directory next to `dest` (same file system, so the rename is atomic).
-fn temp_beside(dest: &Path) -> Result<PathBuf> {
-    let parent = dest.parent().context("no parent directory")?;
-    std::fs::create_dir_all(parent)
-        .with_context(|| format!("creating the cache {}", parent.display()))?;
-    let tmp = parent.join(format!(
-        ".tmp-{}-{}",
-        dest.file_name().and_then(|n| n.to_str()).unwrap_or("input"),
-        std::process::id()
-    ));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
-    }
-    std::fs::create_dir_all(&tmp)?;
-    Ok(tmp)
-}
-
-/// Moves the finished `tmp` to `dest`, so a half-written entry is never in the cache.
-fn replace_dir(tmp: &Path, dest: &Path) -> Result<()> {
-    if dest.exists() {
-        std::fs::remove_dir_all(dest)?;
-    }
-    std::fs::rename(tmp, dest)
-        .with_context(|| format!("moving {} to {}", tmp.display(), dest.display()))
-}
-
-/// `CONDUIT_OFFLINE_DIR`, else `CONDUIT_SHARED_DIR` (its older name), else `../shared` beside
-/// the checkout when that directory exists (the development setup this project grew up in).
-pub fn offline_dir_from_env() -> Option<OfflineDir> {
-    for var in [OFFLINE_VAR, SHARED_VAR] {
-        if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty()) {
-            return Some(OfflineDir {
-                path: PathBuf::from(dir),
-                named_by: var.to_owned(),
-            });
-        }
-    }
-    let beside = crate::util::root().join("..").join("shared");
-    beside.is_dir().then(|| OfflineDir {
-        path: std::fs::canonicalize(&beside).unwrap_or(beside),
-        named_by: "the default ../shared beside the checkout".to_owned(),
-    })
-}
-
-fn global() -> Result<&'static Mutex<Resolver>> {
-    static RESOLVER: OnceLock<Mutex<Resolver>> = OnceLock::new();
+fn global() -> Result<&'static Resolver> {
+    static RESOLVER: OnceLock<Resolver> = OnceLock::new();
     if let Some(r) = RESOLVER.get() {
         return Ok(r);
     }
     let r = Resolver::from_env()?;
-    Ok(RESOLVER.get_or_init(|| Mutex::new(r)))
+    Ok(RESOLVER.get_or_init(|| r))
 }
 
 /// The verified path of the input `name` declared in `xtask/inputs.toml`.
 pub fn path(name: &str) -> Result<PathBuf> {
-    let r = global()?
+    // One resolution at a time: two threads must not fill the same cache entry.
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE
         .lock()
-        .map_err(|_| anyhow::anyhow!("input resolver poisoned"))?;
-    r.resolve(name)
+        .map_err(|_| anyhow::anyhow!("an input resolution panicked"))?;
+    global()?.resolve(name)
 }
 
 /// Every pinned Helm chart (inputs named `helm-chart-*`), verified, as one directory of
 /// `<chart>-<version>` links under `out`: the layout the chart renderers read.
 pub fn helm_charts(out: &Path) -> Result<PathBuf> {
-    let r = global()?
-        .lock()
-        .map_err(|_| anyhow::anyhow!("input resolver poisoned"))?;
-    if out.exists() {
-        std::fs::remove_dir_all(out).with_context(|| format!("cleaning {}", out.display()))?;
-    }
+    let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out)?;
-    for input in r
-        .inputs()
-        .iter()
-        .filter(|i| i.name.starts_with("helm-chart-"))
-    {
-        let dir = r.resolve(&input.name)?;
-        let chart = input.name.trim_start_matches("helm-chart-");
-        let link = out.join(format!("{chart}-{}", input.version));
-        std::os::unix::fs::symlink(&dir, &link)
-            .with_context(|| format!("linking {}", link.display()))?;
+    for input in global()?.inputs.iter() {
+        if let Some(chart) = input.name.strip_prefix("helm-chart-") {
+            let link = out.join(format!("{chart}-{}", input.version));
+            std::os::unix::fs::symlink(path(&input.name)?, &link)
+                .with_context(|| format!("linking {}", link.display()))?;
+        }
     }
     Ok(out.to_path_buf())
-}
-
-/// A path in the offline directory's layout (`reference/global-bundle.pem`,
-/// `helm-charts/<chart>-<version>/…`), verified through the input that covers it. This is what
-/// `util::shared_dir().join(rel)` becomes.
-#[allow(dead_code)] // the conversion target of the readers of helm-charts/ and reference/
-pub fn locate(rel: &str) -> Result<PathBuf> {
-    let r = global()?
-        .lock()
-        .map_err(|_| anyhow::anyhow!("input resolver poisoned"))?;
-    r.locate(rel)
 }
 
 /// `cargo xtask input`: resolve and print inputs, list them, or hash a file or directory.
@@ -455,23 +365,19 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     if let Some(p) = &args.hash {
-        let h = if p.is_dir() {
-            verify::tree_hash(p, &args.exclude)?.0
-        } else {
-            verify::file_sha256(p)?
+        let hash = match p.is_dir() {
+            true => tree_hash(p, &args.exclude)?.0,
+            false => file_sha256(p)?,
         };
-        println!("{h}");
+        println!("{hash}");
         return Ok(());
     }
     let r = Resolver::from_env()?;
     if args.list || args.names.is_empty() {
-        for i in r.inputs() {
-            println!(
-                "{}\t{}\t{}\t{}\t{}",
-                i.name, i.version, i.licence, i.about, i.source
-            );
+        for i in &r.inputs {
+            let (name, version, licence) = (&i.name, &i.version, &i.licence);
+            println!("{name}\t{version}\t{licence}\t{}\t{}", i.about, i.source);
         }
-        return Ok(());
     }
     for name in &args.names {
         println!("{}", r.resolve(name)?.display());

@@ -1,5 +1,5 @@
-//! The running app for `dev`, the browser tests and the benchmark: PostgreSQL, Redis (when
-//! installed), the API and the web server, as child processes that stop with this value.
+//! The running app for `dev` and the browser tests: PostgreSQL, Redis (when installed), the
+//! API and the web server, as child processes that stop with this value.
 
 use anyhow::{bail, Context, Result};
 use conduit_testkit::{ensure_port_free, free_port, listening_pids, port_holder, Postgres, Redis};
@@ -13,14 +13,15 @@ pub struct Stack {
     pub api_admin: String,
     pub web_admin: String,
     children: Vec<Child>,
-    _postgres: Option<Postgres>,
-    _redis: Option<Redis>,
+    _servers: (Option<Postgres>, Option<Redis>),
 }
 
+#[derive(Default)]
 pub struct Options<'a> {
     /// Directory with `conduit-web`, `dist/` and `static/` (see `web::build`).
-    pub web_dir: &'a Path,
+    pub web_dir: PathBuf,
     pub api_bin: PathBuf,
+    /// Servers to use; without them, temporary ones (Redis only when installed).
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
     /// Fixed ports (dev) or free ones (tests).
@@ -28,125 +29,79 @@ pub struct Options<'a> {
     pub web_port: Option<u16>,
     /// Where the servers' output goes (None: inherit).
     pub log_dir: Option<&'a Path>,
-    pub extra_api_env: Vec<(&'static str, String)>,
-    /// Run the API without Redis even when `redis-server` is installed.
-    pub no_redis: bool,
 }
 
 impl Stack {
     pub fn start(o: Options) -> Result<Self> {
-        let mut postgres = None;
-        let database_url = match o.database_url {
-            Some(u) => u,
-            None => {
-                let pg = Postgres::start_temporary().context("starting PostgreSQL")?;
-                let u = pg.url("postgres");
-                postgres = Some(pg);
-                u
-            }
-        };
-        let mut redis = None;
-        let redis_url = match o.redis_url {
-            Some(u) => Some(u),
-            None if !o.no_redis && crate::util::which("redis-server").is_some() => {
-                let r = Redis::start_temporary().context("starting Redis")?;
-                let u = r.url();
-                redis = Some(r);
-                Some(u)
-            }
-            None => None,
-        };
         // A fixed port someone else holds would make the readiness probe talk to them: refuse
-        // with the port and its holder instead.
-        let port = |p: Option<u16>, what: &str| -> Result<u16> {
-            match p {
-                Some(p) => ensure_port_free(p, what).map(|()| p),
-                None => free_port(),
-            }
+        // with the port and its holder instead, before anything starts.
+        let port = |p: Option<u16>, what: &str| match p {
+            Some(p) => ensure_port_free(p, what).map(|()| p),
+            None => free_port(),
         };
-        let (api_port, api_admin_port) = (port(o.api_port, "the API")?, free_port()?);
-        let (web_port, web_admin_port) = (port(o.web_port, "the web server")?, free_port()?);
-        let api_url = format!("http://127.0.0.1:{api_port}");
-        let web_url = format!("http://127.0.0.1:{web_port}");
+        let (api_port, api_admin) = (port(o.api_port, "the API")?, free_port()?);
+        let (web_port, web_admin) = (port(o.web_port, "the web server")?, free_port()?);
+        let postgres = match o.database_url {
+            Some(_) => None,
+            None => Some(Postgres::start_temporary().context("starting PostgreSQL")?),
+        };
+        let database_url = o
+            .database_url
+            .or(postgres.as_ref().map(|pg| pg.url("postgres")));
+        let redis = match (&o.redis_url, crate::util::which("redis-server")) {
+            (None, Some(_)) => Some(Redis::start_temporary().context("starting Redis")?),
+            _ => None,
+        };
+        let redis_url = o.redis_url.or(redis.as_ref().map(Redis::url));
+        let url = |port: u16| format!("http://127.0.0.1:{port}");
         let mut stack = Stack {
-            web_url,
-            api_url: api_url.clone(),
-            api_admin: format!("http://127.0.0.1:{api_admin_port}"),
-            web_admin: format!("http://127.0.0.1:{web_admin_port}"),
+            web_url: url(web_port),
+            api_url: url(api_port),
+            api_admin: url(api_admin),
+            web_admin: url(web_admin),
             children: Vec::new(),
-            _postgres: postgres,
-            _redis: redis,
+            _servers: (postgres, redis),
         };
         let output = |name: &str| -> Result<(Stdio, Stdio)> {
-            match o.log_dir {
-                None => Ok((Stdio::inherit(), Stdio::inherit())),
-                Some(dir) => {
-                    std::fs::create_dir_all(dir)?;
-                    let f = std::fs::File::create(dir.join(format!("{name}.log")))?;
-                    Ok((f.try_clone()?.into(), f.into()))
-                }
-            }
+            let Some(dir) = o.log_dir else {
+                return Ok((Stdio::inherit(), Stdio::inherit()));
+            };
+            std::fs::create_dir_all(dir)?;
+            let f = std::fs::File::create(dir.join(format!("{name}.log")))?;
+            Ok((f.try_clone()?.into(), f.into()))
         };
-
+        let log = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
         let mut api = Command::new(&o.api_bin);
-        api.env("DATABASE_URL", &database_url)
+        api.env("DATABASE_URL", database_url.unwrap_or_default())
             .env("CONDUIT_LISTEN", format!("127.0.0.1:{api_port}"))
-            .env(
-                "CONDUIT_ADMIN_LISTEN",
-                format!("127.0.0.1:{api_admin_port}"),
-            )
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
-            );
+            .env("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{api_admin}"))
+            .env("RUST_LOG", log);
         if let Some(r) = &redis_url {
             api.env("REDIS_URL", r);
         }
-        for (k, v) in &o.extra_api_env {
-            api.env(k, v);
-        }
-        let (out, err) = output("api")?;
-        stack.children.push(
-            api.stdout(out)
-                .stderr(err)
-                .spawn()
-                .context("starting conduit-api")?,
-        );
-        wait_ready(&format!("{api_url}/readyz"), &mut stack.children[0])?;
-        ensure_listener_is(&mut stack.children[0], api_port, "conduit-api")?;
-
-        let web_bin = o.web_dir.join("conduit-web");
-        let mut web = Command::new(&web_bin);
-        web.current_dir(o.web_dir)
+        let mut web = Command::new(o.web_dir.join("conduit-web"));
+        web.current_dir(&o.web_dir)
             .env("PERSEUS_ENGINE_OPERATION", "serve")
             .env("CONDUIT_WEB_LISTEN", format!("127.0.0.1:{web_port}"))
-            .env(
-                "CONDUIT_ADMIN_LISTEN",
-                format!("127.0.0.1:{web_admin_port}"),
-            )
-            .env("CONDUIT_API_URL", &api_url);
-        let (out, err) = output("web")?;
-        stack.children.push(
-            web.stdout(out)
-                .stderr(err)
-                .spawn()
-                .with_context(|| format!("starting {}", web_bin.display()))?,
-        );
-        let web_ready = format!("{}/readyz", stack.web_url);
-        wait_ready(&web_ready, &mut stack.children[1])?;
-        ensure_listener_is(&mut stack.children[1], web_port, "conduit-web")?;
+            .env("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{web_admin}"))
+            .env("CONDUIT_API_URL", &stack.api_url);
+        for (name, mut command, port) in [("api", api, api_port), ("web", web, web_port)] {
+            let (out, err) = output(name)?;
+            let child = command.stdout(out).stderr(err).spawn();
+            let mut child = child.with_context(|| format!("starting conduit-{name}"))?;
+            let ready = wait_ready(&format!("{}/readyz", url(port)), &mut child);
+            let ours = ready.and_then(|()| ensure_listener_is(&mut child, port, name));
+            stack.children.push(child);
+            ours?;
+        }
         Ok(stack)
     }
-}
 
-impl Stack {
     /// Which server has exited, if any.
     pub fn exited(&mut self) -> Result<Option<&'static str>> {
-        for (i, name) in ["conduit-api", "conduit-web"].into_iter().enumerate() {
-            if let Some(c) = self.children.get_mut(i) {
-                if c.try_wait()?.is_some() {
-                    return Ok(Some(name));
-                }
+        for (child, name) in self.children.iter_mut().zip(["conduit-api", "conduit-web"]) {
+            if child.try_wait()?.is_some() {
+                return Ok(Some(name));
             }
         }
         Ok(None)
@@ -162,10 +117,7 @@ impl Drop for Stack {
                 .arg(c.id().to_string())
                 .status();
             let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    break;
-                }
+            while Instant::now() < deadline && matches!(c.try_wait(), Ok(None)) {
                 std::thread::sleep(Duration::from_millis(50));
             }
             let _ = c.kill();
@@ -181,7 +133,7 @@ pub fn wait_ready(url: &str, child: &mut Child) -> Result<()> {
         if let Some(status) = child.try_wait()? {
             bail!("the server for {url} exited with {status} before it was ready");
         }
-        if http_get(url).map(|(s, _)| s == 200).unwrap_or(false) {
+        if http_get(url).is_ok_and(|(s, _)| s == 200) {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -192,19 +144,13 @@ pub fn wait_ready(url: &str, child: &mut Child) -> Result<()> {
 /// The server that answered on `port` must be `child`: still running, and (where `/proc` shows
 /// it) the process listening there.
 fn ensure_listener_is(child: &mut Child, port: u16, name: &str) -> Result<()> {
+    let holder = port_holder(port);
     if let Some(status) = child.try_wait()? {
-        bail!(
-            "{name} exited with {status}; 127.0.0.1:{port} answered for it, held by {}",
-            port_holder(port)
-        );
+        bail!("conduit-{name} exited with {status}; 127.0.0.1:{port} answered, held by {holder}");
     }
     let pids = listening_pids(port);
     if !pids.is_empty() && !pids.contains(&child.id()) {
-        bail!(
-            "127.0.0.1:{port} is held by {}, not by the {name} we started (pid {})",
-            port_holder(port),
-            child.id()
-        );
+        bail!("127.0.0.1:{port} is held by {holder}, not by the conduit-{name} we started");
     }
     Ok(())
 }
@@ -212,37 +158,23 @@ fn ensure_listener_is(child: &mut Child, port: u16, name: &str) -> Result<()> {
 /// `GET url` (`http://host:port/path`): status and body.
 pub fn http_get(url: &str) -> Result<(u16, String)> {
     let rest = url.strip_prefix("http://").context("http:// URLs only")?;
-    let (addr, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    crate::util::http(addr, "GET", &path, None)
+    let (addr, path) = rest.split_once('/').unwrap_or((rest, ""));
+    crate::util::http(addr, "GET", &format!("/{path}"), None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn decoy() -> (std::net::TcpListener, u16) {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("decoy");
-        let port = l.local_addr().expect("addr").port();
-        (l, port)
-    }
-
     #[test]
-    fn a_fixed_port_held_by_a_decoy_is_refused_before_anything_starts() {
-        let (_decoy, port) = decoy();
-        let result = Stack::start(Options {
-            web_dir: Path::new("/nonexistent"),
-            api_bin: PathBuf::from("/nonexistent/conduit-api"),
-            database_url: Some("postgres://127.0.0.1:1/unused".into()),
-            redis_url: None,
+    fn a_port_held_by_another_process_is_refused_and_caught() {
+        let decoy = std::net::TcpListener::bind("127.0.0.1:0").expect("decoy");
+        let port = decoy.local_addr().expect("addr").port();
+        let options = Options {
             api_port: Some(port),
-            web_port: None,
-            log_dir: None,
-            extra_api_env: Vec::new(),
-            no_redis: true,
-        });
-        let err = format!("{:#}", result.err().expect("must refuse"));
+            ..Default::default()
+        };
+        let err = format!("{:#}", Stack::start(options).err().expect("must refuse"));
         assert!(
             err.contains(&format!("127.0.0.1:{port} (the API)")),
             "{err}"
@@ -251,16 +183,10 @@ mod tests {
             err.contains(&format!("pid {}", std::process::id())),
             "{err}"
         );
-    }
-
-    #[test]
-    fn a_server_answering_for_our_child_is_caught() {
-        let (_decoy, port) = decoy();
+        // A server answering for our child is not ours.
         let mut child = Command::new("sleep").arg("30").spawn().expect("sleep");
-        let err = ensure_listener_is(&mut child, port, "conduit-web").expect_err("not ours");
-        let _ = child.kill();
-        let _ = child.wait();
-        let err = format!("{err:#}");
-        assert!(err.contains("not by the conduit-web we started"), "{err}");
+        let err = ensure_listener_is(&mut child, port, "web").expect_err("not ours");
+        let _ = (child.kill(), child.wait());
+        assert!(format!("{err:#}").contains("not by the conduit-web we started"));
     }
 }

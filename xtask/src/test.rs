@@ -1,8 +1,9 @@
 //! `cargo xtask test`: the README's test command.
 
 use crate::suites;
-use crate::util::{cmd, exec};
+use crate::util::{cargo, exec, which};
 use anyhow::{bail, Context, Result};
+use conduit_testkit::{Postgres, Redis};
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -29,7 +30,6 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
-
     let mut timings = Vec::new();
     if wanted("rust") {
         let t = Instant::now();
@@ -53,92 +53,45 @@ fn rust() -> Result<()> {
     // The API's contract test reads the pinned RealWorld contract: resolved (and verified)
     // first, so a machine without it fails here with one line instead of after the build.
     let contract = crate::inputs::path("realworld-openapi")?;
-    exec(cmd("cargo").args(["fmt", "--all", "--check"]))?;
+    exec(&mut cargo("fmt --all --check"))?;
     // conduit-web builds only as a Perseus engine or client (`--cfg engine|client`): the web
     // suite lints and tests both halves.
-    exec(cmd("cargo").args([
-        "clippy",
-        "--workspace",
-        "--exclude",
-        "conduit-web",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    let workspace = "--workspace --exclude conduit-web --locked";
+    exec(&mut cargo(&format!(
+        "clippy {workspace} --all-targets -- -D warnings"
+    )))?;
     // The shared types must keep compiling for the browser.
-    exec(cmd("cargo").args([
-        "check",
-        "--locked",
-        "-p",
-        "conduit-types",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
+    exec(&mut cargo(
+        "check --locked -p conduit-types --target wasm32-unknown-unknown",
+    ))?;
 
     // One PostgreSQL and one Redis for every test process (nextest runs each test in its own
     // process); each test still gets its own database. Servers that the caller already
     // configured through DATABASE_URL / REDIS_URL are used as they are.
-    let _postgres = match std::env::var_os("DATABASE_URL") {
+    let postgres = match std::env::var_os("DATABASE_URL") {
         Some(_) => None,
-        None => Some(
-            conduit_testkit::Postgres::start_temporary()
-                .context("starting PostgreSQL for the tests")?,
-        ),
+        None => Some(Postgres::start_temporary().context("starting PostgreSQL for the tests")?),
     };
-    let _redis = match (
-        std::env::var_os("REDIS_URL"),
-        crate::util::which("redis-server"),
-    ) {
-        (None, Some(_)) => Some(
-            conduit_testkit::Redis::start_temporary().context("starting Redis for the tests")?,
-        ),
+    let redis = match (std::env::var_os("REDIS_URL"), which("redis-server")) {
+        (None, Some(_)) => Some(Redis::start_temporary().context("starting Redis for the tests")?),
         _ => None,
     };
-    let with_servers = |c: &mut std::process::Command| {
-        c.env("CONDUIT_REALWORLD_OPENAPI", &contract)
-            .env_remove("CONDUIT_ALLOW_MISSING_SHARED");
-        if let Some(pg) = &_postgres {
-            c.env("DATABASE_URL", pg.url("postgres"));
-        }
-        if let Some(r) = &_redis {
-            c.env("REDIS_URL", r.url());
-        }
+    let nextest = which("cargo-nextest").is_some();
+    let mut test = match nextest {
+        true => cargo(&format!("nextest run {workspace} --no-fail-fast")),
+        false => cargo(&format!("test {workspace} --no-fail-fast")),
     };
-    if crate::util::which("cargo-nextest").is_some() {
-        let mut nextest = cmd("cargo");
-        nextest.args([
-            "nextest",
-            "run",
-            "--workspace",
-            "--exclude",
-            "conduit-web",
-            "--locked",
-            "--no-fail-fast",
-        ]);
-        with_servers(&mut nextest);
-        exec(&mut nextest)?;
-        // nextest does not run doctests.
-        exec(cmd("cargo").args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "conduit-web",
-            "--locked",
-            "--doc",
-        ]))
-    } else {
-        let mut test = cmd("cargo");
-        test.args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "conduit-web",
-            "--locked",
-            "--no-fail-fast",
-        ]);
-        with_servers(&mut test);
-        exec(&mut test)
+    test.env("CONDUIT_REALWORLD_OPENAPI", &contract);
+    if let Some(pg) = &postgres {
+        test.env("DATABASE_URL", pg.url("postgres"));
+    }
+    if let Some(r) = &redis {
+        test.env("REDIS_URL", r.url());
+    }
+    exec(&mut test)?;
+    // nextest does not run doctests.
+    match nextest {
+        true => exec(&mut cargo(&format!("test {workspace} --doc"))),
+        false => Ok(()),
     }
 }

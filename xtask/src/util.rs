@@ -1,22 +1,21 @@
 //! Small process and path helpers shared by every xtask command.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{ensure, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask
         .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+        .map_or_else(|| xtask.join(".."), Path::to_path_buf)
 }
 
 /// Cargo's target directory (`CARGO_TARGET_DIR` when set).
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"))
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from);
+    dir.unwrap_or_else(|| root().join("target"))
 }
 
 /// A command that runs in the workspace root.
@@ -26,15 +25,20 @@ pub fn cmd(program: impl AsRef<std::ffi::OsStr>) -> Command {
     c
 }
 
+/// `cargo` with the space-separated `args`, in the workspace root.
+pub fn cargo(args: &str) -> Command {
+    let mut c = cmd("cargo");
+    c.args(args.split_whitespace());
+    c
+}
+
 /// Runs a command to completion, echoing it first; a non-zero exit is an error.
 pub fn exec(c: &mut Command) -> Result<()> {
     eprintln!("$ {}", display(c));
     let status = c
         .status()
         .with_context(|| format!("could not start `{}`", display(c)))?;
-    if !status.success() {
-        bail!("`{}` failed with {status}", display(c));
-    }
+    ensure!(status.success(), "`{}` failed with {status}", display(c));
     Ok(())
 }
 
@@ -43,14 +47,12 @@ pub fn output(c: &mut Command) -> Result<String> {
     let out = c
         .output()
         .with_context(|| format!("could not start `{}`", display(c)))?;
-    if !out.status.success() {
-        bail!(
-            "`{}` failed with {}:\n{}",
-            display(c),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (status, stderr) = (out.status, String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        status.success(),
+        "`{}` failed with {status}:\n{stderr}",
+        display(c)
+    );
     Ok(String::from_utf8(out.stdout)?)
 }
 
@@ -78,16 +80,10 @@ fn display(c: &Command) -> String {
 /// Puts the project-local tool installs (`.ci/run` makes them) in front of `PATH`, so that
 /// `cargo xtask test` finds the same pinned linters and scanners CI uses.
 pub fn add_local_tools_to_path() {
-    let root = root();
-    let local = [
-        root.join("node_modules/.bin"),
-        root.join("target/ci-venv/bin"),
-    ];
+    let local = ["node_modules/.bin", "target/ci-venv/bin"].map(|d| root().join(d));
     let current = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = local
-        .into_iter()
-        .filter(|d| d.is_dir())
-        .chain(std::env::split_paths(&current));
+    let dirs = local.into_iter().filter(|d| d.is_dir());
+    let dirs = dirs.chain(std::env::split_paths(&current));
     if let Ok(joined) = std::env::join_paths(dirs) {
         std::env::set_var("PATH", joined);
     }
@@ -99,25 +95,19 @@ pub fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> Result<
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    let body = body.unwrap_or("");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
+    let (body, json) = (body.unwrap_or(""), "Content-Type: application/json");
+    let length = body.len();
+    let head = format!("Host: {addr}\r\nConnection: close\r\n{json}\r\nContent-Length: {length}");
+    write!(stream, "{method} {path} HTTP/1.1\r\n{head}\r\n\r\n{body}")?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let response = String::from_utf8_lossy(&raw);
     let status = response
         .split_whitespace()
         .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("no HTTP status line")?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+        .and_then(|s| s.parse().ok());
+    let (_, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    Ok((status.context("no HTTP status line")?, body.to_string()))
 }
 
 /// Copies the directory tree `from` into `to`, leaving out entries whose name `skip` accepts.

@@ -11,8 +11,8 @@
 //! The result is a directory with `conduit-web`, `dist/` and `static/`: the server binary
 //! runs from there (release builds change into their own directory at start-up).
 
-use crate::util::{cmd, exec, output, root, target_dir, which};
-use anyhow::{bail, Context, Result};
+use crate::util::{cargo, cmd, exec, output, root, target_dir, which};
+use anyhow::{bail, ensure, Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -33,70 +33,46 @@ pub struct BundleSize {
 
 pub fn host_triple() -> Result<String> {
     let v = output(cmd("rustc").arg("-vV"))?;
-    v.lines()
-        .find_map(|l| l.strip_prefix("host: "))
-        .map(str::to_string)
+    let host = v.lines().find_map(|l| l.strip_prefix("host: "));
+    host.map(str::to_string)
         .context("rustc -vV printed no host triple")
 }
 
-/// RUSTFLAGS for one half, keeping whatever the caller set (the Nix build's path remapping).
-pub fn rustflags(cfg: &str) -> String {
-    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    if !flags.is_empty() {
-        flags.push(' ');
-    }
-    flags.push_str("--cfg ");
-    flags.push_str(cfg);
-    flags
+/// `cargo <args> -p conduit-web` for one half (`engine`: for the host, `client`: for the
+/// browser, size-optimised), with RUSTFLAGS `--cfg <half>` added to whatever the caller set
+/// (the Nix build's path remapping). An explicit --target keeps these RUSTFLAGS off build
+/// scripts and proc-macros, so they are shared with the API's build instead of compiled again.
+fn half(half: &str, args: &str) -> Result<std::process::Command> {
+    let target = match half {
+        "engine" => host_triple()?,
+        _ => "wasm32-unknown-unknown --profile wasm-release".into(),
+    };
+    let mut c = cargo(&format!("{args} --locked -p conduit-web --target {target}"));
+    let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    c.env("RUSTFLAGS", format!("{flags} --cfg {half}").trim_start());
+    Ok(c)
 }
 
 /// Builds everything into `out` (replaced), returning the bundle size.
 pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
-    let host = host_triple()?;
-    let target = target_dir();
-    // An explicit --target keeps these RUSTFLAGS off build scripts and proc-macros, so they
-    // are shared with the API's build instead of compiled again.
-    let mut c = cmd("cargo");
-    c.args(["build", "--locked", "-p", "conduit-web", "--target", &host]);
-    if engine == Engine::Release {
-        c.arg("--release");
-    }
-    exec(c.env("RUSTFLAGS", rustflags("engine")))?;
+    let (target, release) = (target_dir(), engine == Engine::Release);
+    exec(&mut half(
+        "engine",
+        if release { "build --release" } else { "build" },
+    )?)?;
+    let profile = if release { "release" } else { "debug" };
     let engine_bin = target
-        .join(&host)
-        .join(if engine == Engine::Release {
-            "release"
-        } else {
-            "debug"
-        })
+        .join(host_triple()?)
+        .join(profile)
         .join("conduit-web");
-
-    exec(
-        cmd("cargo")
-            .args([
-                "build",
-                "--locked",
-                "-p",
-                "conduit-web",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .args(["--profile", "wasm-release"])
-            .env("RUSTFLAGS", rustflags("client")),
-    )?;
+    exec(&mut half("client", "build")?)?;
     let wasm = target.join("wasm32-unknown-unknown/wasm-release/conduit-web.wasm");
-
-    if out.exists() {
-        std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
-    }
+    let _ = std::fs::remove_dir_all(out);
     let pkg = out.join("dist/pkg");
     std::fs::create_dir_all(pkg.join("snippets"))?;
     std::fs::create_dir_all(out.join("dist/mutable"))?;
 
-    eprintln!(
-        "$ wasm-bindgen {} --target web --out-name perseus_engine",
-        wasm.display()
-    );
+    eprintln!("$ wasm-bindgen {} --target web", wasm.display());
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)?
@@ -106,66 +82,55 @@ pub fn build(engine: Engine, out: &Path) -> Result<BundleSize> {
         .context("wasm-bindgen")?;
 
     let bundle = pkg.join("perseus_engine_bg.wasm");
-    let wasm_opt = wasm_opt()?;
-    exec(
-        std::process::Command::new(&wasm_opt)
-            .arg(&bundle)
-            .args(["-Oz", "--strip-debug", "--strip-producers"])
-            // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
-            .args([
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-reference-types",
-                "--enable-multivalue",
-                "--enable-mutable-globals",
-            ])
-            .arg("-o")
-            .arg(&bundle),
-    )?;
+    let mut wasm_opt = cmd(wasm_opt()?);
+    wasm_opt
+        .arg(&bundle)
+        .args(["-Oz", "--strip-debug", "--strip-producers", "-o"]);
+    // Features rustc's wasm32 target enables by default; wasm-opt must accept them.
+    let features = "bulk-memory nontrapping-float-to-int sign-ext reference-types multivalue";
+    let features = format!("{features} mutable-globals");
+    let features = features.split(' ').map(|f| format!("--enable-{f}"));
+    exec(wasm_opt.arg(&bundle).args(features))?;
 
     crate::util::copy_tree(&root().join("web/static"), &out.join("static"), &|_| false)?;
     let server = out.join("conduit-web");
-    std::fs::copy(&engine_bin, &server)
-        .with_context(|| format!("copying {}", engine_bin.display()))?;
+    std::fs::copy(&engine_bin, &server).context("copying the engine")?;
     exec(
-        std::process::Command::new(&server)
+        cmd(&server)
             .current_dir(out)
             .env("PERSEUS_ENGINE_OPERATION", "build"),
     )?;
-    if !out.join("dist/render_conf.json").is_file() {
-        bail!("the engine's build operation wrote no dist/render_conf.json");
-    }
-    let size = BundleSize {
-        wasm: std::fs::metadata(&bundle)?.len(),
-        js: std::fs::metadata(pkg.join("perseus_engine.js"))?.len(),
-        wasm_gz: gzipped_len(&bundle)?,
-        js_gz: gzipped_len(&pkg.join("perseus_engine.js"))?,
-    };
-    eprintln!(
-        "web: client bundle {} KiB wasm + {} KiB js = {:.1} KiB gzipped (target ≤ 200 KB)",
-        size.wasm / 1024,
-        size.js / 1024,
-        (size.wasm_gz + size.js_gz) as f64 / 1024.0
+    let conf = out.join("dist/render_conf.json").is_file();
+    ensure!(
+        conf,
+        "the engine's build operation wrote no dist/render_conf.json"
     );
-    Ok(size)
+    let js = pkg.join("perseus_engine.js");
+    let (wasm, js, wasm_gz, js_gz) = (len(&bundle)?, len(&js)?, gzipped(&bundle)?, gzipped(&js)?);
+    let gz = (wasm_gz + js_gz) as f64 / 1024.0;
+    let (kw, kj) = (wasm / 1024, js / 1024);
+    eprintln!("web: client bundle {kw} KiB wasm + {kj} KiB js = {gz:.1} KiB gzipped (≤ 200 KB)");
+    Ok(BundleSize {
+        wasm,
+        js,
+        wasm_gz,
+        js_gz,
+    })
 }
 
 /// A current binaryen `wasm-opt`: `WASM_OPT`, then PATH (node_modules/.bin comes first).
 /// Debian's binaryen 108 miscompiles wasm-bindgen output; refuse anything older than 116.
 fn wasm_opt() -> Result<PathBuf> {
-    let path = match std::env::var_os("WASM_OPT") {
-        Some(p) => PathBuf::from(p),
-        None => which("wasm-opt").context(
-            "wasm-opt not found: run `npm ci` (package.json pins binaryen) or install a current binaryen",
-        )?,
-    };
-    let version = output(std::process::Command::new(&path).arg("--version"))?;
-    let n: u32 = version
+    let hint = "wasm-opt not found: run `npm ci` (package.json pins binaryen)";
+    let path = std::env::var_os("WASM_OPT")
+        .map(PathBuf::from)
+        .or_else(|| which("wasm-opt"));
+    let path = path.context(hint)?;
+    let version = output(cmd(&path).arg("--version"))?;
+    let number = version
         .split(|c: char| !c.is_ascii_digit())
-        .find(|s| !s.is_empty())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+        .find(|s| !s.is_empty());
+    let n: u32 = number.and_then(|s| s.parse().ok()).unwrap_or(0);
     if n < 116 {
         bail!(
             "{} is binaryen {n}; the bundle needs binaryen ≥ 116 (npm ci installs one)",
@@ -175,7 +140,11 @@ fn wasm_opt() -> Result<PathBuf> {
     Ok(path)
 }
 
-fn gzipped_len(path: &Path) -> Result<u64> {
+fn len(path: &Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)?.len())
+}
+
+fn gzipped(path: &Path) -> Result<u64> {
     let data = std::fs::read(path)?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&data)?;
@@ -184,37 +153,7 @@ fn gzipped_len(path: &Path) -> Result<u64> {
 
 /// Clippy on both halves and the engine's unit tests (state, rendering, the HTML hardening).
 pub fn lint_and_unit_test() -> Result<()> {
-    let host = host_triple()?;
-    exec(
-        cmd("cargo")
-            .args([
-                "clippy",
-                "--locked",
-                "-p",
-                "conduit-web",
-                "--all-targets",
-                "--target",
-                &host,
-            ])
-            .args(["--", "-D", "warnings"])
-            .env("RUSTFLAGS", rustflags("engine")),
-    )?;
-    exec(
-        cmd("cargo")
-            .args([
-                "clippy",
-                "--locked",
-                "-p",
-                "conduit-web",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .args(["--profile", "wasm-release", "--", "-D", "warnings"])
-            .env("RUSTFLAGS", rustflags("client")),
-    )?;
-    exec(
-        cmd("cargo")
-            .args(["test", "--locked", "-p", "conduit-web", "--target", &host])
-            .env("RUSTFLAGS", rustflags("engine")),
-    )
+    exec(half("engine", "clippy --all-targets")?.args(["--", "-D", "warnings"]))?;
+    exec(half("client", "clippy")?.args(["--", "-D", "warnings"]))?;
+    exec(&mut half("engine", "test")?)
 }

@@ -1,6 +1,6 @@
 //! Hashes of files and directory trees, and unpacking a `.tar.gz` safely.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use sha2::{Digest, Sha256};
 use std::path::{Component, Path, PathBuf};
 
@@ -20,60 +20,43 @@ pub fn file_sha256(path: &Path) -> Result<String> {
 }
 
 /// The tree hash of `dir`: the SHA-256 of the `sha256sum` listing (`<hash>  <path>\n`) of every
-/// regular file, sorted by path bytes, paths relative to `dir` with `/`. Top-level entries named
-/// in `exclude` are left out. The same value as
+/// regular file, sorted by path bytes, paths relative to `dir`; top-level entries named in
+/// `exclude` left out. The same value as
 /// `cd DIR && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum`.
-/// A symbolic link anywhere is an error: a link could point outside the verified tree.
+/// A symbolic link anywhere is an error: it could point outside the verified tree.
 pub fn tree_hash(dir: &Path, exclude: &[String]) -> Result<(String, usize)> {
     let mut files = Vec::new();
-    walk(dir, dir, exclude, &mut files)?;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
+            let (entry, path) = entry.map(|e| (e.file_type(), e.path()))?;
+            let rel = path
+                .strip_prefix(dir)?
+                .to_str()
+                .context("a path that is not UTF-8")?;
+            match entry? {
+                _ if d == dir && exclude.iter().any(|e| e == rel) => {}
+                t if t.is_symlink() => bail!("{} is a symbolic link", path.display()),
+                t if t.is_dir() => pending.push(path),
+                t if t.is_file() => files.push((rel.to_owned(), path)),
+                _ => {}
+            }
+        }
+    }
     files.sort();
     let mut listing = Sha256::new();
     for (rel, path) in &files {
-        listing.update(file_sha256(path)?.as_bytes());
-        listing.update(b"  ");
-        listing.update(rel.as_bytes());
-        listing.update(b"\n");
+        listing.update(format!("{}  {rel}\n", file_sha256(path)?));
     }
     Ok((hex(&listing.finalize()), files.len()))
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    exclude: &[String],
-    out: &mut Vec<(String, PathBuf)>,
-) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let entry = entry?;
-        let path = entry.path();
-        let rel = path
-            .strip_prefix(root)?
-            .to_str()
-            .with_context(|| format!("{} is not UTF-8", path.display()))?
-            .to_owned();
-        if dir == root && exclude.contains(&rel) {
-            continue;
-        }
-        let ty = entry.file_type()?;
-        if ty.is_symlink() {
-            bail!("{} is a symbolic link", path.display());
-        } else if ty.is_dir() {
-            walk(root, &path, exclude, out)?;
-        } else if ty.is_file() {
-            out.push((rel, path));
-        }
-    }
-    Ok(())
-}
-
-/// Unpacks the `.tar.gz` at `archive` into `dest`, dropping the first path component (the
-/// `<repo>-<rev>/` or `<chart>/` directory archives wrap their content in), and returns that
-/// component's name. Only regular files and directories are accepted; a link, a device or a
-/// path that climbs out of `dest` is an error.
-pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<Option<String>> {
-    let file = std::fs::File::open(archive)?;
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+/// Unpacks a `.tar.gz` into `dest`, dropping the first path component (the `<repo>-<rev>/` or
+/// `<chart>/` directory archives wrap their content in), and returns that component. Only
+/// regular files and directories are accepted; a link, a device or a path that climbs out of
+/// `dest` is an error.
+pub fn unpack_tar_gz(archive: &[u8], dest: &Path) -> Result<Option<String>> {
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));
     std::fs::create_dir_all(dest)?;
     let mut wrapper = None;
     for entry in tar.entries().context("reading the archive")? {
@@ -84,34 +67,26 @@ pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<Option<String>> {
         }
         let path = entry.path()?.into_owned();
         let mut parts = path.components();
-        // The wrapping directory.
         if let Some(Component::Normal(first)) = parts.next() {
             wrapper.get_or_insert_with(|| first.to_string_lossy().into_owned());
         }
-        let mut rel = PathBuf::new();
-        for c in parts {
-            match c {
-                Component::Normal(p) => rel.push(p),
-                Component::CurDir => {}
-                _ => bail!("archive entry {} leaves the directory", path.display()),
-            }
-        }
-        if rel.as_os_str().is_empty() {
-            continue;
-        }
+        let rel: PathBuf = parts.filter(|c| *c != Component::CurDir).collect();
+        let climbs = rel.components().any(|c| !matches!(c, Component::Normal(_)));
+        ensure!(
+            !climbs,
+            "archive entry {} leaves the directory",
+            path.display()
+        );
         let target = dest.join(&rel);
-        if kind.is_dir() {
+        if rel.as_os_str().is_empty() || kind.is_dir() {
             std::fs::create_dir_all(&target)?;
         } else if kind.is_file() {
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let mut out = std::fs::File::create(&target)
-                .with_context(|| format!("writing {}", target.display()))?;
+            std::fs::create_dir_all(target.parent().context("a parent")?)?;
+            let mut out = std::fs::File::create(&target)?;
             std::io::copy(&mut entry, &mut out)?;
         } else {
             bail!(
-                "archive entry {} is a {kind:?}, not a file or directory",
+                "archive entry {} is a {kind:?}, not a file or a directory",
                 path.display()
             );
         }
@@ -121,44 +96,38 @@ pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<Option<String>> {
 
 /// In the Helm chart unpacked at `chart` (it has a `Chart.yaml`), every dependency packed as
 /// `charts/<name>-<version>.tgz` is unpacked to `charts/<name>/` and the `.tgz` removed, at
-/// every depth. Helm's loader reads both forms, but the value checks of the kustomize suite
-/// read a subchart's `Chart.yaml` and `values.yaml` from `charts/*/`, the layout of the offline
-/// copies. The nested archives come out of the verified download and are unpacked with the
-/// same rules (no links, nothing outside the directory).
+/// every depth: the layout of the offline copies, whose `charts/*/values.yaml` the kustomize
+/// suite reads. The nested archives come out of the verified download.
 pub fn unpack_subcharts(chart: &Path) -> Result<()> {
     let charts = chart.join("charts");
     if !chart.join("Chart.yaml").is_file() || !charts.is_dir() {
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&charts)
-        .with_context(|| format!("reading {}", charts.display()))?
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&charts)?
         .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     entries.sort();
-    for path in &entries {
-        if path.extension().is_some_and(|e| e == "tgz") && path.is_file() {
-            let tmp = charts.join(".unpacking");
-            if tmp.exists() {
-                std::fs::remove_dir_all(&tmp)?;
-            }
-            let name = unpack_tar_gz(path, &tmp)
-                .with_context(|| format!("unpacking the subchart {}", path.display()))?
-                .with_context(|| format!("{} is empty", path.display()))?;
-            let dest = charts.join(&name);
-            if dest.exists() {
-                bail!(
-                    "{} unpacks to charts/{name}/, which is already there",
-                    path.display()
-                );
-            }
-            std::fs::rename(&tmp, &dest)?;
-            std::fs::remove_file(path)?;
-        }
+    for path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "tgz"))
+    {
+        let tmp = charts.join(".unpacking");
+        let _ = std::fs::remove_dir_all(&tmp);
+        let name = unpack_tar_gz(&std::fs::read(path)?, &tmp)
+            .with_context(|| format!("unpacking the subchart {}", path.display()))?
+            .with_context(|| format!("{} is empty", path.display()))?;
+        ensure!(
+            !charts.join(&name).exists(),
+            "{} unpacks onto charts/{name}/",
+            path.display()
+        );
+        std::fs::rename(&tmp, charts.join(&name))?;
+        std::fs::remove_file(path)?;
     }
     for entry in std::fs::read_dir(&charts)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            unpack_subcharts(&entry.path())?;
+        let path = entry?.path();
+        if path.is_dir() {
+            unpack_subcharts(&path)?;
         }
     }
     Ok(())

@@ -1,530 +1,273 @@
-//! The `docs` suite: the documentation and the Docker Compose path, offline.
-//!
-//! 1. diagrams: `node docs/diagrams/render.mjs` parses and renders every Mermaid source in
-//!    `docs/diagrams/` with the `mermaid` package inside headless Chromium (playwright-core),
-//!    checks that each committed SVG was rendered from the current source and that
-//!    `docs/architecture.md` embeds each source verbatim; a broken source and a stale SVG must
-//!    be rejected;
-//! 2. `compose.yaml` against the Compose specification schema (check-jsonschema's bundled
-//!    `vendor.compose-spec`, no download); a misspelt key must be rejected;
-//! 3. the Compose policy (`docs/compose.rs`): non-root, read-only, no capabilities, only the
-//!    web port on loopback, health checks, migrate before the API, secrets from `.env`, image
-//!    tags at the crate version; a file breaking each rule must be rejected;
-//! 4. `.env.example` defines every variable `compose.yaml` requires, holds only placeholders,
-//!    and `.env` is git-ignored;
-//! 5. every environment variable `src/` and `web/src/` read is documented in
-//!    `docs/configuration.md`;
-//! 6. the command policy of the docs (`docs/commands.rs`): every shell command in README.md and
-//!    docs/ is run by the test command, or its block says what it needs (AWS, a cluster, Nix,
-//!    Docker, a registry, GitHub, a running stack); inline commands are covered by the page's
-//!    `> Needs: …` banner;
-//! 7. every relative link and `#anchor` in README.md and docs/ resolves (`docs/links.rs`);
-//! 8. every alerting rule under `kustomize/` has a `runbook_url` into this repository that
-//!    resolves to a page or heading.
-//!
-//! Every check is first shown input it must reject (a negative control), so a check that
-//! silently checks nothing cannot pass.
+//! The `docs` suite: the documentation and the Docker Compose path, offline. Each check runs a
+//! maintained tool where there is one, and then shows it a fixture (under `docs/` beside this
+//! file) that it must reject: the diagrams (`docs/diagrams/render.mjs`: mermaid in Chromium);
+//! compose.yaml against the Compose specification and our policy (check-jsonschema); what
+//! compose.yaml shares with Cargo.toml, the Nix images, the programs and `.env.example`; the
+//! command convention of the docs (`docs/needs.toml`); and every relative link, anchor and
+//! alert `runbook_url` (lychee, offline, with fragments).
 
-mod commands;
-mod compose;
-mod links;
-
-use crate::util::{cmd, output, require, root, target_dir};
-use anyhow::{bail, ensure, Context, Result};
-use serde_yaml::Value;
-use std::path::PathBuf;
+use crate::util::{cmd, output, require, root};
+use anyhow::{ensure, Context, Result};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 const VENV_HINT: &str = "run .ci/run (it installs .ci/requirements.txt into target/ci-venv)";
+/// Where the alerts' `runbook_url`s point: this repository's default branch.
+const REPO_BLOB: &str = "https://github.com/conduit-platform/conduit/blob/main/";
+
+/// A file of this suite's own (configuration and fixtures).
+fn own(name: &str) -> PathBuf {
+    root().join("xtask/src/suites/docs").join(name)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+type Check = fn() -> Result<()>;
 
 pub fn run() -> Result<()> {
     let started = Instant::now();
-    let scratch = target_dir().join("docs-suite");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch)?;
-
-    step(
-        "diagrams parse, render, and the committed SVGs are current",
-        || diagrams(&scratch),
-    )?;
-    step(
-        "compose.yaml against the Compose specification schema",
-        || compose_schema(&scratch),
-    )?;
-    step("compose.yaml policy", compose_policy)?;
-    step(".env.example and .gitignore", env_example)?;
-    step(
-        "every variable the services read is in docs/configuration.md",
-        configuration,
-    )?;
-    step(
-        "every command in the docs is tested or says what it needs",
-        commands::run,
-    )?;
-    step("relative links and anchors resolve", || {
-        links::run(&commands::markdown_files()?)
-    })?;
-    step("every alert has a runbook here", links::runbooks)?;
-
+    let checks: [(&str, Check); 5] = [
+        ("diagrams render and are current", diagrams),
+        ("compose.yaml: Compose spec and policy", compose_schemas),
+        ("compose.yaml agrees with the other layers", compose_layers),
+        ("commands say what they need", commands),
+        ("links, anchors and runbook_urls resolve", links),
+    ];
+    for (what, check) in checks {
+        let t = Instant::now();
+        check().with_context(|| format!("docs: {what}"))?;
+        eprintln!("docs: {what}: ok ({:.1?})", t.elapsed());
+    }
     eprintln!("docs: all checks passed in {:.1?}", started.elapsed());
     Ok(())
 }
 
-fn step(what: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
-    let t = Instant::now();
-    eprintln!("docs: {what} ...");
-    f().with_context(|| format!("docs: {what}"))?;
-    eprintln!("docs: {what}: ok ({:.1?})", t.elapsed());
-    Ok(())
+/// Runs `c` on the repository, then shows it `fixture`, which it must reject.
+fn passes_and_rejects(c: impl Fn(&[&Path]) -> Command, fixture: &str) -> Result<()> {
+    eprint!("{}", output(&mut c(&[]))?);
+    let fixture = own(fixture);
+    super::rejects(&mut c(&[&fixture]), &fixture)
 }
 
-fn node() -> Result<PathBuf> {
-    require("node", "install Node.js (Debian: nodejs), then `npm ci`")
+fn diagrams() -> Result<()> {
+    let node = require("node", "install Node.js (Debian: nodejs), then `npm ci`")?;
+    passes_and_rejects(
+        |fixture| {
+            let mut c = cmd(&node);
+            c.arg("docs/diagrams/render.mjs");
+            if !fixture.is_empty() {
+                c.arg(format!("--dir={}", own("fixtures/diagrams").display()));
+                c.arg(format!("--doc={}", fixture[0].display()));
+            }
+            c
+        },
+        "fixtures/diagrams.md",
+    )
 }
 
-fn diagrams(scratch: &std::path::Path) -> Result<()> {
-    let node = node()?;
-    ensure!(
-        root()
-            .join("node_modules/mermaid/dist/mermaid.min.js")
-            .is_file(),
-        "node_modules/mermaid is missing: run `npm ci` (package.json pins mermaid)"
-    );
-    let script = root().join("docs/diagrams/render.mjs");
-    let out = output(cmd(&node).arg(&script))?;
-    eprint!("{out}");
-    let rendered = out
-        .lines()
-        .filter(|l| l.starts_with("ok ") && l.ends_with("committed SVG is current"))
-        .count();
-    let sources = std::fs::read_dir(root().join("docs/diagrams"))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "mmd"))
-        .count();
-    ensure!(
-        sources >= 4 && rendered == sources,
-        "{rendered} of {sources} diagrams rendered (expected every one, at least 4)"
-    );
-
-    // Negative control: a source that does not parse, and a valid one whose SVG is stale.
-    let dir = scratch.join("diagrams-control");
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(
-        dir.join("broken.mmd"),
-        "flowchart TB\n  a[\"unclosed --> b\n",
+fn compose_schemas() -> Result<()> {
+    let policy = own("compose-policy.schema.yaml");
+    let policy = ["--schemafile", policy.to_str().context("UTF-8")?];
+    check_compose(
+        &["--builtin-schema", "vendor.compose-spec"],
+        "compose-misspelt.yaml",
     )?;
-    std::fs::write(dir.join("stale.mmd"), "flowchart TB\n  a --> b\n")?;
-    std::fs::write(
-        dir.join("stale.svg"),
-        "<!-- mermaid-source-sha256: 0000 (mermaid) -->\n<svg></svg>\n",
-    )?;
-    let doc = dir.join("doc.md");
-    std::fs::write(
-        &doc,
-        "<!-- diagram: broken -->\n```mermaid\nflowchart TB\n  a[\"unclosed --> b\n```\n\n\
-         <!-- diagram: stale -->\n```mermaid\nflowchart TB\n  a --> c\n```\n",
-    )?;
-    let bad = cmd(&node)
-        .arg(&script)
-        .arg(format!("--dir={}", dir.display()))
-        .arg(format!("--doc={}", doc.display()))
-        .output()?;
-    let err = String::from_utf8_lossy(&bad.stderr);
-    ensure!(
-        !bad.status.success()
-            && err.contains("broken.mmd: does not parse")
-            && err.contains("stale.svg: stale")
-            && err.contains("embedded stale diagram differs"),
-        "the renderer accepted a broken source, a stale SVG or a drifted copy:\n{err}"
-    );
-    eprintln!("docs: control: a broken source, a stale SVG and a drifted copy are rejected");
-    Ok(())
+    check_compose(&policy, "compose-insecure.yaml")
 }
 
-fn check_jsonschema() -> Result<PathBuf> {
-    require("check-jsonschema", VENV_HINT)
-}
-
-fn compose_schema(scratch: &std::path::Path) -> Result<()> {
-    let tool = check_jsonschema()?;
-    let schema = |file: &std::path::Path| -> Command {
+/// check-jsonschema with `schema` on compose.yaml, then on `fixtures/<fixture>`.
+fn check_compose(schema: &[&str], fixture: &str) -> Result<()> {
+    let tool = require("check-jsonschema", VENV_HINT)?;
+    let check = |fixture: &[&Path]| {
         let mut c = cmd(&tool);
-        c.args(["--builtin-schema", "vendor.compose-spec"])
-            .arg(file);
+        let file = fixture.first().map_or(Path::new("compose.yaml"), |f| f);
+        c.args(schema).arg(file);
         c
     };
-    let out = output(&mut schema(&root().join("compose.yaml")))?;
-    eprint!("{out}");
-
-    let text = std::fs::read_to_string(root().join("compose.yaml"))?;
-    let bad = scratch.join("compose-misspelt.yaml");
-    ensure!(
-        text.contains("read_only: true"),
-        "compose.yaml has no read_only key to misspell"
-    );
-    std::fs::write(&bad, text.replacen("read_only: true", "readonly: true", 1))?;
-    let rejected = schema(&bad).output()?;
-    ensure!(
-        !rejected.status.success()
-            && String::from_utf8_lossy(&rejected.stdout).contains("'readonly' was unexpected"),
-        "the Compose schema accepted a misspelt key:\n{}",
-        String::from_utf8_lossy(&rejected.stdout)
-    );
-    eprintln!("docs: control: the schema rejects a misspelt key (`readonly`)");
-    Ok(())
+    passes_and_rejects(check, &format!("fixtures/{fixture}"))
 }
 
-fn crate_version() -> Result<String> {
-    let manifest: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))?.parse()?;
-    manifest
-        .get("package")
-        .and_then(|p| p.get("version"))
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .context("Cargo.toml has no package.version")
-}
-
-fn compose_policy() -> Result<()> {
-    let version = crate_version()?;
-    let text = std::fs::read_to_string(root().join("compose.yaml"))?;
-    let compose: Value = serde_yaml::from_str(&text)?;
-    let problems = compose::problems(&compose, &version);
-    if !problems.is_empty() {
-        bail!("compose.yaml:\n  {}", problems.join("\n  "));
+/// The problems of a compose.yaml `text` against the crate `version`, the images' `uid`, the
+/// variables the programs `read` and `.env.example`.
+fn layer_problems(text: &str, version: &str, uid: &str, read: &[&str], env: &str) -> Vec<String> {
+    let mut p = std::collections::BTreeSet::new();
+    for (image, n) in [("api", 2), ("web", 1)] {
+        if text.matches(&format!(":-{image}:{version}}}")).count() != n {
+            p.insert(format!("{image}: the image is not {image}:{version}"));
+        }
     }
-    eprintln!(
-        "docs: {} services: non-root, read-only, no capabilities, only web:8081 on loopback, \
-         images at {version}",
-        compose::SERVICES.len()
-    );
-
-    // The Conduit containers get only variables their program reads (a typo would be ignored
-    // silently by the program).
-    let api_reads = names_read_under(&root().join("src"))?;
-    let web_reads = names_read_under(&root().join("web/src"))?;
-    let unread = |compose: &Value| -> Result<Vec<String>> {
-        let mut out = vec![];
-        for (service, reads) in [
-            ("migrate", &api_reads),
-            ("api", &api_reads),
-            ("web", &web_reads),
-        ] {
-            if reads.is_empty() {
-                eprintln!("docs: {service}: no sources to compare its environment with (skipped)");
-                continue;
+    if text.matches(&format!("user: \"{uid}:{uid}\"")).count() != 3 {
+        p.insert(format!("migrate, api and web must run as {uid}:{uid}"));
+    }
+    let compose: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
+    for svc in ["migrate", "api", "web"] {
+        let env = compose["services"][svc]["environment"].as_mapping();
+        for k in env
+            .into_iter()
+            .flat_map(|e| e.keys())
+            .filter_map(|k| k.as_str())
+        {
+            if k != "RUST_LOG" && !read.contains(&k) {
+                p.insert(format!("{svc}: no program reads {k}"));
             }
-            let env = compose["services"][service]["environment"]
-                .as_mapping()
-                .with_context(|| format!("services.{service}.environment is not a mapping"))?;
-            out.extend(
-                env.keys()
-                    .filter_map(Value::as_str)
-                    .filter(|k| *k != "RUST_LOG" && !reads.contains(*k))
-                    .map(|k| format!("services.{service}.environment.{k}")),
-            );
         }
-        Ok(out)
-    };
-    let found = unread(&compose)?;
-    ensure!(
-        found.is_empty(),
-        "compose.yaml sets variables the program never reads: {found:?}"
-    );
-    let mut typo = compose.clone();
-    set(
-        &mut typo,
-        &["services", "api", "environment", "CONDUIT_LISTN"],
-        "0.0.0.0:8080".into(),
-    );
-    ensure!(
-        unread(&typo)? == ["services.api.environment.CONDUIT_LISTN"],
-        "the environment check did not notice a misspelt variable"
-    );
-    eprintln!("docs: every variable compose.yaml sets is one the API or the web server reads");
-
-    // The Conduit services run as the user the Nix images declare, on the ports they expose.
-    let images = std::fs::read_to_string(root().join("nix/images.nix"))?;
-    let uid = images
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("uid = ")?.strip_suffix(';'))
-        .context("nix/images.nix declares no `uid = …;`")?;
-    for service in ["migrate", "api", "web"] {
-        let user = compose["services"][service]["user"].as_str().unwrap_or("");
-        ensure!(
-            user == format!("{uid}:{uid}"),
-            "compose.yaml: services.{service}.user is {user:?}, the image runs as {uid}:{uid}"
-        );
     }
-    ensure!(
-        images.contains("ports = [8080 9464];") && images.contains("ports = [8081 9464];"),
-        "nix/images.nix no longer exposes 8080/8081 + 9464: update compose.yaml and this check"
-    );
-    eprintln!("docs: compose.yaml uses the images' user {uid}:{uid} and ports");
-
-    // Negative control: each mutation must be caught by the rule it breaks.
-    let mutations: &[Mutation] = &[
-        (
-            "api publishes a port",
-            |c| {
-                set(
-                    c,
-                    &["services", "api", "ports"],
-                    Value::Sequence(vec!["8080:8080".into()]),
-                )
-            },
-            "api: publishes ports",
-        ),
-        (
-            "web on all interfaces",
-            |c| {
-                set(
-                    c,
-                    &["services", "web", "ports"],
-                    Value::Sequence(vec!["8081:8081".into()]),
-                )
-            },
-            "web: must publish exactly",
-        ),
-        (
-            "postgres as root",
-            |c| set(c, &["services", "postgres", "user"], "0:0".into()),
-            "postgres: `user` must be",
-        ),
-        (
-            "redis writable",
-            |c| set(c, &["services", "redis", "read_only"], false.into()),
-            "redis: `read_only: true` missing",
-        ),
-        (
-            "literal JWT key",
-            |c| {
-                set(
-                    c,
-                    &["services", "api", "environment", "CONDUIT_JWT_SECRET"],
-                    "0123456789abcdef0123456789abcdef".into(),
-                )
-            },
-            "api: CONDUIT_JWT_SECRET is a literal",
-        ),
-        (
-            "no migrate gate",
-            |c| {
-                set(
-                    c,
-                    &["services", "api", "depends_on", "migrate", "condition"],
-                    "service_started".into(),
-                )
-            },
-            "api: depends_on migrate",
-        ),
-        (
-            "redis without health check",
-            |c| remove(c, &["services", "redis"], "healthcheck"),
-            "redis: health check missing",
-        ),
-        (
-            "backend with egress",
-            |c| set(c, &["networks", "backend", "internal"], false.into()),
-            "networks.backend",
-        ),
-    ];
-    for (what, mutate, expected) in mutations {
-        let mut bad = compose.clone();
-        mutate(&mut bad);
-        let found = compose::problems(&bad, &version);
-        ensure!(
-            found.iter().any(|p| p.contains(expected)),
-            "the policy missed `{what}` (expected a problem containing {expected:?}, got {found:?})"
-        );
+    // `${NAME:?…}` is required from .env, which .env.example shows with a placeholder.
+    for name in text.split("${").filter_map(|t| Some(t.split_once(":?")?.0)) {
+        let placeholder = format!("\n{name}=change-me");
+        if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') && !env.contains(&placeholder) {
+            p.insert(format!(".env.example lacks {name}=change-me…"));
+        }
     }
-    let other_version = compose::problems(&compose, "9.9.9");
+    p.into_iter().collect()
+}
+
+fn compose_layers() -> Result<()> {
+    let file = |p: &str| read(&root().join(p));
+    let (text, env) = (file("compose.yaml")?, file(".env.example")?);
+    let manifest: toml::Table = file("Cargo.toml")?.parse()?;
+    let version = manifest["package"]["version"]
+        .as_str()
+        .context("no version")?;
+    let images = file("nix/images.nix")?;
+    let uid = images.lines().find_map(|l| l.trim().strip_prefix("uid = "));
+    let uid = uid
+        .and_then(|u| u.strip_suffix(';'))
+        .context("no `uid = …;` in images.nix")?;
+    // The variables the programs read: the upper-case string literals of src/ and web/src/.
+    let names = r#""(CONDUIT|OTEL)_[A-Z0-9_]+"|"(DATABASE|REDIS)_URL""#;
+    let found = output(cmd("git").args(["grep", "-hoE", names, "--", "src", "web/src"]))?;
+    let read: Vec<&str> = found.lines().map(|l| l.trim_matches('"')).collect();
+    let problems = layer_problems(&text, version, uid, &read, &env);
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    let ignored = output(cmd("git").args(["check-ignore", "--no-index", ".env"]));
+    ensure!(ignored.is_ok(), ".env is not git-ignored");
+    // Control: another version and user, a misspelt variable and one .env.example lacks.
+    let text = text
+        .replace(" CONDUIT_LISTEN:", " CONDUIT_LISTN:")
+        .replace("${POSTGRES", "${PG");
+    let found = layer_problems(&text, "9.9.9", "0", &read, &env);
     ensure!(
-        other_version
-            .iter()
-            .any(|p| p.contains("the Nix image tag")),
-        "the policy did not notice image tags that differ from the crate version"
+        found.len() == 5,
+        "the layer checks missed a variant: {found:#?}"
     );
-    eprintln!(
-        "docs: control: {} broken variants rejected",
-        mutations.len() + 1
-    );
+    eprintln!("docs: control: two tags, a user and two variables are rejected");
     Ok(())
 }
 
-/// What a variant breaks, how, and the problem the policy must report for it.
-type Mutation = (&'static str, fn(&mut Value), &'static str);
-
-fn set(doc: &mut Value, path: &[&str], value: Value) {
-    let mut cur = doc;
-    for key in &path[..path.len() - 1] {
-        cur = cur
-            .as_mapping_mut()
-            .expect("a mapping")
-            .entry(Value::String(key.to_string()))
-            .or_insert(Value::Mapping(Default::default()));
+/// What the commands on a line need (split at `&&`, `||`, `;`, `|` and `$(`, without comments
+/// and leading variable assignments), by the longest prefix in `needs.toml` that matches.
+fn line_needs<'a>(line: &str, needs: &'a toml::Table) -> Vec<&'a str> {
+    let line = line.trim().trim_start_matches("$ ");
+    let line = line.split(" #").next().unwrap_or_default();
+    let mut found = vec![];
+    for command in line.split(['|', ';', '&']).flat_map(|c| c.split("$(")) {
+        let words = command.split_whitespace().skip_while(|w| w.contains('='));
+        let command = words.collect::<Vec<_>>().join(" ") + " ";
+        let matching = |(p, _): &(&String, _)| command.starts_with(&format!("{p} "));
+        let prefix = needs.iter().filter(matching).max_by_key(|(p, _)| p.len());
+        let need = prefix.and_then(|(_, n)| n.as_str());
+        found.extend(need.filter(|n| !n.is_empty()));
     }
-    cur.as_mapping_mut()
-        .expect("a mapping")
-        .insert(Value::String(path[path.len() - 1].to_string()), value);
+    found
 }
 
-fn remove(doc: &mut Value, path: &[&str], key: &str) {
-    let mut cur = doc;
-    for k in path {
-        cur = cur.get_mut(*k).expect("path exists");
-    }
-    cur.as_mapping_mut().expect("a mapping").remove(key);
-}
-
-fn env_example() -> Result<()> {
-    let compose = std::fs::read_to_string(root().join("compose.yaml"))?;
-    let example =
-        std::fs::read_to_string(root().join(".env.example")).context(".env.example is missing")?;
-    let defined: std::collections::BTreeMap<String, String> = example
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#') && l.contains('='))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    // Variables compose.yaml requires (`${NAME:?message}`).
-    let mut required = std::collections::BTreeSet::new();
-    for line in compose.lines().filter(|l| !l.trim_start().starts_with('#')) {
-        let mut rest = line;
-        while let Some(i) = rest.find("${") {
-            let tail = &rest[i + 2..];
-            let name: String = tail
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if tail[name.len()..].starts_with(":?") {
-                required.insert(name.clone());
-            }
-            rest = &tail[name.len()..];
-        }
-    }
-    ensure!(
-        !required.is_empty(),
-        "compose.yaml requires no variables from .env"
-    );
-    for name in &required {
-        let value = defined.get(name).with_context(|| {
-            format!(".env.example does not define {name}, which compose.yaml requires")
-        })?;
-        ensure!(
-            value.starts_with("change-me"),
-            ".env.example: {name} must be a `change-me…` placeholder, not a value"
-        );
-    }
-    // .env is ignored, .env.example is not.
-    let ignored = |path: &str| -> Result<bool> {
-        Ok(cmd("git")
-            .args(["check-ignore", "-q", "--no-index", path])
-            .status()?
-            .success())
-    };
-    ensure!(ignored(".env")?, ".env is not git-ignored");
-    ensure!(!ignored(".env.example")?, ".env.example is git-ignored");
-    eprintln!(
-        "docs: .env.example defines {} ({} required by compose.yaml); .env is git-ignored",
-        defined.keys().cloned().collect::<Vec<_>>().join(", "),
-        required.len()
-    );
-    Ok(())
-}
-
-/// The environment variable names a Rust file mentions as string literals.
-fn variable_names(text: &str) -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
-    for piece in text.split('"').skip(1).step_by(2) {
-        let is_name = !piece.is_empty()
-            && piece
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-        let ours = piece.starts_with("CONDUIT_")
-            || piece.starts_with("OTEL_")
-            || matches!(piece, "DATABASE_URL" | "REDIS_URL");
-        if is_name && ours {
-            out.insert(piece.to_string());
-        }
-    }
-    out
-}
-
-fn undocumented(names: &std::collections::BTreeSet<String>, doc: &str) -> Vec<String> {
-    names
-        .iter()
-        .filter(|n| !doc.contains(&format!("`{n}`")))
-        .cloned()
-        .collect()
-}
-
-fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    if !dir.is_dir() {
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            rust_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn names_read_under(dir: &std::path::Path) -> Result<std::collections::BTreeSet<String>> {
-    let mut files = vec![];
-    rust_files(dir, &mut files)?;
-    let mut names = std::collections::BTreeSet::new();
-    for f in &files {
-        names.extend(variable_names(&std::fs::read_to_string(f)?));
-    }
-    Ok(names)
-}
-
-fn configuration() -> Result<()> {
-    let mut files = vec![];
-    rust_files(&root().join("src"), &mut files)?;
-    rust_files(&root().join("web/src"), &mut files)?;
-    let mut names = std::collections::BTreeSet::new();
-    for f in &files {
-        names.extend(variable_names(&std::fs::read_to_string(f)?));
-    }
-    ensure!(
-        names.contains("DATABASE_URL") && names.contains("CONDUIT_JWT_SECRET"),
-        "found no configuration variables in src/ (found {names:?})"
-    );
-    let doc = std::fs::read_to_string(root().join("docs/configuration.md"))?;
-    let missing = undocumented(&names, &doc);
-    ensure!(
-        missing.is_empty(),
-        "docs/configuration.md does not document {missing:?} (read in src/ or web/src/)"
-    );
-    eprintln!(
-        "docs: {} variables read in {} Rust files, all in docs/configuration.md",
-        names.len(),
-        files.len()
-    );
-    // Negative control: a page without one of them is caught.
-    let without = doc.replace("`CONDUIT_JWT_SECRET`", "the key");
-    ensure!(
-        undocumented(&names, &without) == ["CONDUIT_JWT_SECRET"],
-        "the coverage check did not notice a missing variable"
-    );
-    Ok(())
-}
-
-/// The lines of a Markdown text outside fenced code blocks, numbered from 1.
-fn prose_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut fenced = false;
-    text.lines().enumerate().filter_map(move |(n, line)| {
+/// The violations of the convention in one page, whose banner (with its directory README's) is
+/// `banner`.
+fn command_problems(file: &str, text: &str, banner: &str, needs: &toml::Table) -> Vec<String> {
+    let mut suites: Vec<&str> = crate::suites::ALL.iter().map(|s| s.name).collect();
+    suites.push("rust");
+    let (mut p, mut fence, mut heading, mut declared) = (vec![], None, "", String::new());
+    for (n, line) in text.lines().enumerate() {
         let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            fenced = !fenced;
-            return None;
+        let mut problem = |what: String| p.push(format!("{file}:{}: {what}", n + 1));
+        if let Some(info) = t.strip_prefix("```") {
+            (fence, declared) = (fence.xor(Some(info.trim())), heading.to_string());
+            continue;
         }
-        (!fenced).then_some((n + 1, line))
-    })
+        let shell = matches!(fence, Some("sh" | "bash" | "shell" | "console"));
+        if shell {
+            declared += t.strip_prefix("# needs:").unwrap_or_default();
+        }
+        for need in fence.map(|_| line_needs(line, needs)).unwrap_or_default() {
+            if fence == Some("") {
+                problem(format!("an untagged block runs `{t}`: fence it with ```sh"));
+            } else if shell && !declared.contains(need) {
+                problem(format!("`{t}` needs {need}: say `# needs: {need}`"));
+            }
+        }
+        if fence.is_none() && !t.is_empty() {
+            let title = t
+                .strip_prefix('#')
+                .map(|h| h.trim_start_matches(['#', ' ']));
+            heading = title.and_then(|h| h.strip_prefix("With ")).unwrap_or("");
+            let spans = line.split('`').skip(1).step_by(2);
+            for span in spans.filter(|s| s.contains(' ')) {
+                for need in line_needs(span, needs) {
+                    if !banner.contains(need) {
+                        problem(format!("`{span}` needs {need}: add it to the banner"));
+                    }
+                }
+            }
+        }
+        for rest in line.split("--only ").skip(1) {
+            let name = rest.split(|c: char| !c.is_ascii_alphanumeric()).next();
+            if let Some(name) = name.filter(|n| !n.is_empty() && !suites.contains(n)) {
+                problem(format!("`--only {name}`: no such suite"));
+            }
+        }
+    }
+    p
+}
+
+fn banner(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| l.strip_prefix("> Needs: "))
+}
+
+fn commands() -> Result<()> {
+    let needs: toml::Table = read(&own("needs.toml"))?.parse()?;
+    let pages = ["ls-files", "-co", "--exclude-standard", "README.md"];
+    let pages = output(cmd("git").args(pages).arg("docs/*.md"))?;
+    let mut problems = vec![];
+    for page in pages.lines().map(Path::new) {
+        let text = read(&root().join(page))?;
+        // A page in a directory under docs/ shares the banner of the directory's README.
+        let readme = page.with_file_name("README.md");
+        let shared = match readme.starts_with("docs") && readme != page {
+            true => read(&root().join(readme))?,
+            false => String::new(),
+        };
+        let banners = [banner(&text), banner(&shared)].map(Option::unwrap_or_default);
+        let file = page.display().to_string();
+        problems.extend(command_problems(&file, &text, &banners.concat(), &needs));
+    }
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    let n = pages.lines().count();
+    eprintln!("docs: {n} pages: their commands say what they need");
+    let fixture = read(&own("fixtures/commands.md"))?;
+    let found = command_problems("fixtures/commands.md", &fixture, "", &needs);
+    let expected = fixture.matches("expect: ").count();
+    ensure!(found.len() == expected && expected > 0, "{found:#?}");
+    eprintln!("docs: control: fixtures/commands.md: {expected} commands rejected");
+    Ok(())
+}
+
+fn links() -> Result<()> {
+    let lychee = require("lychee", VENV_HINT)?;
+    let repo = ["README.md", "docs/**/*.md", "kustomize/**/*.yaml"];
+    let remap = format!("{REPO_BLOB} file://{}/", root().display());
+    let check = |fixture: &[&Path]| {
+        let mut c = cmd(&lychee);
+        c.args(["--offline", "--include-fragments", "--no-progress"]);
+        c.args(["--remap", &remap]);
+        match fixture.first() {
+            Some(f) => c.arg(f),
+            None => c.args(repo),
+        };
+        c
+    };
+    passes_and_rejects(check, "fixtures/links.md")
 }
