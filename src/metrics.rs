@@ -9,7 +9,7 @@
 //! alert rules and dashboards find it from the first scrape. The catalogue is in
 //! `docs/observability.md`.
 
-use crate::error::ApiError;
+use crate::http::ApiError;
 use crate::telemetry::TraceContext;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
