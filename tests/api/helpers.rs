@@ -59,13 +59,12 @@ pub fn decode_exactly<T: DeserializeOwned + Serialize>(body: &Value) -> Result<T
     Ok(typed)
 }
 
+/// Checks that a body is the expected DTO.
+pub type BodyCheck = fn(&Value) -> Result<(), String>;
+
 /// The `conduit-types` DTO of a response of the API, by method, route and status, as a check
 /// of the body; `None` for responses outside the RealWorld API (probes, docs) or without one.
-pub fn contract_dto(
-    method: &Method,
-    path: &str,
-    status: StatusCode,
-) -> Option<fn(&Value) -> Result<(), String>> {
+pub fn contract_dto(method: &Method, path: &str, status: StatusCode) -> Option<BodyCheck> {
     fn check<T: DeserializeOwned + Serialize>(body: &Value) -> Result<(), String> {
         decode_exactly::<T>(body).map(|_| ())
     }

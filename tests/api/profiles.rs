@@ -24,33 +24,25 @@ async fn profiles_show_following_relative_to_the_viewer() {
         .post("/api/profiles/jane/follow", Some(&jake), json!({}))
         .await;
     assert_eq!(followed.status, StatusCode::OK);
-    assert_eq!(following(&followed), true);
+    assert!(following(&followed));
     // Idempotent.
-    assert_eq!(
-        following(
-            &app.post("/api/profiles/jane/follow", Some(&jake), json!({}))
-                .await
-        ),
-        true
-    );
-    assert_eq!(
-        following(&app.get("/api/profiles/jane", Some(&jake)).await),
-        true
-    );
+    let again = app
+        .post("/api/profiles/jane/follow", Some(&jake), json!({}))
+        .await;
+    assert!(following(&again));
+    assert!(following(&app.get("/api/profiles/jane", Some(&jake)).await));
     // Following is one-way and per viewer.
-    assert_eq!(
-        following(&app.get("/api/profiles/jake", Some(&jane)).await),
-        false
-    );
-    assert_eq!(following(&app.get("/api/profiles/jane", None).await), false);
+    assert!(!following(
+        &app.get("/api/profiles/jake", Some(&jane)).await
+    ));
+    assert!(!following(&app.get("/api/profiles/jane", None).await));
 
     let unfollowed = app.delete("/api/profiles/jane/follow", Some(&jake)).await;
     assert_eq!(unfollowed.status, StatusCode::OK);
-    assert_eq!(following(&unfollowed), false);
-    assert_eq!(
-        following(&app.get("/api/profiles/jane", Some(&jake)).await),
-        false
-    );
+    assert!(!following(&unfollowed));
+    assert!(!following(
+        &app.get("/api/profiles/jane", Some(&jake)).await
+    ));
 }
 
 #[tokio::test]
