@@ -1,23 +1,23 @@
 //! PostgreSQL: the connection pool, migrations, and the SQL of each resource next to it.
 //!
-//! Functions take domain types ([`crate::domain`]), read rows by column name and return
+//! Functions take domain types (`crate::domain`), read rows by column name and return
 //! [`DbError`]; nothing here knows HTTP (see `.semgrep/rust-layers.yaml`).
 
-pub mod articles;
-pub mod comments;
+pub(crate) mod articles;
+pub(crate) mod comments;
 pub mod credentials;
 mod error;
-pub mod profiles;
+pub(crate) mod profiles;
 pub mod roles;
-pub mod tags;
+pub(crate) mod tags;
 pub mod tls;
-pub mod users;
+pub(crate) mod users;
 
 use crate::config::DatabaseSettings;
 use anyhow::Context;
 use credentials::FileCredentialConnect;
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-pub use error::{DbError, DbResult};
+pub(crate) use error::DbError;
 use tokio_postgres::config::SslMode;
 
 refinery::embed_migrations!("migrations");

@@ -15,6 +15,6 @@ mod user;
 pub use article::{Slug, Tag};
 pub use ids::{ArticleId, CommentId, UserId};
 pub use page::Page;
-pub use problems::{AllParsed, FieldErrors, Problems};
+pub use problems::{FieldErrors, Problems};
 pub use text::{ArticleBody, Bio, CommentBody, Description, ImageUrl, Title};
 pub use user::{Email, Password, Username};

@@ -59,10 +59,6 @@ impl Problems {
         }
     }
 
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.add(field, message);
-    }
-
     /// The parsed fields when every one is valid, otherwise every problem at once.
     pub fn finish<T: AllParsed>(self, parsed: T) -> Result<T::Output, FieldErrors> {
         if !self.0.is_empty() {
