@@ -9,7 +9,8 @@
 //! alert rules and dashboards find it from the first scrape. The catalogue is in
 //! `docs/observability.md`.
 
-use crate::error::ApiError;
+// nosemgrep: conduit.layers.infrastructure-knows-no-http -- the request middleware below moves to the HTTP layer (issue 19, "obs")
+use crate::http::ApiError;
 use crate::telemetry::TraceContext;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -1,8 +1,7 @@
 //! Cross-cutting HTTP behaviour: request ids and logs, security headers, JSON errors for
 //! responses that actix itself produces (404).
 
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::http::{ApiError, AppState};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};

@@ -3,34 +3,19 @@
 use crate::auth::jwt::Jwt;
 use crate::cache::Cache;
 use crate::config::Settings;
+use crate::http::allowed_methods::resource;
+use crate::http::{self, AppState};
 use crate::kv::Kv;
-use crate::openapi::ApiDoc;
-use crate::ratelimit::{RateLimiter, Rules};
-use crate::routes::allowed_methods::resource;
+use crate::ratelimit::RateLimiter;
 use crate::sessions::Sessions;
-use crate::{admin, db, middleware as mw, routes};
+use crate::{admin, db, middleware as mw};
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Compress, Condition, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
-use deadpool_postgres::Pool;
 use std::net::TcpListener;
 use std::sync::Arc;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
-
-/// What handlers share.
-pub struct AppState {
-    pub pool: Pool,
-    pub jwt: Jwt,
-    pub behind_tls: bool,
-    pub trust_forwarded_for: bool,
-    pub redis: Option<Arc<Kv>>,
-    pub sessions: Sessions,
-    pub cache: Cache,
-    pub limiter: RateLimiter,
-    pub rate_limits: Rules,
-}
 
 pub struct Application {
     port: u16,
@@ -89,7 +74,7 @@ impl Application {
         let admin_listener = TcpListener::bind(settings.admin_listen)?;
         let port = listener.local_addr()?.port();
         let admin_port = admin_listener.local_addr()?.port();
-        let openapi = ApiDoc::openapi();
+        let openapi = http::openapi::document();
         let cors_origins = settings.cors_allowed_origins.clone();
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
@@ -116,13 +101,13 @@ impl Application {
                 .wrap(from_fn(mw::security_headers))
                 .wrap(from_fn(mw::request_log))
                 .wrap(from_fn(crate::metrics::http_middleware))
-                .service(resource("/healthz").get(routes::health::healthz))
-                .service(resource("/readyz").get(routes::health::readyz))
-                .service(resource("/statusz").get(routes::health::statusz))
+                .service(resource("/healthz").get(http::health::healthz))
+                .service(resource("/readyz").get(http::health::readyz))
+                .service(resource("/statusz").get(http::health::statusz))
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
                 )
-                .configure(routes::api)
+                .configure(http::api)
                 .default_service(web::to(mw::not_found))
         })
         .listen(listener)?

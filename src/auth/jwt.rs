@@ -1,6 +1,7 @@
 //! HS256 tokens: `sub` is the user id, `exp` bounds the lifetime.
 
 use crate::config::JwtSettings;
+use crate::domain::UserId;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -34,7 +35,7 @@ impl Jwt {
         }
     }
 
-    pub fn issue(&self, user_id: i64, session_id: &str) -> anyhow::Result<String> {
+    pub fn issue(&self, user_id: UserId, session_id: &str) -> anyhow::Result<String> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -50,9 +51,9 @@ impl Jwt {
     }
 
     /// The user id and session id of a valid, unexpired token.
-    pub fn verify(&self, token: &str) -> Option<(i64, String)> {
+    pub fn verify(&self, token: &str) -> Option<(UserId, String)> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        Some((data.claims.sub.parse().ok()?, data.claims.sid))
+        Some((UserId::new(data.claims.sub.parse().ok()?), data.claims.sid))
     }
 
     pub fn ttl_secs(&self) -> u64 {
@@ -76,8 +77,8 @@ mod tests {
     #[test]
     fn round_trip_and_rejections() {
         let a = jwt(&[1; 32], 60);
-        let token = a.issue(42, "s1").unwrap();
-        assert_eq!(a.verify(&token), Some((42, "s1".to_string())));
+        let token = a.issue(UserId::new(42), "s1").unwrap();
+        assert_eq!(a.verify(&token), Some((UserId::new(42), "s1".to_string())));
         assert_eq!(
             jwt(&[2; 32], 60).verify(&token),
             None,

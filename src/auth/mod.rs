@@ -1,8 +1,5 @@
-//! Authentication: password hashing, JWTs and the request extractors.
+//! Credentials: password hashing and JWTs. No HTTP here: the extractors that read them from
+//! requests are in [`crate::http`].
 
-pub mod cookies;
-mod extractor;
 pub mod jwt;
 pub mod password;
-
-pub use extractor::{AuthUser, MaybeAuthUser};

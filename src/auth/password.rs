@@ -1,42 +1,44 @@
 //! Argon2id password hashes (PHC strings), computed off the async workers.
 
-use crate::error::{ApiError, ApiResult};
+use crate::domain::Password;
+use anyhow::Context;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
 use std::sync::OnceLock;
 
-/// Hashes with Argon2id and the crate's defaults (the OWASP-recommended m=19 MiB, t=2, p=1).
-pub async fn hash(password: String) -> ApiResult<String> {
-    actix_web::web::block(move || {
+/// Hashes with Argon2id and the crate's defaults (the OWASP-recommended m=19 MiB, t=2, p=1),
+/// on the blocking pool: hashing takes tens of milliseconds of CPU.
+pub async fn hash(password: Password) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
+            .hash_password(password.expose().as_bytes(), &salt)
             .map(|h| h.to_string())
     })
     .await
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing task failed: {e}")))?
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing failed: {e}")))
+    .context("hashing task failed")?
+    .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
 
 /// Checks `password` against `stored`. Without a stored hash (unknown account) a dummy hash
 /// is checked anyway, so response times do not reveal which emails have accounts.
-pub async fn verify(password: String, stored: Option<String>) -> ApiResult<bool> {
-    actix_web::web::block(move || {
+pub async fn verify(password: Password, stored: Option<String>) -> anyhow::Result<bool> {
+    tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = PasswordHash::new(&stored)
             .map(|parsed| {
                 Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
+                    .verify_password(password.expose().as_bytes(), &parsed)
                     .is_ok()
             })
             .unwrap_or(false);
         known && ok
     })
     .await
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("verification task failed: {e}")))
+    .context("verification task failed")
 }
 
 fn dummy_hash() -> &'static str {
@@ -54,16 +56,18 @@ fn dummy_hash() -> &'static str {
 mod tests {
     use super::*;
 
-    #[actix_web::test]
+    fn pw(s: &str) -> Password {
+        Password::parse(s.into()).unwrap()
+    }
+
+    #[tokio::test]
     async fn hashes_verify_and_salts_differ() {
-        let a = hash("correct horse".into()).await.unwrap();
-        let b = hash("correct horse".into()).await.unwrap();
+        let a = hash(pw("correct horse")).await.unwrap();
+        let b = hash(pw("correct horse")).await.unwrap();
         assert!(a.starts_with("$argon2id$"));
         assert_ne!(a, b);
-        assert!(verify("correct horse".into(), Some(a.clone()))
-            .await
-            .unwrap());
-        assert!(!verify("wrong horse".into(), Some(a)).await.unwrap());
-        assert!(!verify("not a real password".into(), None).await.unwrap());
+        assert!(verify(pw("correct horse"), Some(a.clone())).await.unwrap());
+        assert!(!verify(pw("wrong horse"), Some(a)).await.unwrap());
+        assert!(!verify(pw("not a real password"), None).await.unwrap());
     }
 }

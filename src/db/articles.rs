@@ -4,11 +4,12 @@
 //! tags, favourite counts and the viewer's `favorited`/`following` flags come from
 //! correlated subqueries, so a page costs the same two round trips whatever its size.
 
-use super::{tags, timestamp};
-use crate::error::{is_unique_violation, ApiError, ApiResult};
-use crate::slug;
-use conduit_types::{Article, ArticleSummary, Profile};
+use super::error::{is_unique_violation, DbError, DbResult};
+use super::profiles::ProfileRow;
+use super::tags;
+use crate::domain::{slug, ArticleBody, ArticleId, Description, Page, Slug, Tag, Title, UserId};
 use deadpool_postgres::{GenericClient, Transaction};
+use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
@@ -37,62 +38,55 @@ fn select(viewer: Option<&str>, with_body: bool) -> String {
         .replace("{body}", if with_body { ", a.body" } else { "" })
 }
 
-fn author(r: &Row) -> Profile {
-    Profile {
-        username: r.get(8),
-        bio: r.get(9),
-        image: r.get(10),
-        following: r.get(11),
-    }
+/// An article as a viewer sees it; `body` only for single articles.
+pub struct ArticleRow {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub body: Option<String>,
+    pub tag_list: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub favorited: bool,
+    pub favorites_count: i64,
+    pub author: ProfileRow,
 }
 
-fn summary(r: &Row) -> ArticleSummary {
-    ArticleSummary {
-        slug: r.get(0),
-        title: r.get(1),
-        description: r.get(2),
-        created_at: timestamp(r.get(3)),
-        updated_at: timestamp(r.get(4)),
-        tag_list: r.get(5),
-        favorites_count: r.get(6),
-        favorited: r.get(7),
-        author: author(r),
-    }
-}
-
-fn article(r: &Row) -> Article {
-    let s = summary(r);
-    Article {
-        slug: s.slug,
-        title: s.title,
-        description: s.description,
-        body: r.get(12),
-        tag_list: s.tag_list,
-        created_at: s.created_at,
-        updated_at: s.updated_at,
-        favorited: s.favorited,
-        favorites_count: s.favorites_count,
-        author: s.author,
+impl ArticleRow {
+    fn read(r: &Row, with_body: bool) -> Self {
+        Self {
+            slug: r.get("slug"),
+            title: r.get("title"),
+            description: r.get("description"),
+            body: with_body.then(|| r.get("body")),
+            tag_list: r.get("tag_list"),
+            created_at: r.get("created_at"),
+            updated_at: r.get("updated_at"),
+            favorited: r.get("favorited"),
+            favorites_count: r.get("favorites_count"),
+            author: ProfileRow::read(r),
+        }
     }
 }
 
 /// Which articles a list shows.
 #[derive(Default)]
 pub struct Filter<'a> {
+    /// Filters are matched as given: a value no article has simply finds nothing.
     pub tag: Option<&'a str>,
     pub author: Option<&'a str>,
     pub favorited_by: Option<&'a str>,
     /// The feed: only authors this user follows.
-    pub followed_by: Option<i64>,
+    pub followed_by: Option<UserId>,
 }
 
+/// One page of articles (newest first) and the number of articles matching the filter.
 pub async fn list(
     db: &impl GenericClient,
     filter: &Filter<'_>,
-    viewer: Option<i64>,
-    limit: i64,
-    offset: i64,
-) -> ApiResult<(Vec<ArticleSummary>, i64)> {
+    viewer: Option<UserId>,
+    page: Page,
+) -> DbResult<(Vec<ArticleRow>, i64)> {
     let _timed = super::timed("articles_list");
     // The WHERE clause is assembled from fixed fragments (only the values are parameters),
     // so each filter combination gets its own prepared statement and a plan that fits it.
@@ -116,7 +110,8 @@ pub async fn list(
             params.len()
         ));
     }
-    if let Some(follower) = &filter.followed_by {
+    let follower = filter.followed_by.map(UserId::get);
+    if let Some(follower) = &follower {
         params.push(follower);
         conditions.push(format!(
             "a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ${})",
@@ -136,10 +131,13 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let count_sql =
-        format!("SELECT count(*) FROM articles a JOIN users u ON u.id = a.author_id{where_clause}");
+    let count_sql = format!(
+        "SELECT count(*) AS count FROM articles a JOIN users u ON u.id = a.author_id{where_clause}"
+    );
     let (page_stmt, count_stmt) =
         tokio::try_join!(db.prepare_cached(&page_sql), db.prepare_cached(&count_sql))?;
+    let (limit, offset) = (page.limit(), page.offset());
+    let viewer = viewer.map(UserId::get);
     let mut page_params = params.clone();
     page_params.extend([&limit as &(dyn ToSql + Sync), &offset]);
     if let Some(v) = &viewer {
@@ -149,17 +147,26 @@ pub async fn list(
         db.query(&page_stmt, &page_params),
         db.query_one(&count_stmt, &params)
     )?;
-    Ok((rows.iter().map(summary).collect(), count.get(0)))
+    Ok((
+        rows.iter().map(|r| ArticleRow::read(r, false)).collect(),
+        count.get("count"),
+    ))
 }
 
-pub async fn get(db: &impl GenericClient, slug: &str, viewer: Option<i64>) -> ApiResult<Article> {
+/// The article at `slug`, with its body, as `viewer` sees it.
+pub async fn get(
+    db: &impl GenericClient,
+    slug: &Slug,
+    viewer: Option<UserId>,
+) -> DbResult<ArticleRow> {
+    let slug = slug.as_str();
     let _timed = super::timed("articles_get");
     let row = match viewer {
         Some(v) => {
             let stmt = db
                 .prepare_cached(&format!("{} WHERE a.slug = $1", select(Some("$2"), true)))
                 .await?;
-            db.query_opt(&stmt, &[&slug, &v]).await?
+            db.query_opt(&stmt, &[&slug, &v.get()]).await?
         }
         None => {
             let stmt = db
@@ -168,32 +175,37 @@ pub async fn get(db: &impl GenericClient, slug: &str, viewer: Option<i64>) -> Ap
             db.query_opt(&stmt, &[&slug]).await?
         }
     };
-    Ok(article(&row.ok_or(ApiError::NotFound("article"))?))
+    let row = row.ok_or(DbError::NotFound("article"))?;
+    Ok(ArticleRow::read(&row, true))
 }
 
 /// The id and author of the article at `slug`.
-pub async fn find(db: &impl GenericClient, slug: &str) -> ApiResult<(i64, i64)> {
+pub async fn find(db: &impl GenericClient, slug: &Slug) -> DbResult<(ArticleId, UserId)> {
     let _timed = super::timed("articles_find");
     let stmt = db
         .prepare_cached("SELECT id, author_id FROM articles WHERE slug = $1")
         .await?;
     let row = db
-        .query_opt(&stmt, &[&slug])
+        .query_opt(&stmt, &[&slug.as_str()])
         .await?
-        .ok_or(ApiError::NotFound("article"))?;
-    Ok((row.get(0), row.get(1)))
+        .ok_or(DbError::NotFound("article"))?;
+    Ok((
+        ArticleId::new(row.get("id")),
+        UserId::new(row.get("author_id")),
+    ))
 }
 
 pub struct NewArticle<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub body: &'a str,
-    pub tags: &'a [String],
+    pub author: UserId,
+    pub title: &'a Title,
+    pub description: &'a Description,
+    pub body: &'a ArticleBody,
+    pub tags: &'a [Tag],
 }
 
 /// Inserts the article under a slug derived from its title; a taken slug (even one taken
 /// by a concurrent insert) gets a random suffix instead of an error.
-pub async fn insert(tx: &Transaction<'_>, author: i64, a: &NewArticle<'_>) -> ApiResult<String> {
+pub async fn insert(tx: &Transaction<'_>, a: &NewArticle<'_>) -> DbResult<Slug> {
     let _timed = super::timed("articles_insert");
     let stmt = tx
         .prepare_cached(
@@ -201,37 +213,43 @@ pub async fn insert(tx: &Transaction<'_>, author: i64, a: &NewArticle<'_>) -> Ap
              ON CONFLICT (slug) DO NOTHING RETURNING id",
         )
         .await?;
-    for candidate in slug::candidates(a.title) {
+    for candidate in slug::candidates(a.title.as_str()) {
         if let Some(row) = tx
             .query_opt(
                 &stmt,
-                &[&candidate, &author, &a.title, &a.description, &a.body],
+                &[
+                    &candidate.as_str(),
+                    &a.author.get(),
+                    &a.title.as_str(),
+                    &a.description.as_str(),
+                    &a.body.as_str(),
+                ],
             )
             .await?
         {
-            tags::set_for_article(tx, row.get(0), a.tags).await?;
+            tags::set_for_article(tx, ArticleId::new(row.get("id")), a.tags).await?;
             return Ok(candidate);
         }
     }
-    Err(ApiError::Internal(anyhow::anyhow!(
+    Err(DbError::Other(anyhow::anyhow!(
         "no free slug for the title after several attempts"
     )))
 }
 
 pub struct ArticleChanges<'a> {
-    pub title: Option<&'a str>,
-    pub description: Option<&'a str>,
-    pub body: Option<&'a str>,
-    pub tags: Option<&'a [String]>,
+    pub title: Option<&'a Title>,
+    pub description: Option<&'a Description>,
+    pub body: Option<&'a ArticleBody>,
+    pub tags: Option<&'a [Tag]>,
 }
 
 /// Applies the changes; a new title moves the article to a new slug, which is returned.
 pub async fn update(
     tx: &mut Transaction<'_>,
-    id: i64,
-    current_slug: &str,
+    id: ArticleId,
+    current_slug: &Slug,
     c: &ArticleChanges<'_>,
-) -> ApiResult<String> {
+) -> DbResult<Slug> {
     let _timed = super::timed("articles_update");
     let fields = tx
         .prepare_cached(
@@ -239,24 +257,35 @@ pub async fn update(
                     body = COALESCE($4, body), updated_at = now() WHERE id = $1",
         )
         .await?;
-    tx.execute(&fields, &[&id, &c.title, &c.description, &c.body])
-        .await?;
+    tx.execute(
+        &fields,
+        &[
+            &id.get(),
+            &c.title.map(Title::as_str),
+            &c.description.map(Description::as_str),
+            &c.body.map(ArticleBody::as_str),
+        ],
+    )
+    .await?;
     if let Some(tags) = c.tags {
         tags::set_for_article(&*tx, id, tags).await?;
     }
     let Some(title) = c.title else {
-        return Ok(current_slug.to_string());
+        return Ok(current_slug.clone());
     };
-    if slug::candidates(title).next().as_deref() == Some(current_slug) {
-        return Ok(current_slug.to_string());
+    if slug::candidates(title.as_str()).next().as_ref() == Some(current_slug) {
+        return Ok(current_slug.clone());
     }
     let move_slug = tx
         .prepare_cached("UPDATE articles SET slug = $2 WHERE id = $1")
         .await?;
-    for candidate in slug::candidates(title) {
+    for candidate in slug::candidates(title.as_str()) {
         // A savepoint per attempt: a unique violation must not abort the whole transaction.
         let attempt = tx.transaction().await?;
-        match attempt.execute(&move_slug, &[&id, &candidate]).await {
+        match attempt
+            .execute(&move_slug, &[&id.get(), &candidate.as_str()])
+            .await
+        {
             Ok(_) => {
                 attempt.commit().await?;
                 return Ok(candidate);
@@ -265,17 +294,17 @@ pub async fn update(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::Internal(anyhow::anyhow!(
+    Err(DbError::Other(anyhow::anyhow!(
         "no free slug for the new title after several attempts"
     )))
 }
 
-pub async fn delete(db: &impl GenericClient, id: i64) -> ApiResult<()> {
+pub async fn delete(db: &impl GenericClient, id: ArticleId) -> DbResult<()> {
     let _timed = super::timed("articles_delete");
     let stmt = db
         .prepare_cached("DELETE FROM articles WHERE id = $1")
         .await?;
-    db.execute(&stmt, &[&id]).await?;
+    db.execute(&stmt, &[&id.get()]).await?;
     Ok(())
 }
 
@@ -283,10 +312,10 @@ pub async fn delete(db: &impl GenericClient, id: i64) -> ApiResult<()> {
 /// moves only when a favourite row was really added or removed.
 pub async fn set_favorite(
     db: &impl GenericClient,
-    user: i64,
-    article_id: i64,
+    user: UserId,
+    article_id: ArticleId,
     on: bool,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     let _timed = super::timed(if on {
         "articles_favorite"
     } else {
@@ -304,6 +333,6 @@ pub async fn set_favorite(
          WHERE id IN (SELECT article_id FROM changed)"
     };
     let stmt = db.prepare_cached(sql).await?;
-    db.execute(&stmt, &[&user, &article_id]).await?;
+    db.execute(&stmt, &[&user.get(), &article_id.get()]).await?;
     Ok(())
 }

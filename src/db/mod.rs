@@ -1,19 +1,23 @@
 //! PostgreSQL: the connection pool, migrations, and the SQL of each resource next to it.
+//!
+//! Functions take domain types (`crate::domain`), read rows by column name and return
+//! [`DbError`]; nothing here knows HTTP (see `.semgrep/rust-layers.yaml`).
 
-pub mod articles;
-pub mod comments;
+pub(crate) mod articles;
+pub(crate) mod comments;
 pub mod credentials;
-pub mod profiles;
+mod error;
+pub(crate) mod profiles;
 pub mod roles;
-pub mod tags;
+pub(crate) mod tags;
 pub mod tls;
-pub mod users;
+pub(crate) mod users;
 
 use crate::config::DatabaseSettings;
 use anyhow::Context;
 use credentials::FileCredentialConnect;
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use time::OffsetDateTime;
+pub(crate) use error::DbError;
 use tokio_postgres::config::SslMode;
 
 refinery::embed_migrations!("migrations");
@@ -128,35 +132,5 @@ pub(crate) fn timed(name: &'static str) -> Timed {
 impl Drop for Timed {
     fn drop(&mut self) {
         crate::metrics::db_operation(self.name, self.started.elapsed());
-    }
-}
-
-/// RFC 3339 in UTC with exactly three fractional digits: `2026-01-02T03:04:05.678Z`.
-pub fn timestamp(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_utc_with_milliseconds() {
-        let t = time::macros::datetime!(2026-01-02 03:04:05.678901 +02:00);
-        assert_eq!(timestamp(t), "2026-01-02T01:04:05.678Z");
-        assert_eq!(
-            timestamp(time::macros::datetime!(2026-01-02 03:04:05 UTC)),
-            "2026-01-02T03:04:05.000Z"
-        );
     }
 }

@@ -1,10 +1,11 @@
 //! SQL for tags.
 
-use crate::error::ApiResult;
+use super::error::DbResult;
+use crate::domain::{ArticleId, Tag};
 use deadpool_postgres::GenericClient;
 
 /// Tags in use, most used first.
-pub async fn in_use(db: &impl GenericClient) -> ApiResult<Vec<String>> {
+pub async fn in_use(db: &impl GenericClient) -> DbResult<Vec<String>> {
     let _timed = super::timed("tags_in_use");
     let stmt = db
         .prepare_cached(
@@ -16,16 +17,18 @@ pub async fn in_use(db: &impl GenericClient) -> ApiResult<Vec<String>> {
         .query(&stmt, &[])
         .await?
         .into_iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("name"))
         .collect())
 }
 
 /// Makes sure every tag exists and links exactly these tags to the article.
 pub async fn set_for_article(
     db: &impl GenericClient,
-    article_id: i64,
-    tags: &[String],
-) -> ApiResult<()> {
+    article_id: ArticleId,
+    tags: &[Tag],
+) -> DbResult<()> {
+    let article_id = article_id.get();
+    let tags: Vec<&str> = tags.iter().map(Tag::as_str).collect();
     let _timed = super::timed("tags_set_for_article");
     let insert = db
         .prepare_cached(

@@ -1,11 +1,12 @@
 //! SQL for accounts.
 
-use crate::error::{is_unique_violation, ApiError, ApiResult};
+use super::error::{is_unique_violation, DbError, DbResult};
+use crate::domain::{Bio, Email, ImageUrl, UserId, Username};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub password_hash: String,
@@ -18,33 +19,35 @@ const COLUMNS: &str = "id, username, email, password_hash, bio, image";
 impl From<Row> for UserRow {
     fn from(r: Row) -> Self {
         Self {
-            id: r.get(0),
-            username: r.get(1),
-            email: r.get(2),
-            password_hash: r.get(3),
-            bio: r.get(4),
-            image: r.get(5),
+            id: UserId::new(r.get("id")),
+            username: r.get("username"),
+            email: r.get("email"),
+            password_hash: r.get("password_hash"),
+            bio: r.get("bio"),
+            image: r.get("image"),
         }
     }
 }
 
-/// Maps the unique constraints on `users` to the spec's 422 field errors.
-fn taken(e: tokio_postgres::Error) -> ApiError {
+/// Maps the unique constraints on `users` to the fields they concern.
+fn taken(e: tokio_postgres::Error) -> DbError {
     if is_unique_violation(&e, "users_username_key") {
-        ApiError::invalid("username", "has already been taken")
+        DbError::invalid("username", "has already been taken")
     } else if is_unique_violation(&e, "users_email_key") {
-        ApiError::invalid("email", "has already been taken")
+        DbError::invalid("email", "has already been taken")
     } else {
         e.into()
     }
 }
 
-pub async fn insert(
-    db: &impl GenericClient,
-    username: &str,
-    email: &str,
-    password_hash: &str,
-) -> ApiResult<UserRow> {
+/// A new account; the password is already hashed.
+pub struct NewUser<'a> {
+    pub username: &'a Username,
+    pub email: &'a Email,
+    pub password_hash: &'a str,
+}
+
+pub async fn insert(db: &impl GenericClient, new: &NewUser<'_>) -> DbResult<UserRow> {
     let _timed = super::timed("users_insert");
     let stmt = db
         .prepare_cached(&format!(
@@ -52,40 +55,52 @@ pub async fn insert(
         ))
         .await?;
     let row = db
-        .query_one(&stmt, &[&username, &email, &password_hash])
+        .query_one(
+            &stmt,
+            &[
+                &new.username.as_str(),
+                &new.email.as_str(),
+                &new.password_hash,
+            ],
+        )
         .await
         .map_err(taken)?;
     Ok(row.into())
 }
 
-pub async fn find_by_email(db: &impl GenericClient, email: &str) -> ApiResult<Option<UserRow>> {
+pub async fn find_by_email(db: &impl GenericClient, email: &Email) -> DbResult<Option<UserRow>> {
     let _timed = super::timed("users_find_by_email");
     let stmt = db
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)"
         ))
         .await?;
-    Ok(db.query_opt(&stmt, &[&email]).await?.map(UserRow::from))
+    Ok(db
+        .query_opt(&stmt, &[&email.as_str()])
+        .await?
+        .map(UserRow::from))
 }
 
-pub async fn find_by_id(db: &impl GenericClient, id: i64) -> ApiResult<Option<UserRow>> {
+pub async fn find_by_id(db: &impl GenericClient, id: UserId) -> DbResult<Option<UserRow>> {
     let _timed = super::timed("users_find_by_id");
     let stmt = db
         .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .await?;
-    Ok(db.query_opt(&stmt, &[&id]).await?.map(UserRow::from))
+    Ok(db.query_opt(&stmt, &[&id.get()]).await?.map(UserRow::from))
 }
 
 /// Only the `Some` fields change; `bio`/`image` of `Some(None)` are cleared.
+#[derive(Default)]
 pub struct UserChanges<'a> {
-    pub username: Option<&'a str>,
-    pub email: Option<&'a str>,
+    pub username: Option<&'a Username>,
+    pub email: Option<&'a Email>,
     pub password_hash: Option<&'a str>,
-    pub bio: Option<Option<&'a str>>,
-    pub image: Option<Option<&'a str>>,
+    pub bio: Option<Option<&'a Bio>>,
+    pub image: Option<Option<&'a ImageUrl>>,
 }
 
-pub async fn update(db: &impl GenericClient, id: i64, c: &UserChanges<'_>) -> ApiResult<UserRow> {
+/// Applies the changes; `NotFound("user")` when the account no longer exists.
+pub async fn update(db: &impl GenericClient, id: UserId, c: &UserChanges<'_>) -> DbResult<UserRow> {
     let _timed = super::timed("users_update");
     let stmt = db
         .prepare_cached(&format!(
@@ -103,17 +118,17 @@ pub async fn update(db: &impl GenericClient, id: i64, c: &UserChanges<'_>) -> Ap
         .query_opt(
             &stmt,
             &[
-                &id,
-                &c.username,
-                &c.email,
+                &id.get(),
+                &c.username.map(Username::as_str),
+                &c.email.map(Email::as_str),
                 &c.password_hash,
                 &c.bio.is_some(),
-                &c.bio.flatten(),
+                &c.bio.flatten().map(Bio::as_str),
                 &c.image.is_some(),
-                &c.image.flatten(),
+                &c.image.flatten().map(ImageUrl::as_str),
             ],
         )
         .await
         .map_err(taken)?;
-    row.map(UserRow::from).ok_or(ApiError::Unauthorized)
+    row.map(UserRow::from).ok_or(DbError::NotFound("user"))
 }

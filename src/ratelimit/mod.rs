@@ -7,46 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// `limit` hits per `window`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rule {
-    pub limit: u64,
-    pub window: Duration,
-}
-
-impl std::str::FromStr for Rule {
-    type Err = String;
-
-    /// `"20/60"`: 20 hits per 60 seconds.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (limit, secs) = s
-            .split_once('/')
-            .ok_or("expected LIMIT/SECONDS, e.g. 20/60")?;
-        let limit: u64 = limit
-            .trim()
-            .parse()
-            .map_err(|_| "LIMIT must be a whole number")?;
-        let secs: u64 = secs
-            .trim()
-            .parse()
-            .map_err(|_| "SECONDS must be a whole number")?;
-        if limit == 0 || secs == 0 || secs > 86_400 {
-            return Err("LIMIT must be at least 1 and SECONDS within 1..=86400".into());
-        }
-        Ok(Rule {
-            limit,
-            window: Duration::from_secs(secs),
-        })
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Rules {
-    pub login_per_ip: Rule,
-    pub login_per_account: Rule,
-    pub register_per_ip: Rule,
-    pub writes_per_user: Rule,
-}
+pub use crate::config::{Rule, Rules};
 
 /// Over the limit: retry after this many seconds.
 #[derive(Debug)]

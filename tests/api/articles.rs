@@ -1,13 +1,15 @@
 use crate::helpers::*;
+use conduit_types::MultipleArticlesResponse;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// The slugs of a list, read through the shared type.
 fn slugs(body: &Value) -> Vec<String> {
-    body["articles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_string())
+    decode_exactly::<MultipleArticlesResponse>(body)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .articles
+        .into_iter()
+        .map(|a| a.slug)
         .collect()
 }
 

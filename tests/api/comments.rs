@@ -1,4 +1,5 @@
 use crate::helpers::*;
+use conduit_types::{CommentResponse, MultipleCommentsResponse};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -26,17 +27,21 @@ async fn comments_are_added_listed_newest_first_and_deleted_by_their_author() {
         .await;
     let list = app.get(&path, Some(&jake)).await;
     assert_eq!(list.status, StatusCode::OK);
-    let comments = list.body["comments"].as_array().unwrap();
+    let comments = list.dto::<MultipleCommentsResponse>().comments;
     assert_eq!(comments.len(), 2);
-    assert_eq!(comments[0]["body"], "Second");
-    assert_eq!(comments[1]["author"]["following"], true);
-    assert_eq!(
-        app.get(&path, None).await.body["comments"][1]["author"]["following"],
-        false
+    assert_eq!(comments[0].body, "Second");
+    assert!(comments[1].author.following);
+    assert!(
+        !app.get(&path, None)
+            .await
+            .dto::<MultipleCommentsResponse>()
+            .comments[1]
+            .author
+            .following
     );
 
-    let first_id = c["id"].as_i64().unwrap();
-    let second_id = second.body["comment"]["id"].as_i64().unwrap();
+    let first_id = first.dto::<CommentResponse>().comment.id;
+    let second_id = second.dto::<CommentResponse>().comment.id;
     let forbidden = app.delete(&format!("{path}/{first_id}"), Some(&jake)).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     let deleted = app.delete(&format!("{path}/{first_id}"), Some(&jane)).await;
@@ -47,9 +52,13 @@ async fn comments_are_added_listed_newest_first_and_deleted_by_their_author() {
             .status,
         StatusCode::NOT_FOUND
     );
-    let remaining = app.get(&path, None).await;
-    assert_eq!(remaining.body["comments"].as_array().unwrap().len(), 1);
-    assert_eq!(remaining.body["comments"][0]["id"], second_id);
+    let remaining = app
+        .get(&path, None)
+        .await
+        .dto::<MultipleCommentsResponse>()
+        .comments;
+    assert_eq!(remaining.len(), 1);
+    assert_eq!(remaining[0].id, second_id);
 }
 
 #[tokio::test]

@@ -1,9 +1,20 @@
 //! Spawns the real API on a free port against a fresh database, and speaks HTTP to it.
+//!
+//! Every JSON response that passes through [`TestApp::request_with`] is decoded into the
+//! `conduit-types` DTO that the web client decodes it into (see [`contract_dto`]), and must
+//! round-trip through it unchanged: a field the API adds, renames, drops or retypes without
+//! changing the shared types fails the test that made the request.
 
 use conduit_api::config::Settings;
 use conduit_api::startup::Application;
 use conduit_testkit::{shared_postgres, TestDatabase};
+use conduit_types::{
+    ArticleResponse, CommentResponse, ErrorResponse, MultipleArticlesResponse,
+    MultipleCommentsResponse, ProfileResponse, TagsResponse, UserResponse,
+};
 use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -24,6 +35,68 @@ pub struct Res {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+}
+
+impl Res {
+    /// The body as the DTO `T` of `conduit-types`, checked to round-trip unchanged.
+    pub fn dto<T: DeserializeOwned + Serialize>(&self) -> T {
+        decode_exactly(&self.body).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// `body` decoded into `T`, when `T` serialises back to exactly `body`: otherwise the API and
+/// the client disagree about the shape (a missing, extra, renamed or retyped field).
+pub fn decode_exactly<T: DeserializeOwned + Serialize>(body: &Value) -> Result<T, String> {
+    let name = std::any::type_name::<T>();
+    let typed: T = serde_json::from_value(body.clone())
+        .map_err(|e| format!("drift: the body does not decode into {name}: {e}\n{body}"))?;
+    let back = serde_json::to_value(&typed).map_err(|e| format!("{name}: {e}"))?;
+    if &back != body {
+        return Err(format!(
+            "drift: the body does not round-trip through {name}\n  sent:    {body}\n  decoded: {back}"
+        ));
+    }
+    Ok(typed)
+}
+
+/// Checks that a body is the expected DTO.
+pub type BodyCheck = fn(&Value) -> Result<(), String>;
+
+/// The `conduit-types` DTO of a response of the API, by method, route and status, as a check
+/// of the body; `None` for responses outside the RealWorld API (probes, docs) or without one.
+pub fn contract_dto(method: &Method, path: &str, status: StatusCode) -> Option<BodyCheck> {
+    fn check<T: DeserializeOwned + Serialize>(body: &Value) -> Result<(), String> {
+        decode_exactly::<T>(body).map(|_| ())
+    }
+    let path = path.split('?').next().unwrap_or_default();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if segments.first() != Some(&"api") || segments.get(1) == Some(&"docs") {
+        return None;
+    }
+    if path == "/api/openapi.json" {
+        return None;
+    }
+    if status.is_client_error() || status.is_server_error() {
+        return Some(check::<ErrorResponse>);
+    }
+    if !status.is_success() {
+        return None;
+    }
+    let m = method.as_str();
+    Some(match (m, &segments[1..]) {
+        ("POST", ["users"]) | ("POST", ["users", "login"]) => check::<UserResponse>,
+        ("GET" | "PUT", ["user"]) => check::<UserResponse>,
+        ("GET", ["profiles", _]) | ("POST" | "DELETE", ["profiles", _, "follow"]) => {
+            check::<ProfileResponse>
+        }
+        ("GET", ["articles"]) | ("GET", ["articles", "feed"]) => check::<MultipleArticlesResponse>,
+        ("POST", ["articles"]) | ("GET" | "PUT", ["articles", _]) => check::<ArticleResponse>,
+        ("POST" | "DELETE", ["articles", _, "favorite"]) => check::<ArticleResponse>,
+        ("GET", ["articles", _, "comments"]) => check::<MultipleCommentsResponse>,
+        ("POST", ["articles", _, "comments"]) => check::<CommentResponse>,
+        ("GET", ["tags"]) => check::<TagsResponse>,
+        _ => return None,
+    })
 }
 
 /// The template is named after the migrations, so changed migrations build a new one.
@@ -128,7 +201,7 @@ impl TestApp {
     ) -> Res {
         let mut req = self
             .http
-            .request(method, format!("{}{}", self.address, path));
+            .request(method.clone(), format!("{}{}", self.address, path));
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
@@ -143,6 +216,11 @@ impl TestApp {
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if let (Some(check), false) = (contract_dto(&method, path, status), body.is_null()) {
+            if let Err(e) = check(&body) {
+                panic!("{method} {path} → {status}: {e}");
+            }
+        }
         Res {
             status,
             headers,
@@ -176,10 +254,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-        res.body["user"]["token"]
-            .as_str()
-            .expect("token")
-            .to_string()
+        res.dto::<UserResponse>().user.token
     }
 
     /// Creates an article and returns its slug.
@@ -192,20 +267,16 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-        res.body["article"]["slug"]
-            .as_str()
-            .expect("slug")
-            .to_string()
+        res.dto::<ArticleResponse>().article.slug
     }
 }
 
 /// The field names of a spec error body, e.g. `["email", "username"]`.
 pub fn error_fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_object()
-        .unwrap_or_else(|| panic!("not an error body: {body}"))
-        .keys()
-        .cloned()
+    decode_exactly::<ErrorResponse>(body)
+        .unwrap_or_else(|e| panic!("not an error body: {e}"))
+        .errors
+        .into_keys()
         .collect()
 }
 
@@ -217,4 +288,60 @@ pub fn is_timestamp(v: &Value) -> bool {
         && s.ends_with('Z')
         && s.as_bytes()[19] == b'.'
         && time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
+}
+
+/// The typed helpers must reject a body that drifted from the shared types.
+#[cfg(test)]
+mod drift {
+    use super::*;
+
+    fn profile() -> Value {
+        json!({"profile": {"username": "jake", "bio": null, "image": null, "following": false}})
+    }
+
+    #[test]
+    fn a_body_that_matches_the_shared_types_decodes() {
+        let p: ProfileResponse = decode_exactly(&profile()).unwrap();
+        assert_eq!(p.profile.username, "jake");
+    }
+
+    #[test]
+    fn extra_missing_renamed_and_retyped_fields_are_drift() {
+        let mut extra = profile();
+        extra["profile"]["email"] = json!("jake@example.com");
+        let mut missing = profile();
+        missing["profile"]
+            .as_object_mut()
+            .unwrap()
+            .remove("following");
+        let mut renamed = profile();
+        renamed["profile"]
+            .as_object_mut()
+            .unwrap()
+            .remove("following");
+        renamed["profile"]["isFollowing"] = json!(false);
+        let mut retyped = profile();
+        retyped["profile"]["following"] = json!("no");
+        for body in [extra, missing, renamed, retyped] {
+            let e = decode_exactly::<ProfileResponse>(&body).unwrap_err();
+            assert!(e.starts_with("drift"), "{e}");
+        }
+    }
+
+    #[test]
+    fn responses_are_matched_to_their_dto() {
+        let get = Method::GET;
+        assert!(contract_dto(&get, "/api/articles?limit=1", StatusCode::OK).is_some());
+        assert!(contract_dto(&get, "/api/tags", StatusCode::OK).is_some());
+        assert!(contract_dto(
+            &Method::POST,
+            "/api/users",
+            StatusCode::UNPROCESSABLE_ENTITY
+        )
+        .is_some());
+        assert!(contract_dto(&get, "/healthz", StatusCode::OK).is_none());
+        let check = contract_dto(&get, "/api/profiles/jake", StatusCode::OK).unwrap();
+        assert!(check(&profile()).is_ok());
+        assert!(check(&json!({"user": {}})).is_err());
+    }
 }

@@ -1,6 +1,12 @@
 use crate::helpers::*;
+use conduit_types::ProfileResponse;
 use reqwest::StatusCode;
 use serde_json::json;
+
+/// `following` of a profile response, read through the shared type.
+fn following(res: &Res) -> bool {
+    res.dto::<ProfileResponse>().profile.following
+}
 
 #[tokio::test]
 async fn profiles_show_following_relative_to_the_viewer() {
@@ -18,35 +24,25 @@ async fn profiles_show_following_relative_to_the_viewer() {
         .post("/api/profiles/jane/follow", Some(&jake), json!({}))
         .await;
     assert_eq!(followed.status, StatusCode::OK);
-    assert_eq!(followed.body["profile"]["following"], true);
+    assert!(following(&followed));
     // Idempotent.
-    assert_eq!(
-        app.post("/api/profiles/jane/follow", Some(&jake), json!({}))
-            .await
-            .body["profile"]["following"],
-        true
-    );
-    assert_eq!(
-        app.get("/api/profiles/jane", Some(&jake)).await.body["profile"]["following"],
-        true
-    );
+    let again = app
+        .post("/api/profiles/jane/follow", Some(&jake), json!({}))
+        .await;
+    assert!(following(&again));
+    assert!(following(&app.get("/api/profiles/jane", Some(&jake)).await));
     // Following is one-way and per viewer.
-    assert_eq!(
-        app.get("/api/profiles/jake", Some(&jane)).await.body["profile"]["following"],
-        false
-    );
-    assert_eq!(
-        app.get("/api/profiles/jane", None).await.body["profile"]["following"],
-        false
-    );
+    assert!(!following(
+        &app.get("/api/profiles/jake", Some(&jane)).await
+    ));
+    assert!(!following(&app.get("/api/profiles/jane", None).await));
 
     let unfollowed = app.delete("/api/profiles/jane/follow", Some(&jake)).await;
     assert_eq!(unfollowed.status, StatusCode::OK);
-    assert_eq!(unfollowed.body["profile"]["following"], false);
-    assert_eq!(
-        app.get("/api/profiles/jane", Some(&jake)).await.body["profile"]["following"],
-        false
-    );
+    assert!(!following(&unfollowed));
+    assert!(!following(
+        &app.get("/api/profiles/jane", Some(&jake)).await
+    ));
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
 use crate::helpers::*;
+use conduit_types::UserResponse;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -9,17 +10,18 @@ async fn register_returns_201_and_the_user_with_a_working_token() {
         .post("/api/users", None, json!({"user": {"username": "jake", "email": "jake@example.com", "password": "jakejake"}}))
         .await;
     assert_eq!(res.status, StatusCode::CREATED);
-    let user = &res.body["user"];
-    assert_eq!(user["username"], "jake");
-    assert_eq!(user["email"], "jake@example.com");
-    assert_eq!(user["bio"], serde_json::Value::Null);
-    assert_eq!(user["image"], serde_json::Value::Null);
-    assert!(user.get("password").is_none());
-    let token = user["token"].as_str().unwrap();
+    assert!(res.body["user"].get("password").is_none());
+    let user = res.dto::<UserResponse>().user;
+    assert_eq!(user.username, "jake");
+    assert_eq!(user.email, "jake@example.com");
+    assert_eq!(user.bio, None);
+    assert_eq!(user.image, None);
+    let token = user.token.as_str();
     let me = app.get("/api/user", Some(token)).await;
     assert_eq!(me.status, StatusCode::OK);
-    assert_eq!(me.body["user"]["username"], "jake");
-    assert_eq!(me.body["user"]["token"], token);
+    let me = me.dto::<UserResponse>().user;
+    assert_eq!(me.username, "jake");
+    assert_eq!(me.token, token);
 }
 
 #[tokio::test]
@@ -85,8 +87,9 @@ async fn login_accepts_the_right_password_only() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::OK);
-    assert_eq!(ok.body["user"]["username"], "jake");
-    assert!(ok.body["user"]["token"].as_str().unwrap().len() > 20);
+    let user = ok.dto::<UserResponse>().user;
+    assert_eq!(user.username, "jake");
+    assert!(user.token.len() > 20);
     for (email, password) in [
         ("jake@example.com", "wrong-password"),
         ("nobody@example.com", "password-jake"),
@@ -163,9 +166,10 @@ async fn updating_the_user_changes_only_what_is_sent() {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!(res.body["user"]["bio"], "I like dragons");
-    assert_eq!(res.body["user"]["image"], "https://img.example/j.png");
-    assert_eq!(res.body["user"]["username"], "jake");
+    let user = res.dto::<UserResponse>().user;
+    assert_eq!(user.bio.as_deref(), Some("I like dragons"));
+    assert_eq!(user.image.as_deref(), Some("https://img.example/j.png"));
+    assert_eq!(user.username, "jake");
     let cleared = app
         .put(
             "/api/user",
@@ -173,8 +177,9 @@ async fn updating_the_user_changes_only_what_is_sent() {
             json!({"user": {"image": null, "bio": ""}}),
         )
         .await;
-    assert_eq!(cleared.body["user"]["image"], serde_json::Value::Null);
-    assert_eq!(cleared.body["user"]["bio"], serde_json::Value::Null);
+    let user = cleared.dto::<UserResponse>().user;
+    assert_eq!(user.image, None);
+    assert_eq!(user.bio, None);
     let renamed = app
         .put(
             "/api/user",
@@ -182,7 +187,7 @@ async fn updating_the_user_changes_only_what_is_sent() {
             json!({"user": {"username": "jacob", "password": "new-password"}}),
         )
         .await;
-    assert_eq!(renamed.body["user"]["username"], "jacob");
+    assert_eq!(renamed.dto::<UserResponse>().user.username, "jacob");
     let login = app
         .post(
             "/api/users/login",
@@ -224,8 +229,9 @@ async fn updating_to_a_taken_name_or_a_bad_value_is_a_422_and_changes_nothing() 
         .await;
     assert_eq!(error_fields(&bad.body), ["email", "image"]);
     let me = app.get("/api/user", Some(&token)).await;
-    assert_eq!(me.body["user"]["username"], "jake");
-    assert_eq!(me.body["user"]["bio"], serde_json::Value::Null);
+    let me = me.dto::<UserResponse>().user;
+    assert_eq!(me.username, "jake");
+    assert_eq!(me.bio, None);
     assert_eq!(
         app.put("/api/user", None, json!({"user": {}})).await.status,
         StatusCode::UNAUTHORIZED

@@ -1,19 +1,73 @@
 //! `/articles`, `/articles/feed`, `/articles/{slug}` and favourites.
 
-use crate::auth::{AuthUser, MaybeAuthUser};
+use super::allowed_methods::resource;
+use super::{profile, timestamp, ApiError, ApiResult, AppState, AuthUser, MaybeAuthUser};
 use crate::cache::Lookup;
-use crate::db::articles::{self, ArticleChanges, Filter, NewArticle};
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
-use crate::validation::Problems;
+use crate::db::articles::{self, ArticleChanges, ArticleRow, Filter, NewArticle};
+use crate::domain::{ArticleBody, Description, Page, Problems, Slug, Tag, Title, UserId};
 use actix_web::{web, HttpResponse};
 use conduit_types::{
-    ArticleResponse, ErrorResponse, MultipleArticlesResponse, NewArticleRequest,
-    UpdateArticleRequest,
+    Article, ArticleResponse, ArticleSummary, ErrorResponse, MultipleArticlesResponse,
+    NewArticleRequest, UpdateArticleRequest,
 };
 use serde::Deserialize;
 
-pub const MAX_LIMIT: i64 = 100;
+/// This resource's routes (under `/api`); `feed` comes before `{slug}` so it is not taken
+/// for one.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/articles/feed").get(feed))
+        .service(resource("/articles").get(list).post(create))
+        .service(
+            resource("/articles/{slug}")
+                .get(get)
+                .put(update)
+                .delete(delete),
+        )
+        .service(
+            resource("/articles/{slug}/favorite")
+                .post(favorite)
+                .delete(unfavorite),
+        );
+}
+
+/// This resource's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(feed, list, create, get, update, delete, favorite, unfavorite))]
+pub struct Paths;
+
+/// The `{slug}` of a path: one that cannot name an article is not found.
+pub(super) fn slug(raw: &str) -> ApiResult<Slug> {
+    Slug::parse(raw).ok_or(ApiError::NotFound("article"))
+}
+
+fn summary(row: ArticleRow) -> ArticleSummary {
+    ArticleSummary {
+        slug: row.slug,
+        title: row.title,
+        description: row.description,
+        tag_list: row.tag_list,
+        created_at: timestamp(row.created_at),
+        updated_at: timestamp(row.updated_at),
+        favorited: row.favorited,
+        favorites_count: row.favorites_count,
+        author: profile(row.author),
+    }
+}
+
+fn article(row: ArticleRow) -> Article {
+    Article {
+        slug: row.slug,
+        title: row.title,
+        description: row.description,
+        body: row.body.unwrap_or_default(),
+        tag_list: row.tag_list,
+        created_at: timestamp(row.created_at),
+        updated_at: timestamp(row.updated_at),
+        favorited: row.favorited,
+        favorites_count: row.favorites_count,
+        author: profile(row.author),
+    }
+}
 
 /// Query of the article lists. Unknown parameters are rejected (422), not ignored.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -41,30 +95,13 @@ pub struct ListQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct Page {
+pub struct PageQuery {
     /// The number of items to skip before starting to collect the result set.
     #[param(minimum = 0)]
     offset: Option<i64>,
     /// The numbers of items to return.
     #[param(minimum = 1, maximum = 100, default = 20)]
     limit: Option<i64>,
-}
-
-/// Validated `(limit, offset)`.
-fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> ApiResult<(i64, i64)> {
-    {
-        let limit = limit.unwrap_or(20);
-        let offset = offset.unwrap_or(0);
-        let mut p = Problems::default();
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            p.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
-        }
-        if offset < 0 {
-            p.add("offset", "must not be negative");
-        }
-        p.into_result()?;
-        Ok((limit, offset))
-    }
 }
 
 /// Most recent articles globally, filtered by tag, author or favouriting user.
@@ -80,7 +117,7 @@ pub async fn list(
     user: MaybeAuthUser,
     q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let page = Page::parse(q.limit, q.offset)?;
     let filter = Filter {
         tag: q.tag.as_deref(),
         author: q.author.as_deref(),
@@ -89,10 +126,9 @@ pub async fn list(
     };
     let load = || async {
         let client = state.pool.get().await?;
-        let (articles, articles_count) =
-            articles::list(&client, &filter, user.id(), limit, offset).await?;
+        let (rows, articles_count) = articles::list(&client, &filter, user.id(), page).await?;
         to_json(&MultipleArticlesResponse {
-            articles,
+            articles: rows.into_iter().map(summary).collect(),
             articles_count,
         })
     };
@@ -100,8 +136,9 @@ pub async fn list(
         return Ok(json_body(load().await?.into(), None));
     }
     // The key encodes every filter unambiguously (a JSON array of the values).
-    let key = serde_json::to_string(&(&q.tag, &q.author, &q.favorited, limit, offset))
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let key =
+        serde_json::to_string(&(&q.tag, &q.author, &q.favorited, page.limit(), page.offset()))
+            .map_err(|e| ApiError::Internal(e.into()))?;
     let (body, lookup) = state
         .cache
         .get_or_load("articles", &format!("list:{key}"), load)
@@ -132,7 +169,7 @@ pub fn json_body(body: std::sync::Arc<str>, lookup: Option<Lookup>) -> HttpRespo
 
 /// Most recent articles by authors the signed-in user follows.
 #[utoipa::path(get, path = "/articles/feed", tag = "Articles", operation_id = "GetArticlesFeed",
-    security(("Token" = [])), params(Page),
+    security(("Token" = [])), params(PageQuery),
     responses(
         (status = 200, description = "Multiple articles", body = MultipleArticlesResponse),
         (status = 401, description = "Unauthorized", body = ErrorResponse),
@@ -141,18 +178,17 @@ pub fn json_body(body: std::sync::Arc<str>, lookup: Option<Lookup>) -> HttpRespo
 pub async fn feed(
     state: web::Data<AppState>,
     user: AuthUser,
-    q: web::Query<Page>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<MultipleArticlesResponse>> {
-    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let page = Page::parse(q.limit, q.offset)?;
     let filter = Filter {
         followed_by: Some(user.id),
         ..Filter::default()
     };
     let client = state.pool.get().await?;
-    let (articles, articles_count) =
-        articles::list(&client, &filter, Some(user.id), limit, offset).await?;
+    let (rows, articles_count) = articles::list(&client, &filter, Some(user.id), page).await?;
     Ok(web::Json(MultipleArticlesResponse {
-        articles,
+        articles: rows.into_iter().map(summary).collect(),
         articles_count,
     }))
 }
@@ -171,10 +207,11 @@ pub async fn get(
     user: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let slug = self::slug(&slug)?;
     let load = || async {
         let client = state.pool.get().await?;
         to_json(&ArticleResponse {
-            article: articles::get(&client, &slug, user.id()).await?,
+            article: article(articles::get(&client, &slug, user.id()).await?),
         })
     };
     if user.0.is_some() {
@@ -203,28 +240,27 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let a = body.into_inner().article;
     let mut p = Problems::default();
-    let title = p.text("title", &a.title, 200);
-    let description = p.text("description", &a.description, 1000);
-    let body_text = p.text("body", &a.body, 100_000);
-    let tags = p.tags(&a.tag_list);
-    p.into_result()?;
+    let parsed = (
+        p.check("title", Title::parse(&a.title)),
+        p.check("description", Description::parse(&a.description)),
+        p.check("body", ArticleBody::parse(&a.body)),
+        p.check("tagList", Tag::parse_list(&a.tag_list)),
+    );
+    let (title, description, body_text, tags) = p.finish(parsed)?;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    let slug = articles::insert(
-        &tx,
-        user.id,
-        &NewArticle {
-            title,
-            description,
-            body: body_text,
-            tags: &tags,
-        },
-    )
-    .await?;
-    let article = articles::get(&tx, &slug, Some(user.id)).await?;
+    let new = NewArticle {
+        author: user.id,
+        title: &title,
+        description: &description,
+        body: &body_text,
+        tags: &tags,
+    };
+    let slug = articles::insert(&tx, &new).await?;
+    let article = article(articles::get(&tx, &slug, Some(user.id)).await?);
     tx.commit().await?;
     state.cache.invalidate().await;
-    tracing::info!(user_id = user.id, "article published");
+    tracing::info!(user_id = user.id.get(), "article published");
     crate::metrics::article_published();
     Ok(HttpResponse::Created().json(ArticleResponse { article }))
 }
@@ -248,14 +284,17 @@ pub async fn update(
 ) -> ApiResult<web::Json<ArticleResponse>> {
     let a = body.into_inner().article;
     let mut p = Problems::default();
-    let title = a.title.as_deref().map(|t| p.text("title", t, 200));
-    let description = a
-        .description
-        .as_deref()
-        .map(|d| p.text("description", d, 1000));
-    let body_text = a.body.as_deref().map(|b| p.text("body", b, 100_000));
-    let tags = a.tag_list.as_deref().map(|t| p.tags(t));
-    p.into_result()?;
+    let parsed = (
+        p.optional("title", a.title.as_deref().map(Title::parse)),
+        p.optional(
+            "description",
+            a.description.as_deref().map(Description::parse),
+        ),
+        p.optional("body", a.body.as_deref().map(ArticleBody::parse)),
+        p.optional("tagList", a.tag_list.as_deref().map(Tag::parse_list)),
+    );
+    let (title, description, body_text, tags) = p.finish(parsed)?;
+    let slug = self::slug(&slug)?;
     let mut client = state.pool.get().await?;
     let mut tx = client.transaction().await?;
     let (id, author) = articles::find(&tx, &slug).await?;
@@ -263,13 +302,13 @@ pub async fn update(
         return Err(ApiError::Forbidden);
     }
     let changes = ArticleChanges {
-        title,
-        description,
-        body: body_text,
+        title: title.as_ref(),
+        description: description.as_ref(),
+        body: body_text.as_ref(),
         tags: tags.as_deref(),
     };
     let new_slug = articles::update(&mut tx, id, &slug, &changes).await?;
-    let article = articles::get(&tx, &new_slug, Some(user.id)).await?;
+    let article = article(articles::get(&tx, &new_slug, Some(user.id)).await?);
     tx.commit().await?;
     state.cache.invalidate().await;
     Ok(web::Json(ArticleResponse { article }))
@@ -291,6 +330,7 @@ pub async fn delete(
     user: AuthUser,
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let slug = self::slug(&slug)?;
     let client = state.pool.get().await?;
     let (id, author) = articles::find(&client, &slug).await?;
     if author != user.id {
@@ -316,7 +356,7 @@ pub async fn favorite(
     user: AuthUser,
     slug: web::Path<String>,
 ) -> ApiResult<web::Json<ArticleResponse>> {
-    set_favorite(&state, &user, &slug, true).await
+    set_favorite(&state, user.id, &self::slug(&slug)?, true).await
 }
 
 /// Unfavourite an article (idempotent).
@@ -334,19 +374,19 @@ pub async fn unfavorite(
     user: AuthUser,
     slug: web::Path<String>,
 ) -> ApiResult<web::Json<ArticleResponse>> {
-    set_favorite(&state, &user, &slug, false).await
+    set_favorite(&state, user.id, &self::slug(&slug)?, false).await
 }
 
 async fn set_favorite(
     state: &AppState,
-    user: &AuthUser,
-    slug: &str,
+    user: UserId,
+    slug: &Slug,
     on: bool,
 ) -> ApiResult<web::Json<ArticleResponse>> {
     let client = state.pool.get().await?;
     let (id, _) = articles::find(&client, slug).await?;
-    articles::set_favorite(&client, user.id, id, on).await?;
+    articles::set_favorite(&client, user, id, on).await?;
     state.cache.invalidate().await;
-    let article = articles::get(&client, slug, Some(user.id)).await?;
+    let article = article(articles::get(&client, slug, Some(user)).await?);
     Ok(web::Json(ArticleResponse { article }))
 }

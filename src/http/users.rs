@@ -1,15 +1,28 @@
 //! `/users`, `/users/login`, `/user`.
 
-use crate::auth::cookies;
-use crate::auth::{password, AuthUser};
-use crate::db::users::{self, UserChanges, UserRow};
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
-use crate::validation::Problems;
+use super::allowed_methods::resource;
+use super::{cookies, ApiError, ApiResult, AppState, AuthUser};
+use crate::auth::password;
+use crate::db::users::{self, NewUser, UserChanges, UserRow};
+use crate::domain::{Bio, Email, ImageUrl, Password, Problems, Username};
 use actix_web::{web, HttpRequest, HttpResponse};
 use conduit_types::{
     ErrorResponse, LoginUserRequest, NewUserRequest, UpdateUserRequest, User, UserResponse,
 };
+
+/// This resource's routes (under `/api`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/users").post(register))
+        .service(resource("/users/login").post(login))
+        .service(resource("/users/logout").post(logout))
+        .service(resource("/user/sessions").delete(revoke_all))
+        .service(resource("/user").get(current).put(update));
+}
+
+/// This resource's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(login, register, current, update, logout, revoke_all))]
+pub struct Paths;
 
 fn user_response(row: UserRow, token: String) -> UserResponse {
     UserResponse {
@@ -59,7 +72,7 @@ async fn signed_in(
     row: UserRow,
     mut res: actix_web::HttpResponseBuilder,
 ) -> ApiResult<HttpResponse> {
-    let session_id = state.sessions.create(row.id, user_agent(req)).await?;
+    let session_id = state.sessions.create(row.id.get(), user_agent(req)).await?;
     let token = state.jwt.issue(row.id, &session_id)?;
     cookies::set(&mut res, &token, state.jwt.ttl_secs(), state.behind_tls);
     Ok(res.json(user_response(row, token)))
@@ -86,15 +99,22 @@ pub async fn register(
         .await?;
     let new = body.into_inner().user;
     let mut p = Problems::default();
-    let username = p.username(&new.username).to_string();
-    let email = p.email(&new.email).to_string();
-    p.password(&new.password);
-    p.into_result()?;
-    let hash = password::hash(new.password).await?;
+    let parsed = (
+        p.check("username", Username::parse(&new.username)),
+        p.check("email", Email::parse(&new.email)),
+        p.check("password", Password::parse(new.password)),
+    );
+    let (username, email, password) = p.finish(parsed)?;
+    let password_hash = password::hash(password).await?;
     let client = state.pool.get().await?;
-    let row = users::insert(&client, &username, &email, &hash).await?;
+    let new = NewUser {
+        username: &username,
+        email: &email,
+        password_hash: &password_hash,
+    };
+    let row = users::insert(&client, &new).await?;
     drop(client);
-    tracing::info!(user_id = row.id, "user registered");
+    tracing::info!(user_id = row.id.get(), "user registered");
     crate::metrics::user_registered();
     signed_in(&state, &req, row, HttpResponse::Created()).await
 }
@@ -129,19 +149,19 @@ pub async fn login(
         )
         .await?;
     let mut p = Problems::default();
-    let email = p.text("email", &creds.email, 254).to_string();
-    if creds.password.is_empty() {
-        p.add("password", "can't be blank");
-    } else if creds.password.chars().count() > crate::validation::MAX_PASSWORD_CHARS {
-        return Err(ApiError::InvalidCredentials);
-    }
-    p.into_result()?;
+    let parsed = (
+        p.check("email", Email::parse_for_login(&creds.email)),
+        p.check("password", Password::parse_for_login(creds.password)),
+    );
+    let (email, password) = p.finish(parsed)?;
+    // Longer than any password can be: no account has it.
+    let password = password.ok_or(ApiError::InvalidCredentials)?;
     let row = {
         let client = state.pool.get().await?;
         users::find_by_email(&client, &email).await?
     };
     let stored = row.as_ref().map(|r| r.password_hash.clone());
-    if !password::verify(creds.password, stored).await? {
+    if !password::verify(password, stored).await? {
         tracing::info!("login failed");
         crate::metrics::login_failed();
         return Err(ApiError::InvalidCredentials);
@@ -186,39 +206,42 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let u = body.into_inner().user;
     let mut p = Problems::default();
-    let username = u.username.as_deref().map(|v| p.username(v).to_string());
-    let email = u.email.as_deref().map(|v| p.email(v).to_string());
-    if let Some(pw) = &u.password {
-        p.password(pw);
-    }
-    let bio = u
-        .bio
-        .as_ref()
-        .map(|b| p.bio(b.as_deref()).map(str::to_string));
-    let image = u
-        .image
-        .as_ref()
-        .map(|i| p.image(i.as_deref()).map(str::to_string));
-    p.into_result()?;
-    let password_hash = match u.password {
+    let parsed = (
+        p.optional("username", u.username.as_deref().map(Username::parse)),
+        p.optional("email", u.email.as_deref().map(Email::parse)),
+        p.optional("password", u.password.map(Password::parse)),
+        p.optional("bio", u.bio.as_ref().map(|b| Bio::parse(b.as_deref()))),
+        p.optional(
+            "image",
+            u.image.as_ref().map(|i| ImageUrl::parse(i.as_deref())),
+        ),
+    );
+    let (username, email, password, bio, image) = p.finish(parsed)?;
+    let password_hash = match password {
         Some(pw) => Some(password::hash(pw).await?),
         None => None,
     };
     let changes = UserChanges {
-        username: username.as_deref(),
-        email: email.as_deref(),
+        username: username.as_ref(),
+        email: email.as_ref(),
         password_hash: password_hash.as_deref(),
-        bio: bio.as_ref().map(|b| b.as_deref()),
-        image: image.as_ref().map(|i| i.as_deref()),
+        bio: bio.as_ref().map(Option::as_ref),
+        image: image.as_ref().map(Option::as_ref),
     };
     let client = state.pool.get().await?;
-    let row = users::update(&client, auth.id, &changes).await?;
+    // The account is gone: the token names nobody.
+    let row = users::update(&client, auth.id, &changes)
+        .await
+        .map_err(|e| match e {
+            crate::db::DbError::NotFound(_) => ApiError::Unauthorized,
+            e => e.into(),
+        })?;
     drop(client);
     // Authors are embedded in cached articles.
     state.cache.invalidate().await;
     if password_hash.is_some() {
         // A new password ends every session, this one included; this request gets a new one.
-        state.sessions.delete_all(auth.id).await?;
+        state.sessions.delete_all(auth.id.get()).await?;
         return signed_in(&state, &req, row, HttpResponse::Ok()).await;
     }
     Ok(HttpResponse::Ok().json(user_response(row, auth.token)))
@@ -246,7 +269,7 @@ pub async fn logout(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<Htt
         (status = 401, description = "Unauthorized", body = ErrorResponse),
     ))]
 pub async fn revoke_all(state: web::Data<AppState>, auth: AuthUser) -> ApiResult<HttpResponse> {
-    state.sessions.delete_all(auth.id).await?;
+    state.sessions.delete_all(auth.id.get()).await?;
     let mut res = HttpResponse::NoContent();
     cookies::clear(&mut res, state.behind_tls);
     Ok(res.finish())

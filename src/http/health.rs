@@ -1,6 +1,6 @@
 //! Probes, outside `/api`: `/healthz` (the process is up) and `/readyz` (it can serve).
 
-use crate::startup::AppState;
+use super::AppState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 use std::time::Duration;

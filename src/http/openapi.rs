@@ -1,10 +1,27 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the shared types.
 
-use crate::routes::{articles, comments, profiles, tags, users};
+use super::{articles, comments, profiles, tags, users};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
+
+/// The whole document: the API's description and security, and each resource's paths.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for part in [
+        users::Paths::openapi(),
+        profiles::Paths::openapi(),
+        articles::Paths::openapi(),
+        comments::Paths::openapi(),
+        tags::Paths::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    // After the merge: the shared refusals go on every operation of every resource.
+    SharedRefusals.modify(&mut doc);
+    doc
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,15 +33,7 @@ use utoipa::{Modify, OpenApi};
         license(name = "MIT", identifier = "MIT"),
     ),
     servers((url = "/api")),
-    paths(
-        users::login, users::register, users::current, users::update, users::logout, users::revoke_all,
-        profiles::get, profiles::follow, profiles::unfollow,
-        articles::feed, articles::list, articles::create, articles::get, articles::update, articles::delete,
-        articles::favorite, articles::unfavorite,
-        comments::list, comments::create, comments::delete,
-        tags::list,
-    ),
-    modifiers(&TokenScheme, &SharedRefusals),
+    modifiers(&TokenScheme),
     tags(
         (name = "Articles"), (name = "Comments"), (name = "Favorites"), (name = "Profile"), (name = "Tags"),
         (name = "User and Authentication"),

@@ -1,10 +1,20 @@
 //! `/tags`.
 
+use super::allowed_methods::resource;
+use super::{ApiError, ApiResult, AppState};
 use crate::db::tags;
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use conduit_types::{ErrorResponse, TagsResponse};
+
+/// This resource's routes (under `/api`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/tags").get(list));
+}
+
+/// This resource's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list))]
+pub struct Paths;
 
 /// Tags in use, most used first.
 #[utoipa::path(get, path = "/tags", tag = "Tags", operation_id = "GetTags",

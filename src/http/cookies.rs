@@ -4,9 +4,9 @@
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::HttpResponseBuilder;
 
-pub const SESSION_COOKIE: &str = "conduit_session";
-pub const CSRF_COOKIE: &str = "conduit_csrf";
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub(crate) const SESSION_COOKIE: &str = "conduit_session";
+pub(crate) const CSRF_COOKIE: &str = "conduit_csrf";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Sets both cookies for a new session.
 pub fn set(res: &mut HttpResponseBuilder, token: &str, ttl_secs: u64, secure: bool) {

@@ -1,8 +1,9 @@
 //! URL slugs derived from titles.
 
+use super::Slug;
 use rand::Rng;
 
-const MAX_CHARS: usize = 80;
+pub(super) const MAX_CHARS: usize = 80;
 const ATTEMPTS: usize = 8;
 
 /// `How to Train Your Dragon!` → `how-to-train-your-dragon`. Letters and digits of any
@@ -26,14 +27,14 @@ pub fn slugify(title: &str) -> String {
 }
 
 /// The slugs to try for a title, in order: the plain one, then ones with a random suffix.
-pub fn candidates(title: &str) -> impl Iterator<Item = String> {
+pub fn candidates(title: &str) -> impl Iterator<Item = Slug> {
     let base = slugify(title);
     (0..ATTEMPTS).map(move |i| {
-        if i == 0 {
+        Slug::trusted(if i == 0 {
             base.clone()
         } else {
             format!("{base}-{}", suffix())
-        }
+        })
     })
 }
 
@@ -59,7 +60,9 @@ mod tests {
         assert_eq!(slugify("Ünïcödé Straße 東京"), "ünïcödé-straße-東京");
         assert_eq!(slugify("!!!"), "article");
         assert_eq!(slugify(&"a ".repeat(100)).chars().count(), 79);
-        let c: Vec<String> = candidates("Hello").collect();
+        let c: Vec<String> = candidates("Hello")
+            .map(|s| s.as_str().to_string())
+            .collect();
         assert_eq!(c[0], "hello");
         assert!(c[1].starts_with("hello-") && c[1].len() == "hello-".len() + 6);
         assert_ne!(c[1], c[2]);

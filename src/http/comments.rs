@@ -1,12 +1,36 @@
 //! `/articles/{slug}/comments`.
 
-use crate::auth::{AuthUser, MaybeAuthUser};
+use super::allowed_methods::resource;
+use super::articles::slug as parse_slug;
+use super::{profile, timestamp, ApiError, ApiResult, AppState, AuthUser, MaybeAuthUser};
+use crate::db::comments::CommentRow;
 use crate::db::{articles, comments};
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
-use crate::validation::Problems;
+use crate::domain::{CommentBody, CommentId, Problems};
 use actix_web::{web, HttpResponse};
-use conduit_types::{CommentResponse, ErrorResponse, MultipleCommentsResponse, NewCommentRequest};
+use conduit_types::{
+    Comment, CommentResponse, ErrorResponse, MultipleCommentsResponse, NewCommentRequest,
+};
+
+/// This resource's routes (under `/api`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/articles/{slug}/comments").get(list).post(create))
+        .service(resource("/articles/{slug}/comments/{id}").delete(delete));
+}
+
+/// This resource's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, delete))]
+pub struct Paths;
+
+fn comment(row: CommentRow) -> Comment {
+    Comment {
+        id: row.id.get(),
+        created_at: timestamp(row.created_at),
+        updated_at: timestamp(row.updated_at),
+        body: row.body,
+        author: profile(row.author),
+    }
+}
 
 /// Comments of an article, newest first.
 #[utoipa::path(get, path = "/articles/{slug}/comments", tag = "Comments", operation_id = "GetArticleComments",
@@ -22,10 +46,13 @@ pub async fn list(
     user: MaybeAuthUser,
     slug: web::Path<String>,
 ) -> ApiResult<web::Json<MultipleCommentsResponse>> {
+    let slug = parse_slug(&slug)?;
     let client = state.pool.get().await?;
     let (article_id, _) = articles::find(&client, &slug).await?;
-    let comments = comments::list(&client, article_id, user.id()).await?;
-    Ok(web::Json(MultipleCommentsResponse { comments }))
+    let rows = comments::list(&client, article_id, user.id()).await?;
+    Ok(web::Json(MultipleCommentsResponse {
+        comments: rows.into_iter().map(comment).collect(),
+    }))
 }
 
 /// Comment on an article.
@@ -46,14 +73,17 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let c = body.into_inner().comment;
     let mut p = Problems::default();
-    let text = p.text("body", &c.body, 10_000);
-    p.into_result()?;
+    let parsed = (p.check("body", CommentBody::parse(&c.body)),);
+    let (text,) = p.finish(parsed)?;
+    let slug = parse_slug(&slug)?;
     let client = state.pool.get().await?;
     let (article_id, _) = articles::find(&client, &slug).await?;
-    let comment = comments::insert(&client, article_id, user.id, text).await?;
-    tracing::info!(user_id = user.id, "comment posted");
+    let row = comments::insert(&client, article_id, user.id, &text).await?;
+    tracing::info!(user_id = user.id.get(), "comment posted");
     crate::metrics::comment_posted();
-    Ok(HttpResponse::Ok().json(CommentResponse { comment }))
+    Ok(HttpResponse::Ok().json(CommentResponse {
+        comment: comment(row),
+    }))
 }
 
 /// Delete your comment.
@@ -75,10 +105,14 @@ pub async fn delete(
     user: AuthUser,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("comment"))?;
+    let (slug_raw, id) = path.into_inner();
+    let id = CommentId::parse(&id).ok_or(ApiError::NotFound("comment"))?;
+    let slug = parse_slug(&slug_raw)?;
     let client = state.pool.get().await?;
     let (article_id, _) = articles::find(&client, &slug).await?;
-    comments::delete(&client, article_id, id, user.id).await?;
+    if comments::author(&client, article_id, id).await? != user.id {
+        return Err(ApiError::Forbidden);
+    }
+    comments::delete(&client, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,10 @@
-//! One error type for every handler, mapped to the spec's JSON error body in one place.
+//! One error type for every handler, mapped to the spec's JSON error body in one place;
+//! the errors of the layers below (database, domain, Redis, rate limits) convert into it.
 
+use crate::db::DbError;
+use crate::domain::FieldErrors;
+use crate::kv::KvError;
+use crate::ratelimit::Limited;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use conduit_types::ErrorResponse;
@@ -113,33 +118,34 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound(what) => ApiError::NotFound(what),
+            DbError::Invalid(fields) => ApiError::Validation(fields.into_map()),
+            DbError::Unavailable(e) => ApiError::Unavailable(e),
+            DbError::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// Handlers take connections and open transactions themselves: the database layer decides
+/// what a failure means.
 impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        // Every pool failure (timeout, refused connection, closed pool) means "database
-        // unavailable", which deserves a fast 503 rather than a hung request or a 500.
-        ApiError::Unavailable(e.into())
+        DbError::from(e).into()
     }
 }
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
-        use tokio_postgres::error::SqlState;
-        let unavailable = e.is_closed()
-            || e.code().is_some_and(|c| {
-                [
-                    SqlState::QUERY_CANCELED,
-                    SqlState::ADMIN_SHUTDOWN,
-                    SqlState::CANNOT_CONNECT_NOW,
-                    SqlState::TOO_MANY_CONNECTIONS,
-                ]
-                .contains(c)
-                    || c.code().starts_with("08") // connection exceptions
-            });
-        if unavailable {
-            ApiError::Unavailable(e.into())
-        } else {
-            ApiError::Internal(e.into())
-        }
+        DbError::from(e).into()
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(e: FieldErrors) -> Self {
+        ApiError::Validation(e.into_map())
     }
 }
 
@@ -151,23 +157,15 @@ impl From<anyhow::Error> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Whether a database error is a unique-constraint violation on `constraint`.
-pub fn is_unique_violation(e: &tokio_postgres::Error, constraint: &str) -> bool {
-    e.as_db_error().is_some_and(|db| {
-        db.code() == &tokio_postgres::error::SqlState::UNIQUE_VIOLATION
-            && db.constraint() == Some(constraint)
-    })
-}
-
-impl From<crate::kv::KvError> for ApiError {
-    fn from(e: crate::kv::KvError) -> Self {
+impl From<KvError> for ApiError {
+    fn from(e: KvError) -> Self {
         // Sessions fail closed: without Redis we cannot tell a revoked token from a live one.
         ApiError::Unavailable(e.into())
     }
 }
 
-impl From<crate::ratelimit::Limited> for ApiError {
-    fn from(l: crate::ratelimit::Limited) -> Self {
+impl From<Limited> for ApiError {
+    fn from(l: Limited) -> Self {
         ApiError::TooManyRequests(l.0)
     }
 }

@@ -1,11 +1,26 @@
 //! `/profiles/{username}` and following.
 
-use crate::auth::{AuthUser, MaybeAuthUser};
+use super::allowed_methods::resource;
+use super::{profile, ApiResult, AppState, AuthUser, MaybeAuthUser};
 use crate::db::profiles;
-use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::domain::Username;
 use actix_web::web;
 use conduit_types::{ErrorResponse, ProfileResponse};
+
+/// This resource's routes (under `/api`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/profiles/{username}").get(get))
+        .service(
+            resource("/profiles/{username}/follow")
+                .post(follow)
+                .delete(unfollow),
+        );
+}
+
+/// This resource's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get, follow, unfollow))]
+pub struct Paths;
 
 /// A profile; `following` is relative to the signed-in user.
 #[utoipa::path(get, path = "/profiles/{username}", tag = "Profile", operation_id = "GetProfileByUsername",
@@ -22,8 +37,10 @@ pub async fn get(
     username: web::Path<String>,
 ) -> ApiResult<web::Json<ProfileResponse>> {
     let client = state.pool.get().await?;
-    let (_, profile) = profiles::get(&client, &username, user.id()).await?;
-    Ok(web::Json(ProfileResponse { profile }))
+    let (_, row) = profiles::get(&client, &Username::lookup(&username), user.id()).await?;
+    Ok(web::Json(ProfileResponse {
+        profile: profile(row),
+    }))
 }
 
 /// Follow a user (idempotent).
@@ -42,8 +59,10 @@ pub async fn follow(
     username: web::Path<String>,
 ) -> ApiResult<web::Json<ProfileResponse>> {
     let client = state.pool.get().await?;
-    let profile = profiles::follow(&client, user.id, &username).await?;
-    Ok(web::Json(ProfileResponse { profile }))
+    let row = profiles::follow(&client, user.id, &Username::lookup(&username)).await?;
+    Ok(web::Json(ProfileResponse {
+        profile: profile(row),
+    }))
 }
 
 /// Unfollow a user (idempotent).
@@ -62,6 +81,8 @@ pub async fn unfollow(
     username: web::Path<String>,
 ) -> ApiResult<web::Json<ProfileResponse>> {
     let client = state.pool.get().await?;
-    let profile = profiles::unfollow(&client, user.id, &username).await?;
-    Ok(web::Json(ProfileResponse { profile }))
+    let row = profiles::unfollow(&client, user.id, &Username::lookup(&username)).await?;
+    Ok(web::Json(ProfileResponse {
+        profile: profile(row),
+    }))
 }

@@ -2,8 +2,8 @@
 //! browser, the HttpOnly `conduit_session` cookie with a double-submit CSRF token.
 
 use super::cookies::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
-use crate::error::ApiError;
-use crate::startup::AppState;
+use super::{ApiError, AppState};
+use crate::domain::UserId;
 use actix_web::http::{header, Method};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 /// missing, invalid, expired or revoked, and with 503 when sessions cannot be checked.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub id: i64,
+    pub id: UserId,
     pub session_id: String,
     pub token: String,
 }
@@ -22,7 +22,7 @@ pub struct AuthUser {
 pub struct MaybeAuthUser(pub Option<AuthUser>);
 
 impl MaybeAuthUser {
-    pub fn id(&self) -> Option<i64> {
+    pub fn id(&self) -> Option<UserId> {
         self.0.as_ref().map(|u| u.id)
     }
 }
@@ -89,7 +89,7 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
         .get(&session_id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    if session.user_id != id {
+    if session.user_id != id.get() {
         return Err(ApiError::Unauthorized);
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
