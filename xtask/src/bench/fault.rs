@@ -39,7 +39,11 @@ struct Drill {
 }
 
 pub fn run(api_bin: &std::path::Path) -> Result<()> {
-    let mut pg = Postgres::start_temporary()?;
+    // A durable cluster (fsync and synchronous commit on, as in production): the throwaway
+    // kind acknowledges commits before they are on disk, and a kill loses them.
+    let pg_dir = crate::util::target_dir().join(format!("bench-fault-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&pg_dir);
+    let mut pg = Postgres::start_in(&pg_dir, free_port()?)?;
     let db = super::database(&pg, "conduit_fault")?;
     let mut redis = Redis::start_temporary()?;
     let port = free_port()?;
@@ -89,7 +93,9 @@ pub fn run(api_bin: &std::path::Path) -> Result<()> {
     redis.resume()?;
     let redis_back = d.start.elapsed();
     println!("{:>5.1} s  Redis restarted", redis_back.as_secs_f64());
-    at(35);
+    let pg_down = at(35);
+    // SIGTERM: PostgreSQL refuses new sessions and waits for the open ones, then is killed
+    // after 10 s; then it starts again (crash recovery).
     pg.pause();
     pg.resume()?;
     let pg_back = d.start.elapsed();
@@ -101,8 +107,10 @@ pub fn run(api_bin: &std::path::Path) -> Result<()> {
         std::mem::take(&mut *d.outcomes.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
     let acked = std::mem::take(&mut *d.acked.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
     let missing = missing(&db, &acked)?;
+    drop((server, pg));
+    let _ = std::fs::remove_dir_all(&pg_dir);
     let restarts = [
-        ("Redis", redis_back, pg_back),
+        ("Redis", redis_back, pg_down),
         ("PostgreSQL", pg_back, Duration::MAX),
     ];
     let slow_recovery = report(&outcomes, &restarts);
@@ -119,7 +127,7 @@ pub fn run(api_bin: &std::path::Path) -> Result<()> {
 }
 
 impl Drill {
-    /// One request, recorded; the JSON body of a 2xx answer.
+    /// One request, recorded; the status and the JSON body of a 2xx answer.
     fn call(
         &self,
         agent: &ureq::Agent,
@@ -127,7 +135,7 @@ impl Drill {
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> Option<Value> {
+    ) -> (u16, Option<Value>) {
         let started = Instant::now();
         let url = format!("{}{path}", self.base);
         let result = match body {
@@ -165,7 +173,7 @@ impl Drill {
                 status,
             });
         }
-        json.filter(|_| ok)
+        (status, json.filter(|_| ok))
     }
 
     fn ack(&self, query: &'static str, params: &[&str]) {
@@ -187,16 +195,21 @@ impl Drill {
             if n % 10 == 0 || account.is_none() {
                 let name = format!("fault-w{w}-{n}");
                 let user = json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "fault-password"}});
-                if let Some(res) = self.call(&agent, "register", "/api/users", None, Some(user)) {
+                if let (_, Some(res)) =
+                    self.call(&agent, "register", "/api/users", None, Some(user))
+                {
                     self.ack("SELECT 1 FROM users WHERE username = $1", &[&name]);
                     account = res["user"]["token"].as_str().map(|t| (t.to_string(), name));
                 }
             }
+            let mut signed_out = false;
             if let Some((token, name)) = &account {
                 let t = Some(token.as_str());
                 let article = json!({"article": {"title": format!("Fault {w} {n}"), "description": "d", "body": "b", "tagList": ["fault"]}});
-                let created =
+                let (status, created) =
                     self.call(&agent, "create article", "/api/articles", t, Some(article));
+                // Sessions live in Redis, without persistence: a restart signs everyone out.
+                signed_out = status == 401;
                 if let Some(slug) = created.as_ref().and_then(|a| a["article"]["slug"].as_str()) {
                     self.ack("SELECT 1 FROM articles WHERE slug = $1", &[slug]);
                     let path = format!("/api/articles/{slug}");
@@ -208,7 +221,7 @@ impl Drill {
                         t,
                         Some(comment),
                     );
-                    if let Some(id) = res.and_then(|c| c["comment"]["id"].as_i64()) {
+                    if let Some(id) = res.1.and_then(|c| c["comment"]["id"].as_i64()) {
                         self.ack(
                             "SELECT 1 FROM comments WHERE id::text = $1",
                             &[&id.to_string()],
@@ -222,6 +235,7 @@ impl Drill {
                             t,
                             Some(json!({})),
                         )
+                        .1
                         .is_some()
                     {
                         self.ack(
@@ -231,6 +245,9 @@ impl Drill {
                         );
                     }
                 }
+            }
+            if signed_out {
+                account = None;
             }
             std::thread::sleep(Duration::from_millis(100).saturating_sub(tick.elapsed()));
         }
@@ -271,7 +288,10 @@ fn missing(db: &str, acked: &[(&'static str, Vec<String>)]) -> Result<usize> {
         for (sql, params) in acked {
             let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
                 params.iter().map(|p| p as _).collect();
-            missing += usize::from(c.query_opt(*sql, &params).await?.is_none());
+            if c.query_opt(*sql, &params).await?.is_none() {
+                println!("acknowledged but missing: {params:?} ({sql})");
+                missing += 1;
+            }
         }
         Ok(missing)
     })
