@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod kv;
+pub mod memory;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
