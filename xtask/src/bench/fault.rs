@@ -97,7 +97,15 @@ pub fn run(api_bin: &std::path::Path) -> Result<()> {
     // SIGTERM: PostgreSQL refuses new sessions and waits for the open ones, then is killed
     // after 10 s; then it starts again (crash recovery).
     pg.pause();
-    pg.resume()?;
+    // Backends of the killed server can hold its shared memory a moment longer, and then
+    // PostgreSQL refuses to start: try again.
+    for attempt in 1.. {
+        match pg.resume() {
+            Ok(()) => break,
+            Err(e) if attempt == 3 => return Err(e),
+            Err(_) => std::thread::sleep(Duration::from_secs(1)),
+        }
+    }
     let pg_back = d.start.elapsed();
     println!("{:>5.1} s  PostgreSQL restarted", pg_back.as_secs_f64());
     at(60);
