@@ -16,8 +16,12 @@
       (fs.maybeMissing (root + "/migrations"))
     ]
     ++ lib.concatMap crateData ["src" "tests" "types" "testkit" "web"]
-    # Perseus serves static assets from the web crate (images, fonts, ...).
-    ++ [(fs.maybeMissing (root + "/web/static"))]);
+    # Perseus serves static assets from the web crate (images, fonts, ...); the empty files
+    # that keep Swagger UI's unused bundles out of the API binary (.cargo/config.toml).
+    ++ [
+      (fs.maybeMissing (root + "/web/static"))
+      (fs.maybeMissing (root + "/.cargo/swagger-ui-overwrite"))
+    ]);
 in {
   # Everything cargo needs to build, test and lint the workspace.
   rust = fs.toSource {

@@ -25,6 +25,7 @@ pub mod db;
 mod domain;
 mod http;
 mod kv;
+pub mod memory;
 pub mod metrics;
 pub mod middleware;
 mod ratelimit;

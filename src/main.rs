@@ -26,6 +26,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    conduit_api::memory::return_large_buffers();
     let cli = Cli::parse();
     telemetry::init();
     let settings = match Settings::from_env() {
