@@ -17,6 +17,15 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
+impl From<conduit_observability::VarError> for ConfigError {
+    fn from(e: conduit_observability::VarError) -> Self {
+        Self::Invalid {
+            name: e.name,
+            reason: e.reason,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Development,
@@ -43,7 +52,7 @@ pub struct Settings {
     pub workers: usize,
     pub migrate_on_start: bool,
     /// OTLP trace export (`OTEL_EXPORTER_OTLP_ENDPOINT` …); `None` = off.
-    pub traces: Option<crate::telemetry::TracesConfig>,
+    pub traces: Option<conduit_observability::traces::TracesConfig>,
 }
 
 #[derive(Clone)]
@@ -106,6 +115,9 @@ impl Settings {
 
     /// Reads settings through `get`, so tests can pass a map instead of the environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // The variables the web server reads too (CONDUIT_BEHIND_TLS, OTEL_*), parsed alike.
+        let common =
+            conduit_observability::CommonArgs::from_lookup(&get).validate("conduit-api")?;
         let var = |name: &'static str| get(name).filter(|v| !v.trim().is_empty());
         let environment = match var("CONDUIT_ENV").as_deref() {
             None | Some("development") => Environment::Development,
@@ -284,7 +296,7 @@ impl Settings {
                 "CONDUIT_TRUST_FORWARDED_FOR",
                 false,
             )?,
-            behind_tls: boolean(var("CONDUIT_BEHIND_TLS"), "CONDUIT_BEHIND_TLS", false)?,
+            behind_tls: common.behind_tls,
             cors_allowed_origins,
             max_body_bytes: bounded(
                 var("CONDUIT_MAX_BODY_BYTES"),
@@ -312,7 +324,7 @@ impl Settings {
                 "CONDUIT_MIGRATE_ON_START",
                 true,
             )?,
-            traces: crate::telemetry::TracesConfig::from_lookup(&get)?,
+            traces: common.traces,
         })
     }
 }
@@ -362,15 +374,11 @@ fn millis(
 }
 
 fn boolean(value: Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
-    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(default),
-        Some("true" | "1" | "yes") => Ok(true),
-        Some("false" | "0" | "no") => Ok(false),
-        Some(other) => Err(ConfigError::Invalid {
-            name,
-            reason: format!("`{other}` is not true or false"),
-        }),
-    }
+    Ok(conduit_observability::config::flag(
+        value.as_deref(),
+        name,
+        default,
+    )?)
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ pub struct Config {
     pub admin_listen: String,
     /// `CONDUIT_API_URL`, default `http://127.0.0.1:8080`.
     pub api_url: String,
-    /// `CONDUIT_BEHIND_TLS=true` (behind the ALB's HTTPS): send HSTS.
-    pub behind_tls: bool,
+    /// `CONDUIT_BEHIND_TLS` and the `OTEL_*` trace export, read exactly as the API reads them.
+    pub common: conduit_observability::config::Common,
 }
 
 impl Config {
@@ -24,15 +24,9 @@ impl Config {
             listen: var("CONDUIT_WEB_LISTEN", "127.0.0.1:8081"),
             admin_listen: var("CONDUIT_ADMIN_LISTEN", "127.0.0.1:9465"),
             api_url: var("CONDUIT_API_URL", "http://127.0.0.1:8080"),
-            behind_tls: match var("CONDUIT_BEHIND_TLS", "false").as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                other => {
-                    return Err(format!(
-                        "CONDUIT_BEHIND_TLS={other:?}: expected true or false"
-                    ))
-                }
-            },
+            common: conduit_observability::CommonArgs::from_lookup(|k| std::env::var(k).ok())
+                .validate("conduit-web")
+                .map_err(|e| e.to_string())?,
         };
         for (name, addr) in [
             ("CONDUIT_WEB_LISTEN", &cfg.listen),
@@ -51,20 +45,10 @@ impl Config {
     }
 }
 
-/// JSON log lines on stdout; `RUST_LOG` sets the levels (default: info for this crate,
-/// warnings for libraries).
+/// JSON log lines on stdout, as the API writes them; `RUST_LOG` sets the levels (default:
+/// info for this crate, warnings for libraries).
 pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn,conduit_web=info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(true)
-        .with_env_filter(filter)
-        .try_init();
+    conduit_observability::logs::init("conduit_web");
 }
 
 /// Perseus reads `dist/` and `static/` relative to the working directory. Make that the

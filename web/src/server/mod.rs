@@ -5,8 +5,9 @@
 //!   API directly and this route is never hit);
 //! - every response passes [`security::headers`] (CSP with per-response script hashes, the
 //!   inline-state escaping that closes Perseus' `</script>` hole, security headers) and
-//!   [`metrics::middleware`] (HTTP metrics, one JSON log line, W3C trace context);
-//! - `/metrics` on the separate admin listener.
+//!   [`metrics::middleware`] (the shared request telemetry: HTTP metrics, one JSON log line,
+//!   W3C trace context continued into the API calls);
+//! - `/metrics` and `/healthz` on the separate admin listener (shared with the API).
 
 pub mod config;
 pub mod metrics;
@@ -92,17 +93,18 @@ async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
     opts: ServerOptions,
 ) -> Result<(), String> {
     let cfg = config::Config::from_env()?;
-    security::set_behind_tls(cfg.behind_tls);
+    security::set_behind_tls(cfg.common.behind_tls);
+    // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; dropped (flushed) when serving ends.
+    let _traces =
+        conduit_observability::traces::start(cfg.common.traces.as_ref(), env!("CARGO_PKG_VERSION"))
+            .map_err(|e| format!("trace export: {e:#}"))?;
     crate::api::server::init(&cfg.api_url)?;
     let proxy = web::Data::new(proxy::Proxy::new(&cfg.api_url)?);
     metrics::global();
 
-    let admin = HttpServer::new(|| App::new().route("/metrics", web::get().to(metrics::scrape)))
-        .workers(1)
-        .disable_signals()
-        .bind(&cfg.admin_listen)
-        .map_err(|e| format!("binding the admin listener {}: {e}", cfg.admin_listen))?
-        .run();
+    let admin = std::net::TcpListener::bind(&cfg.admin_listen)
+        .and_then(conduit_observability::metrics::admin_server)
+        .map_err(|e| format!("binding the admin listener {}: {e}", cfg.admin_listen))?;
     let admin_handle = admin.handle();
     tokio::spawn(admin);
 
