@@ -86,7 +86,6 @@ pub async fn observe<B: MessageBody>(
     let method = method_label(req.method());
     let span = tracing::info_span!(
         "HTTP",
-        otel.name = method,
         otel.kind = "server",
         otel.status_code = Empty,
         http.request.method = method,
@@ -138,7 +137,8 @@ pub async fn observe<B: MessageBody>(
     http.duration
         .with_label_values(&[method, &route, &status.to_string()])
         .observe(elapsed);
-    span.record("otel.name", format!("{method} {route}"));
+    // Started above (for its ids): the name is set on the OpenTelemetry span itself.
+    cx.span().update_name(format!("{method} {route}"));
     span.record("http.route", route.as_str());
     span.record("http.response.status_code", i64::from(status));
     if status >= 500 {
