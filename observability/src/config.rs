@@ -100,20 +100,9 @@ pub struct Common {
 }
 
 impl CommonArgs {
-    /// Reads the arguments through `get` (a variable name to its value), as clap would from
-    /// the environment: tests pass a map instead of the process environment.
+    /// Reads the arguments through `get`, as clap would from the environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        Self {
-            behind_tls: var("CONDUIT_BEHIND_TLS"),
-            otlp_endpoint: var("OTEL_EXPORTER_OTLP_ENDPOINT"),
-            otlp_traces_endpoint: var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
-            otlp_protocol: var("OTEL_EXPORTER_OTLP_PROTOCOL"),
-            otlp_traces_protocol: var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
-            otel_service_name: var("OTEL_SERVICE_NAME"),
-            otel_sampler_ratio: var("OTEL_TRACES_SAMPLER_ARG"),
-            otel_sdk_disabled: var("OTEL_SDK_DISABLED"),
-        }
+        args_from_lookup(get).unwrap_or_default()
     }
 
     /// Validates: `service` is the default `service.name`.
@@ -123,6 +112,25 @@ impl CommonArgs {
             traces: TracesConfig::from_args(self, service)?,
         })
     }
+}
+
+/// Parses `T` from variables looked up through `get` (tests pass a map) instead of the
+/// process environment: each argument's `env` name, from the one clap declaration, is looked
+/// up and passed as `--long=value`; blank values count as unset.
+pub fn args_from_lookup<T: clap::Args + clap::FromArgMatches>(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<T, clap::Error> {
+    let cmd = T::augment_args(clap::Command::new("settings").no_binary_name(true));
+    let argv: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|arg| {
+            let value = get(arg.get_env()?.to_str()?).filter(|v| !v.trim().is_empty())?;
+            Some(format!("--{}={value}", arg.get_long()?))
+        })
+        .collect();
+    // Only `get` decides: the process environment is not read here.
+    let cmd = cmd.mut_args(|arg| arg.env(None::<&str>));
+    T::from_arg_matches(&cmd.try_get_matches_from(argv)?)
 }
 
 /// A boolean variable: true/1/yes or false/0/no (any case); unset or blank is `default`.
@@ -156,5 +164,18 @@ mod tests {
         }
         let err = common("maybe").unwrap_err().to_string();
         assert!(err.starts_with("CONDUIT_BEHIND_TLS"), "{err}");
+    }
+
+    #[test]
+    fn lookups_fill_the_clap_declaration_and_nothing_else() {
+        let args: CommonArgs = args_from_lookup(|k| match k {
+            "OTEL_SERVICE_NAME" => Some("from-lookup".into()),
+            "OTEL_TRACES_SAMPLER_ARG" => Some(" ".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(args.otel_service_name.as_deref(), Some("from-lookup"));
+        assert_eq!(args.otel_sampler_ratio, None, "blank is unset");
+        assert_eq!(args.behind_tls, None);
     }
 }

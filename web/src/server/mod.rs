@@ -39,8 +39,10 @@ pub fn main<F>(app: F) -> i32
 where
     F: Fn() -> perseus::prelude::PerseusApp<sycamore::web::SsrNode>,
 {
+    // `--help` and `--version` answer here; every setting is also read from its variable.
+    let args = <config::WebArgs as clap::Parser>::parse();
     config::init_logging();
-    if let Err(e) = config::enter_app_root() {
+    if let Err(e) = config::enter_app_root(args.web_root.as_deref()) {
         tracing::error!(error = %e, "conduit-web cannot start");
         return 2;
     }
@@ -78,7 +80,7 @@ where
         // The server runs until the process ends; Perseus' server integration wants a
         // 'static turbine, as its own engine does.
         let turbine: &'static _ = Box::leak(Box::new(turbine));
-        match run(turbine, ServerOptions::default()).await {
+        match run(turbine, ServerOptions::default(), &args).await {
             Ok(()) => 0,
             Err(e) => {
                 tracing::error!(error = %e, "conduit-web stopped");
@@ -91,8 +93,9 @@ where
 async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
     turbine: &'static Turbine<M, T>,
     opts: ServerOptions,
+    args: &config::WebArgs,
 ) -> Result<(), String> {
-    let cfg = config::Config::from_env()?;
+    let cfg = config::Config::from_args(args)?;
     security::set_behind_tls(cfg.common.behind_tls);
     // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; dropped (flushed) when serving ends.
     let _traces =

@@ -12,8 +12,8 @@
 //!    tags at the crate version; a file breaking each rule must be rejected;
 //! 4. `.env.example` defines every variable `compose.yaml` requires, holds only placeholders,
 //!    and `.env` is git-ignored;
-//! 5. every environment variable `src/` and `web/src/` read is documented in
-//!    `docs/configuration.md`;
+//! 5. `docs/configuration.md` agrees with `--help` of both binaries: the variables each
+//!    section's table lists are exactly those its binary's `--help` names (`[env: …]`);
 //! 6. the command policy of the docs (`docs/commands.rs`): every shell command in README.md and
 //!    docs/ is run by the test command, or its block says what it needs (AWS, a cluster, Nix,
 //!    Docker, a registry, GitHub, a running stack); inline commands are covered by the page's
@@ -32,6 +32,7 @@ mod links;
 use crate::util::{cmd, output, require, root, target_dir};
 use anyhow::{bail, ensure, Context, Result};
 use serde_yaml::Value;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
@@ -55,7 +56,7 @@ pub fn run() -> Result<()> {
     step("compose.yaml policy", compose_policy)?;
     step(".env.example and .gitignore", env_example)?;
     step(
-        "every variable the services read is in docs/configuration.md",
+        "docs/configuration.md agrees with --help of conduit-api and conduit-web",
         configuration,
     )?;
     step(
@@ -201,8 +202,12 @@ fn compose_policy() -> Result<()> {
 
     // The Conduit containers get only variables their program reads (a typo would be ignored
     // silently by the program).
-    let api_reads = names_read_under(&root().join("src"))?;
-    let web_reads = names_read_under(&root().join("web/src"))?;
+    // Both read the common variables through the shared observability crate.
+    let common = names_read_under(&root().join("observability/src"))?;
+    let mut api_reads = names_read_under(&root().join("src"))?;
+    let mut web_reads = names_read_under(&root().join("web/src"))?;
+    api_reads.extend(common.iter().cloned());
+    web_reads.extend(common);
     let unread = |compose: &Value| -> Result<Vec<String>> {
         let mut out = vec![];
         for (service, reads) in [
@@ -451,14 +456,6 @@ fn variable_names(text: &str) -> std::collections::BTreeSet<String> {
     out
 }
 
-fn undocumented(names: &std::collections::BTreeSet<String>, doc: &str) -> Vec<String> {
-    names
-        .iter()
-        .filter(|n| !doc.contains(&format!("`{n}`")))
-        .cloned()
-        .collect()
-}
-
 fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result<()> {
     if !dir.is_dir() {
         return Ok(());
@@ -484,34 +481,102 @@ fn names_read_under(dir: &std::path::Path) -> Result<std::collections::BTreeSet<
     Ok(names)
 }
 
+/// The variables a `--help` text names: clap's `[env: NAME=…]` annotations.
+fn help_variables(help: &str) -> BTreeSet<String> {
+    help.split("[env: ")
+        .skip(1)
+        .filter_map(|rest| rest.split(['=', ']']).next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The service variables the table of the section headed `heading` lists in its first column
+/// (`RUST_LOG`, read by the logging library and not an option, is left out).
+fn documented_variables(doc: &str, heading: &str) -> BTreeSet<String> {
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with(heading))
+        .unwrap_or_default();
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" | ").next())
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .filter(|n| {
+            !n.is_empty()
+                && *n != "RUST_LOG"
+                && n.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Differences between a section's table and a binary's `--help`, as messages.
+fn disagreements(doc: &str, heading: &str, help: &str) -> Vec<String> {
+    let (documented, declared) = (documented_variables(doc, heading), help_variables(help));
+    let mut out: Vec<String> = declared
+        .difference(&documented)
+        .map(|n| format!("`{n}` is in --help but not in the table under \"{heading}\""))
+        .collect();
+    out.extend(
+        documented
+            .difference(&declared)
+            .map(|n| format!("`{n}` is in the table under \"{heading}\" but not in --help")),
+    );
+    out
+}
+
 fn configuration() -> Result<()> {
-    let mut files = vec![];
-    rust_files(&root().join("src"), &mut files)?;
-    rust_files(&root().join("web/src"), &mut files)?;
-    let mut names = std::collections::BTreeSet::new();
-    for f in &files {
-        names.extend(variable_names(&std::fs::read_to_string(f)?));
+    let host = crate::web::host_triple()?;
+    let api =
+        output(cmd("cargo").args(["run", "-q", "--locked", "-p", "conduit-api", "--", "--help"]))?;
+    // The web server builds only as a Perseus engine (as `cargo xtask dist` builds it).
+    let web = output(
+        cmd("cargo")
+            .args([
+                "run",
+                "-q",
+                "--locked",
+                "-p",
+                "conduit-web",
+                "--target",
+                &host,
+                "--",
+                "--help",
+            ])
+            .env("RUSTFLAGS", crate::web::rustflags("engine")),
+    )?;
+    let doc = std::fs::read_to_string(root().join("docs/configuration.md"))?;
+    let sections = [("The API", &api), ("The web server", &web)];
+    let mut problems = vec![];
+    for (heading, help) in sections {
+        ensure!(
+            help_variables(help).len() > 3,
+            "the --help of the section \"{heading}\" names no variables:\n{help}"
+        );
+        problems.extend(disagreements(&doc, heading, help));
     }
     ensure!(
-        names.contains("DATABASE_URL") && names.contains("CONDUIT_JWT_SECRET"),
-        "found no configuration variables in src/ (found {names:?})"
-    );
-    let doc = std::fs::read_to_string(root().join("docs/configuration.md"))?;
-    let missing = undocumented(&names, &doc);
-    ensure!(
-        missing.is_empty(),
-        "docs/configuration.md does not document {missing:?} (read in src/ or web/src/)"
+        problems.is_empty(),
+        "docs/configuration.md: {}",
+        problems.join("; ")
     );
     eprintln!(
-        "docs: {} variables read in {} Rust files, all in docs/configuration.md",
-        names.len(),
-        files.len()
+        "docs: {} API and {} web variables, docs/configuration.md agrees with both --help",
+        help_variables(&api).len(),
+        help_variables(&web).len()
     );
-    // Negative control: a page without one of them is caught.
-    let without = doc.replace("`CONDUIT_JWT_SECRET`", "the key");
+    // Negative controls: a variable missing from the table, and one missing from --help.
+    let without = doc.replace("| `CONDUIT_JWT_SECRET` |", "| the key |");
     ensure!(
-        undocumented(&names, &without) == ["CONDUIT_JWT_SECRET"],
-        "the coverage check did not notice a missing variable"
+        disagreements(&without, "The API", &api).len() == 1,
+        "the check did not notice a variable missing from the table"
+    );
+    let fewer = api.replace("[env: CONDUIT_WORKERS=", "[");
+    ensure!(
+        disagreements(&doc, "The API", &fewer).len() == 1,
+        "the check did not notice a documented variable that --help lacks"
     );
     Ok(())
 }
