@@ -145,37 +145,3 @@ pub fn flag(value: Option<&str>, name: &'static str, default: bool) -> Result<bo
         }),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_services_read_behind_tls_alike() {
-        let common = |v: &str| {
-            CommonArgs::from_lookup(|k| (k == "CONDUIT_BEHIND_TLS").then(|| v.to_string()))
-                .validate("x")
-        };
-        for v in ["true", "1", "yes", "YES"] {
-            assert!(common(v).unwrap().behind_tls, "{v}");
-        }
-        for v in ["false", "0", "no", " "] {
-            assert!(!common(v).unwrap().behind_tls, "{v}");
-        }
-        let err = common("maybe").unwrap_err().to_string();
-        assert!(err.starts_with("CONDUIT_BEHIND_TLS"), "{err}");
-    }
-
-    #[test]
-    fn lookups_fill_the_clap_declaration_and_nothing_else() {
-        let args: CommonArgs = args_from_lookup(|k| match k {
-            "OTEL_SERVICE_NAME" => Some("from-lookup".into()),
-            "OTEL_TRACES_SAMPLER_ARG" => Some(" ".into()),
-            _ => None,
-        })
-        .unwrap();
-        assert_eq!(args.otel_service_name.as_deref(), Some("from-lookup"));
-        assert_eq!(args.otel_sampler_ratio, None, "blank is unset");
-        assert_eq!(args.behind_tls, None);
-    }
-}

@@ -159,15 +159,3 @@ pub async fn observe<B: MessageBody>(
     }
     result
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn methods_outside_the_standard_set_are_other() {
-        assert_eq!(method_label(&Method::GET), "GET");
-        let propfind = Method::from_bytes(b"PROPFIND").unwrap();
-        assert_eq!(method_label(&propfind), "_OTHER");
-    }
-}

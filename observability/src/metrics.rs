@@ -139,23 +139,3 @@ async fn scrape() -> HttpResponse {
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_scrape_has_http_process_and_build_metrics() {
-        build_info("test_build_info", &[("service", "t")], "1.2.3", None);
-        let text = render();
-        for name in [
-            "http_server_active_requests{http_request_method=\"GET\"} 0",
-            "test_build_info{revision=\"unknown\",service=\"t\",version=\"1.2.3\"} 1",
-            "process_resident_memory_bytes ",
-            "process_open_fds ",
-            "process_start_time_seconds ",
-        ] {
-            assert!(text.contains(name), "{name} missing from:\n{text}");
-        }
-    }
-}
