@@ -573,7 +573,7 @@ fn configuration() -> Result<()> {
         disagreements(&without, "The API", &api).len() == 1,
         "the check did not notice a variable missing from the table"
     );
-    let fewer = api.replace("[env: CONDUIT_WORKERS=", "[");
+    let fewer = api.replace("[env: CONDUIT_WORKERS", "[");
     ensure!(
         disagreements(&doc, "The API", &fewer).len() == 1,
         "the check did not notice a documented variable that --help lacks"
