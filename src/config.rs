@@ -17,6 +17,15 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
+impl From<conduit_observability::VarError> for ConfigError {
+    fn from(e: conduit_observability::VarError) -> Self {
+        Self::Invalid {
+            name: e.name,
+            reason: e.reason,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     Development,
@@ -43,8 +52,7 @@ pub struct Settings {
     pub workers: usize,
     pub migrate_on_start: bool,
     /// OTLP trace export (`OTEL_EXPORTER_OTLP_ENDPOINT` …); `None` = off.
-    // nosemgrep: conduit.layers.config-is-a-leaf -- the OTLP settings move to the shared observability crate (issue 19)
-    pub traces: Option<crate::telemetry::TracesConfig>,
+    pub traces: Option<conduit_observability::traces::TracesConfig>,
 }
 
 #[derive(Clone)]
@@ -96,6 +104,247 @@ impl std::fmt::Debug for JwtSettings {
     }
 }
 
+/// Every variable of the API, declared once: `conduit-api --help` lists them with their
+/// variables (docs/configuration.md is checked against it). Raw text: [`Settings::from_args`]
+/// validates, with messages that name the variable and never echo a secret.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SettingsArgs {
+    /// `development` (default) or `production` (requires CONDUIT_JWT_SECRET).
+    #[arg(
+        long,
+        env = "CONDUIT_ENV",
+        value_name = "CONDUIT_ENV",
+        hide_env_values = true
+    )]
+    pub environment: Option<String>,
+    /// Public listener, ip:port (default 127.0.0.1:8080).
+    #[arg(
+        long,
+        env = "CONDUIT_LISTEN",
+        value_name = "CONDUIT_LISTEN",
+        hide_env_values = true
+    )]
+    pub listen: Option<String>,
+    /// Admin listener for /metrics and /healthz, ip:port (default 127.0.0.1:9464).
+    #[arg(
+        long,
+        env = "CONDUIT_ADMIN_LISTEN",
+        value_name = "CONDUIT_ADMIN_LISTEN",
+        hide_env_values = true
+    )]
+    pub admin_listen: Option<String>,
+    /// PostgreSQL URL, postgres://… (required).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Connections in the pool, 1..=512 (default 16).
+    #[arg(
+        long,
+        env = "CONDUIT_DB_POOL_SIZE",
+        value_name = "CONDUIT_DB_POOL_SIZE",
+        hide_env_values = true
+    )]
+    pub db_pool_size: Option<String>,
+    /// Wait for a free connection before 503, ms (default 2000).
+    #[arg(
+        long,
+        env = "CONDUIT_DB_POOL_TIMEOUT_MS",
+        value_name = "CONDUIT_DB_POOL_TIMEOUT_MS",
+        hide_env_values = true
+    )]
+    pub db_pool_timeout_ms: Option<String>,
+    /// Connect timeout, ms (default 3000).
+    #[arg(
+        long,
+        env = "CONDUIT_DB_CONNECT_TIMEOUT_MS",
+        value_name = "CONDUIT_DB_CONNECT_TIMEOUT_MS",
+        hide_env_values = true
+    )]
+    pub db_connect_timeout_ms: Option<String>,
+    /// Statement timeout, ms (default 5000).
+    #[arg(
+        long,
+        env = "CONDUIT_DB_STATEMENT_TIMEOUT_MS",
+        value_name = "CONDUIT_DB_STATEMENT_TIMEOUT_MS",
+        hide_env_values = true
+    )]
+    pub db_statement_timeout_ms: Option<String>,
+    /// PEM CA bundle for sslmode=verify-full (default: web PKI roots).
+    #[arg(
+        long,
+        env = "CONDUIT_DB_CA_FILE",
+        value_name = "CONDUIT_DB_CA_FILE",
+        hide_env_values = true
+    )]
+    pub db_ca_file: Option<String>,
+    /// JSON username/password file read for every new connection.
+    #[arg(
+        long,
+        env = "CONDUIT_DB_CREDENTIALS_FILE",
+        value_name = "CONDUIT_DB_CREDENTIALS_FILE",
+        hide_env_values = true
+    )]
+    pub db_credentials_file: Option<String>,
+    /// `migrate` only: the runtime login role the role bootstrap creates or updates.
+    #[arg(
+        long,
+        env = "CONDUIT_DB_RUNTIME_CREDENTIALS_FILE",
+        value_name = "CONDUIT_DB_RUNTIME_CREDENTIALS_FILE",
+        hide_env_values = true
+    )]
+    pub db_runtime_credentials_file: Option<String>,
+    /// Replace connections older than this, s (default 900).
+    #[arg(
+        long,
+        env = "CONDUIT_DB_MAX_CONNECTION_AGE_SECS",
+        value_name = "CONDUIT_DB_MAX_CONNECTION_AGE_SECS",
+        hide_env_values = true
+    )]
+    pub db_max_connection_age_secs: Option<String>,
+    /// redis:// or rediss:// URL; unset: in-process sessions, cache and limits.
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        value_name = "REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<String>,
+    /// Namespace of every Redis key (default conduit).
+    #[arg(
+        long,
+        env = "CONDUIT_REDIS_KEY_PREFIX",
+        value_name = "CONDUIT_REDIS_KEY_PREFIX",
+        hide_env_values = true
+    )]
+    pub redis_key_prefix: Option<String>,
+    /// Bound on every Redis command, ms (default 250).
+    #[arg(
+        long,
+        env = "CONDUIT_REDIS_TIMEOUT_MS",
+        value_name = "CONDUIT_REDIS_TIMEOUT_MS",
+        hide_env_values = true
+    )]
+    pub redis_timeout_ms: Option<String>,
+    /// Cache entry lifetime, s (default 60).
+    #[arg(
+        long,
+        env = "CONDUIT_CACHE_TTL_SECS",
+        value_name = "CONDUIT_CACHE_TTL_SECS",
+        hide_env_values = true
+    )]
+    pub cache_ttl_secs: Option<String>,
+    /// Cache article and tag reads (default true).
+    #[arg(
+        long,
+        env = "CONDUIT_CACHE_ENABLED",
+        value_name = "CONDUIT_CACHE_ENABLED",
+        hide_env_values = true
+    )]
+    pub cache_enabled: Option<String>,
+    /// Logins per client address, count/seconds (default 20/60).
+    #[arg(
+        long,
+        env = "CONDUIT_RATE_LIMIT_LOGIN_PER_IP",
+        value_name = "CONDUIT_RATE_LIMIT_LOGIN_PER_IP",
+        hide_env_values = true
+    )]
+    pub rate_limit_login_per_ip: Option<String>,
+    /// Logins per account, count/seconds (default 10/300).
+    #[arg(
+        long,
+        env = "CONDUIT_RATE_LIMIT_LOGIN_PER_ACCOUNT",
+        value_name = "CONDUIT_RATE_LIMIT_LOGIN_PER_ACCOUNT",
+        hide_env_values = true
+    )]
+    pub rate_limit_login_per_account: Option<String>,
+    /// Sign-ups per client address, count/seconds (default 20/3600).
+    #[arg(
+        long,
+        env = "CONDUIT_RATE_LIMIT_REGISTER_PER_IP",
+        value_name = "CONDUIT_RATE_LIMIT_REGISTER_PER_IP",
+        hide_env_values = true
+    )]
+    pub rate_limit_register_per_ip: Option<String>,
+    /// Writes per user, count/seconds (default 120/60).
+    #[arg(
+        long,
+        env = "CONDUIT_RATE_LIMIT_WRITES_PER_USER",
+        value_name = "CONDUIT_RATE_LIMIT_WRITES_PER_USER",
+        hide_env_values = true
+    )]
+    pub rate_limit_writes_per_user: Option<String>,
+    /// HS256 key, at least 32 bytes (required in production).
+    #[arg(
+        long,
+        env = "CONDUIT_JWT_SECRET",
+        value_name = "CONDUIT_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// Token and session lifetime, s (default 7 days).
+    #[arg(
+        long,
+        env = "CONDUIT_JWT_TTL_SECS",
+        value_name = "CONDUIT_JWT_TTL_SECS",
+        hide_env_values = true
+    )]
+    pub jwt_ttl_secs: Option<String>,
+    /// Comma-separated http(s) origins allowed by CORS (default: none).
+    #[arg(
+        long,
+        env = "CONDUIT_CORS_ALLOWED_ORIGINS",
+        value_name = "CONDUIT_CORS_ALLOWED_ORIGINS",
+        hide_env_values = true
+    )]
+    pub cors_allowed_origins: Option<String>,
+    /// Take the client address from X-Forwarded-For (default false).
+    #[arg(
+        long,
+        env = "CONDUIT_TRUST_FORWARDED_FOR",
+        value_name = "CONDUIT_TRUST_FORWARDED_FOR",
+        hide_env_values = true
+    )]
+    pub trust_forwarded_for: Option<String>,
+    /// Largest request body, bytes (default 65536).
+    #[arg(
+        long,
+        env = "CONDUIT_MAX_BODY_BYTES",
+        value_name = "CONDUIT_MAX_BODY_BYTES",
+        hide_env_values = true
+    )]
+    pub max_body_bytes: Option<String>,
+    /// Drain time on SIGTERM, s (default 20).
+    #[arg(
+        long,
+        env = "CONDUIT_SHUTDOWN_TIMEOUT_SECS",
+        value_name = "CONDUIT_SHUTDOWN_TIMEOUT_SECS",
+        hide_env_values = true
+    )]
+    pub shutdown_timeout_secs: Option<String>,
+    /// HTTP worker threads (default: the CPUs).
+    #[arg(
+        long,
+        env = "CONDUIT_WORKERS",
+        value_name = "CONDUIT_WORKERS",
+        hide_env_values = true
+    )]
+    pub workers: Option<String>,
+    /// Apply migrations when serving starts (default true).
+    #[arg(
+        long,
+        env = "CONDUIT_MIGRATE_ON_START",
+        value_name = "CONDUIT_MIGRATE_ON_START",
+        hide_env_values = true
+    )]
+    pub migrate_on_start: Option<String>,
+    #[command(flatten)]
+    pub common: conduit_observability::CommonArgs,
+}
+
 /// Minimum length of `CONDUIT_JWT_SECRET`: HS256 wants a key at least as long as its output.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -107,8 +356,22 @@ impl Settings {
 
     /// Reads settings through `get`, so tests can pass a map instead of the environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &'static str| get(name).filter(|v| !v.trim().is_empty());
-        let environment = match var("CONDUIT_ENV").as_deref() {
+        let args =
+            conduit_observability::config::args_from_lookup::<SettingsArgs>(get).map_err(|e| {
+                ConfigError::Invalid {
+                    name: "arguments",
+                    reason: e.to_string(),
+                }
+            })?;
+        Self::from_args(&args)
+    }
+
+    /// Validates the arguments (as parsed by clap from the command line and environment).
+    pub fn from_args(a: &SettingsArgs) -> Result<Self, ConfigError> {
+        // The variables the web server reads too (CONDUIT_BEHIND_TLS, OTEL_*), parsed alike.
+        let common = a.common.validate("conduit-api")?;
+        let var = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        let environment = match var(&a.environment).as_deref() {
             None | Some("development") => Environment::Development,
             Some("production") => Environment::Production,
             Some(other) => {
@@ -119,16 +382,16 @@ impl Settings {
             }
         };
         let listen = parse(
-            var("CONDUIT_LISTEN"),
+            var(&a.listen),
             "CONDUIT_LISTEN",
             "127.0.0.1:8080".parse().ok(),
         )?;
         let admin_listen = parse(
-            var("CONDUIT_ADMIN_LISTEN"),
+            var(&a.admin_listen),
             "CONDUIT_ADMIN_LISTEN",
             "127.0.0.1:9464".parse().ok(),
         )?;
-        let url = var("DATABASE_URL").ok_or(ConfigError::Missing {
+        let url = var(&a.database_url).ok_or(ConfigError::Missing {
             name: "DATABASE_URL",
             hint: " (e.g. postgres://user:password@host:5432/conduit); `cargo xtask dev` starts a local database",
         })?;
@@ -140,41 +403,35 @@ impl Settings {
         }
         let database = DatabaseSettings {
             url,
-            pool_size: bounded(
-                var("CONDUIT_DB_POOL_SIZE"),
-                "CONDUIT_DB_POOL_SIZE",
-                16,
-                1,
-                512,
-            )?,
+            pool_size: bounded(var(&a.db_pool_size), "CONDUIT_DB_POOL_SIZE", 16, 1, 512)?,
             pool_timeout: millis(
-                var("CONDUIT_DB_POOL_TIMEOUT_MS"),
+                var(&a.db_pool_timeout_ms),
                 "CONDUIT_DB_POOL_TIMEOUT_MS",
                 2_000,
             )?,
             connect_timeout: millis(
-                var("CONDUIT_DB_CONNECT_TIMEOUT_MS"),
+                var(&a.db_connect_timeout_ms),
                 "CONDUIT_DB_CONNECT_TIMEOUT_MS",
                 3_000,
             )?,
             statement_timeout: millis(
-                var("CONDUIT_DB_STATEMENT_TIMEOUT_MS"),
+                var(&a.db_statement_timeout_ms),
                 "CONDUIT_DB_STATEMENT_TIMEOUT_MS",
                 5_000,
             )?,
-            ca_file: var("CONDUIT_DB_CA_FILE"),
-            credentials_file: var("CONDUIT_DB_CREDENTIALS_FILE"),
-            runtime_credentials_file: var("CONDUIT_DB_RUNTIME_CREDENTIALS_FILE"),
+            ca_file: var(&a.db_ca_file),
+            credentials_file: var(&a.db_credentials_file),
+            runtime_credentials_file: var(&a.db_runtime_credentials_file),
             max_connection_age: Duration::from_secs(bounded(
-                var("CONDUIT_DB_MAX_CONNECTION_AGE_SECS"),
+                var(&a.db_max_connection_age_secs),
                 "CONDUIT_DB_MAX_CONNECTION_AGE_SECS",
                 900,
                 1,
                 86_400,
             )? as u64),
         };
-        let redis_url = var("REDIS_URL");
-        let key_prefix = var("CONDUIT_REDIS_KEY_PREFIX").unwrap_or_else(|| "conduit".into());
+        let redis_url = var(&a.redis_url);
+        let key_prefix = var(&a.redis_key_prefix).unwrap_or_else(|| "conduit".into());
         if !key_prefix
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -187,32 +444,47 @@ impl Settings {
         let redis = RedisSettings {
             url: redis_url.clone(),
             key_prefix,
-            timeout: millis(
-                var("CONDUIT_REDIS_TIMEOUT_MS"),
-                "CONDUIT_REDIS_TIMEOUT_MS",
-                250,
-            )?,
+            timeout: millis(var(&a.redis_timeout_ms), "CONDUIT_REDIS_TIMEOUT_MS", 250)?,
             cache_ttl: Duration::from_secs(bounded(
-                var("CONDUIT_CACHE_TTL_SECS"),
+                var(&a.cache_ttl_secs),
                 "CONDUIT_CACHE_TTL_SECS",
                 60,
                 1,
                 3600,
             )? as u64),
-            cache_enabled: boolean(var("CONDUIT_CACHE_ENABLED"), "CONDUIT_CACHE_ENABLED", true)?,
+            cache_enabled: boolean(var(&a.cache_enabled), "CONDUIT_CACHE_ENABLED", true)?,
         };
-        let rule = |name: &'static str, default: &str| -> Result<Rule, ConfigError> {
-            var(name)
+        let rule = |value: &Option<String>,
+                    name: &'static str,
+                    default: &str|
+         -> Result<Rule, ConfigError> {
+            var(value)
                 .as_deref()
                 .unwrap_or(default)
                 .parse()
                 .map_err(|reason| ConfigError::Invalid { name, reason })
         };
         let rate_limits = Rules {
-            login_per_ip: rule("CONDUIT_RATE_LIMIT_LOGIN_PER_IP", "20/60")?,
-            login_per_account: rule("CONDUIT_RATE_LIMIT_LOGIN_PER_ACCOUNT", "10/300")?,
-            register_per_ip: rule("CONDUIT_RATE_LIMIT_REGISTER_PER_IP", "20/3600")?,
-            writes_per_user: rule("CONDUIT_RATE_LIMIT_WRITES_PER_USER", "120/60")?,
+            login_per_ip: rule(
+                &a.rate_limit_login_per_ip,
+                "CONDUIT_RATE_LIMIT_LOGIN_PER_IP",
+                "20/60",
+            )?,
+            login_per_account: rule(
+                &a.rate_limit_login_per_account,
+                "CONDUIT_RATE_LIMIT_LOGIN_PER_ACCOUNT",
+                "10/300",
+            )?,
+            register_per_ip: rule(
+                &a.rate_limit_register_per_ip,
+                "CONDUIT_RATE_LIMIT_REGISTER_PER_IP",
+                "20/3600",
+            )?,
+            writes_per_user: rule(
+                &a.rate_limit_writes_per_user,
+                "CONDUIT_RATE_LIMIT_WRITES_PER_USER",
+                "120/60",
+            )?,
         };
         if let Some(r) = &redis_url {
             if !(r.starts_with("redis://") || r.starts_with("rediss://")) {
@@ -222,7 +494,7 @@ impl Settings {
                 });
             }
         }
-        let jwt = match var("CONDUIT_JWT_SECRET") {
+        let jwt = match var(&a.jwt_secret) {
             Some(s) if s.len() >= MIN_JWT_SECRET_BYTES => JwtSettings { secret: s.into_bytes(), ttl: Duration::ZERO, ephemeral: false },
             Some(_) => {
                 return Err(ConfigError::Invalid {
@@ -245,7 +517,7 @@ impl Settings {
         };
         let jwt = JwtSettings {
             ttl: Duration::from_secs(bounded(
-                var("CONDUIT_JWT_TTL_SECS"),
+                var(&a.jwt_ttl_secs),
                 "CONDUIT_JWT_TTL_SECS",
                 7 * 24 * 3600,
                 60,
@@ -253,7 +525,7 @@ impl Settings {
             )? as u64),
             ..jwt
         };
-        let cors_allowed_origins = var("CONDUIT_CORS_ALLOWED_ORIGINS")
+        let cors_allowed_origins = var(&a.cors_allowed_origins)
             .map(|v| {
                 v.split(',')
                     .map(|o| o.trim().to_string())
@@ -280,40 +552,35 @@ impl Settings {
             jwt,
             rate_limits,
             trust_forwarded_for: boolean(
-                var("CONDUIT_TRUST_FORWARDED_FOR"),
+                var(&a.trust_forwarded_for),
                 "CONDUIT_TRUST_FORWARDED_FOR",
                 false,
             )?,
-            behind_tls: boolean(var("CONDUIT_BEHIND_TLS"), "CONDUIT_BEHIND_TLS", false)?,
+            behind_tls: common.behind_tls,
             cors_allowed_origins,
             max_body_bytes: bounded(
-                var("CONDUIT_MAX_BODY_BYTES"),
+                var(&a.max_body_bytes),
                 "CONDUIT_MAX_BODY_BYTES",
                 64 * 1024,
                 1024,
                 16 * 1024 * 1024,
             )?,
             shutdown_timeout: Duration::from_secs(bounded(
-                var("CONDUIT_SHUTDOWN_TIMEOUT_SECS"),
+                var(&a.shutdown_timeout_secs),
                 "CONDUIT_SHUTDOWN_TIMEOUT_SECS",
                 20,
                 1,
                 300,
             )? as u64),
             workers: bounded(
-                var("CONDUIT_WORKERS"),
+                var(&a.workers),
                 "CONDUIT_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
                 1,
                 256,
             )?,
-            migrate_on_start: boolean(
-                var("CONDUIT_MIGRATE_ON_START"),
-                "CONDUIT_MIGRATE_ON_START",
-                true,
-            )?,
-            // nosemgrep: conduit.layers.config-is-a-leaf -- as above
-            traces: crate::telemetry::TracesConfig::from_lookup(&get)?,
+            migrate_on_start: boolean(var(&a.migrate_on_start), "CONDUIT_MIGRATE_ON_START", true)?,
+            traces: common.traces,
         })
     }
 }
@@ -363,15 +630,11 @@ fn millis(
 }
 
 fn boolean(value: Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
-    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None => Ok(default),
-        Some("true" | "1" | "yes") => Ok(true),
-        Some("false" | "0" | "no") => Ok(false),
-        Some(other) => Err(ConfigError::Invalid {
-            name,
-            reason: format!("`{other}` is not true or false"),
-        }),
-    }
+    Ok(conduit_observability::config::flag(
+        value.as_deref(),
+        name,
+        default,
+    )?)
 }
 
 // Rate-limit rules are configuration: they live here so that configuration imports nothing

@@ -7,6 +7,7 @@
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
@@ -68,6 +69,15 @@ impl Kv {
     /// Runs one command (or pipeline/script) within the timeout, and records it.
     pub async fn run<T: redis::FromRedisValue>(&self, cmd: impl RedisOp<T>) -> Result<T, KvError> {
         let started = std::time::Instant::now();
+        let name = cmd.name();
+        // A client span under the request's: the command name only, never keys or values.
+        let span = tracing::info_span!(
+            "redis",
+            otel.name = %name,
+            otel.kind = "client",
+            db.system.name = "redis",
+            db.operation.name = %name,
+        );
         let result = async {
             let mut conn = self.connection().await?;
             let left = self
@@ -79,8 +89,9 @@ impl Kv {
                 .map_err(|_| KvError::Timeout(self.timeout))?
                 .map_err(KvError::from)
         }
+        .instrument(span)
         .await;
-        crate::metrics::redis_command(&cmd.name(), started.elapsed(), result.is_ok());
+        crate::metrics::redis_command(&name, started.elapsed(), result.is_ok());
         crate::metrics::set_redis_fallback(result.is_err());
         result
     }

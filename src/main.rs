@@ -1,7 +1,7 @@
 //! `conduit-api [serve|migrate]`
 
 use clap::{Parser, Subcommand};
-use conduit_api::config::Settings;
+use conduit_api::config::{Settings, SettingsArgs};
 use conduit_api::startup::Application;
 use conduit_api::{db, telemetry};
 use std::process::ExitCode;
@@ -10,9 +10,11 @@ use std::process::ExitCode;
 #[command(
     name = "conduit-api",
     version,
-    about = "Conduit (RealWorld) API server. Configured by environment variables (see README)."
+    about = "Conduit (RealWorld) API server. Configured by environment variables (or the options named after them)."
 )]
 struct Cli {
+    #[command(flatten)]
+    settings: SettingsArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -29,7 +31,7 @@ fn main() -> ExitCode {
     conduit_api::memory::return_large_buffers();
     let cli = Cli::parse();
     telemetry::init();
-    let settings = match Settings::from_env() {
+    let settings = match Settings::from_args(&cli.settings) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("configuration error: {e}");

@@ -1,62 +1,36 @@
-//! Cross-cutting HTTP behaviour: request ids and logs, security headers, JSON errors for
-//! responses that actix itself produces (404).
+//! Cross-cutting HTTP behaviour: telemetry (request ids, logs, metrics, traces), security
+//! headers, NUL characters refused, JSON errors for responses that actix itself produces (404).
 
 use crate::http::{ApiError, AppState};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
-use actix_web::{web, HttpMessage, ResponseError};
-use std::time::Instant;
-use tracing::Instrument;
+use actix_web::{web, ResponseError};
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+use conduit_observability::http::{observe, Options, Routes};
+pub use conduit_observability::http::{RequestId, REQUEST_ID};
 
-/// The id of this request: the caller's `X-Request-Id` when it is sane, otherwise a new one.
-#[derive(Clone)]
-pub struct RequestId(pub String);
+const TELEMETRY: Options = Options {
+    routes: Routes::Matched,
+    unlogged: &[],
+};
 
-fn request_id(req: &ServiceRequest) -> String {
-    req.headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
-}
-
-/// One log line per request: id, method, route template (never the raw path or query, which
-/// may carry personal data), status and latency. Everything logged inside the handler
-/// carries the request id through the span.
-pub async fn request_log(
+/// The outermost middleware: request id, trace context, HTTP metrics and the request log line
+/// (shared with the web server), plus the count of requests the database failed.
+pub async fn telemetry(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = request_id(&req);
-    req.extensions_mut().insert(RequestId(id.clone()));
-    let method = req.method().to_string();
-    let span = tracing::info_span!("request", request_id = %id);
-    let started = Instant::now();
-    let mut res = next.call(req).instrument(span.clone()).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
-    let status = res.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        if status >= 500 {
-            tracing::warn!(method, route, status, latency_ms, "request");
-        } else {
-            tracing::info!(method, route, status, latency_ms, "request");
-        }
-    });
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(REQUEST_ID, v);
+    let res = observe(&TELEMETRY, req, next).await?;
+    match res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
+        Some(ApiError::Unavailable(_)) => crate::metrics::db_error("unavailable"),
+        Some(ApiError::Internal(_)) => crate::metrics::db_error("internal"),
+        _ => {}
     }
     Ok(res)
 }
@@ -130,7 +104,7 @@ pub async fn refuse_nul(
 }
 
 /// Rewrites a bodiless 404 that actix produced itself into the spec's JSON error body. (A
-/// wrong method never reaches here: `routes::allowed_methods` answers it, with `Allow`.)
+/// wrong method never reaches here: `http::allowed_methods` answers it, with `Allow`.)
 pub fn json_error_body<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {

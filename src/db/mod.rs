@@ -116,16 +116,29 @@ async fn run_migrations(client: &mut tokio_postgres::Client) -> anyhow::Result<(
 }
 
 /// Records how long a named database operation took, when dropped: one line at the top of
-/// each function below gives the per-statement latency metric.
+/// each function below gives the per-statement latency metric and a client span, a child of
+/// the request's, with the semantic conventions' names (never statement values).
 pub(crate) struct Timed {
     name: &'static str,
     started: std::time::Instant,
+    _span: tracing::Span,
 }
 
 pub(crate) fn timed(name: &'static str) -> Timed {
+    // Statement names are `<table>_<operation>` (`articles_list`).
+    let collection = name.split_once('_').map_or(name, |(table, _)| table);
+    let span = tracing::info_span!(
+        "db",
+        otel.name = name,
+        otel.kind = "client",
+        db.system.name = "postgresql",
+        db.operation.name = name,
+        db.collection.name = collection,
+    );
     Timed {
         name,
         started: std::time::Instant::now(),
+        _span: span,
     }
 }
 

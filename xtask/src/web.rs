@@ -42,7 +42,7 @@ pub fn host_triple() -> Result<String> {
 /// browser, size-optimised), with RUSTFLAGS `--cfg <half>` added to whatever the caller set
 /// (the Nix build's path remapping). An explicit --target keeps these RUSTFLAGS off build
 /// scripts and proc-macros, so they are shared with the API's build instead of compiled again.
-fn half(half: &str, args: &str) -> Result<std::process::Command> {
+pub fn half(half: &str, args: &str) -> Result<std::process::Command> {
     let target = match half {
         "engine" => host_triple()?,
         _ => "wasm32-unknown-unknown --profile wasm-release".into(),

@@ -8,31 +8,47 @@ pub struct Config {
     pub admin_listen: String,
     /// `CONDUIT_API_URL`, default `http://127.0.0.1:8080`.
     pub api_url: String,
-    /// `CONDUIT_BEHIND_TLS=true` (behind the ALB's HTTPS): send HSTS.
-    pub behind_tls: bool,
+    /// `CONDUIT_BEHIND_TLS` and the `OTEL_*` trace export, read exactly as the API reads them.
+    pub common: conduit_observability::config::Common,
+}
+
+/// Every variable of the web server, declared once: `conduit-web --help` lists them
+/// (docs/configuration.md is checked against it).
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "conduit-web",
+    version,
+    about = "Conduit (RealWorld) web server. Configured by environment variables (or the options named after them)."
+)]
+pub struct WebArgs {
+    /// Public listener, ip:port.
+    #[arg(long, env = "CONDUIT_WEB_LISTEN", default_value = "127.0.0.1:8081")]
+    pub listen: String,
+    /// Admin listener (/metrics, /healthz), ip:port; not the API's local default, so both run
+    /// on one machine.
+    #[arg(long, env = "CONDUIT_ADMIN_LISTEN", default_value = "127.0.0.1:9465")]
+    pub admin_listen: String,
+    /// The API, for server-side rendering and the /api forward (http:// only).
+    #[arg(long, env = "CONDUIT_API_URL", default_value = "http://127.0.0.1:8080")]
+    pub api_url: String,
+    /// The directory with the built dist/ and static/ (default: the binary's directory, else
+    /// ../share/conduit-web beside it).
+    #[arg(long, env = "CONDUIT_WEB_ROOT")]
+    pub web_root: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub common: conduit_observability::CommonArgs,
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str, default: &str| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| default.to_string())
-        };
+    pub fn from_args(args: &WebArgs) -> Result<Self, String> {
         let cfg = Self {
-            listen: var("CONDUIT_WEB_LISTEN", "127.0.0.1:8081"),
-            admin_listen: var("CONDUIT_ADMIN_LISTEN", "127.0.0.1:9465"),
-            api_url: var("CONDUIT_API_URL", "http://127.0.0.1:8080"),
-            behind_tls: match var("CONDUIT_BEHIND_TLS", "false").as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                other => {
-                    return Err(format!(
-                        "CONDUIT_BEHIND_TLS={other:?}: expected true or false"
-                    ))
-                }
-            },
+            listen: args.listen.clone(),
+            admin_listen: args.admin_listen.clone(),
+            api_url: args.api_url.clone(),
+            common: args
+                .common
+                .validate("conduit-web")
+                .map_err(|e| e.to_string())?,
         };
         for (name, addr) in [
             ("CONDUIT_WEB_LISTEN", &cfg.listen),
@@ -51,29 +67,19 @@ impl Config {
     }
 }
 
-/// JSON log lines on stdout; `RUST_LOG` sets the levels (default: info for this crate,
-/// warnings for libraries).
+/// JSON log lines on stdout, as the API writes them; `RUST_LOG` sets the levels (default:
+/// info for this crate, warnings for libraries).
 pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn,conduit_web=info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(true)
-        .with_env_filter(filter)
-        .try_init();
+    conduit_observability::logs::init("conduit_web");
 }
 
 /// Perseus reads `dist/` and `static/` relative to the working directory. Make that the
 /// app's directory whatever the caller's is: `CONDUIT_WEB_ROOT`, else the binary's directory
 /// (`cargo xtask dist`), else `../share/conduit-web` beside it (the Nix package), else stay.
-pub fn enter_app_root() -> Result<(), String> {
+pub fn enter_app_root(web_root: Option<&std::path::Path>) -> Result<(), String> {
     let has_dist = |d: &std::path::Path| d.join("dist").is_dir();
-    let root = match std::env::var_os("CONDUIT_WEB_ROOT") {
-        Some(r) => Some(std::path::PathBuf::from(r)),
+    let root = match web_root {
+        Some(r) => Some(r.to_path_buf()),
         None => std::env::current_exe()
             .ok()
             .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))

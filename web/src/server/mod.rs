@@ -5,8 +5,9 @@
 //!   API directly and this route is never hit);
 //! - every response passes [`security::headers`] (CSP with per-response script hashes, the
 //!   inline-state escaping that closes Perseus' `</script>` hole, security headers) and
-//!   [`metrics::middleware`] (HTTP metrics, one JSON log line, W3C trace context);
-//! - `/metrics` on the separate admin listener.
+//!   [`metrics::middleware`] (the shared request telemetry: HTTP metrics, one JSON log line,
+//!   W3C trace context continued into the API calls);
+//! - `/metrics` and `/healthz` on the separate admin listener (shared with the API).
 
 pub mod config;
 pub mod metrics;
@@ -38,8 +39,10 @@ pub fn main<F>(app: F) -> i32
 where
     F: Fn() -> perseus::prelude::PerseusApp<sycamore::web::SsrNode>,
 {
+    // `--help` and `--version` answer here; every setting is also read from its variable.
+    let args = <config::WebArgs as clap::Parser>::parse();
     config::init_logging();
-    if let Err(e) = config::enter_app_root() {
+    if let Err(e) = config::enter_app_root(args.web_root.as_deref()) {
         tracing::error!(error = %e, "conduit-web cannot start");
         return 2;
     }
@@ -77,7 +80,7 @@ where
         // The server runs until the process ends; Perseus' server integration wants a
         // 'static turbine, as its own engine does.
         let turbine: &'static _ = Box::leak(Box::new(turbine));
-        match run(turbine, ServerOptions::default()).await {
+        match run(turbine, ServerOptions::default(), &args).await {
             Ok(()) => 0,
             Err(e) => {
                 tracing::error!(error = %e, "conduit-web stopped");
@@ -90,19 +93,21 @@ where
 async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
     turbine: &'static Turbine<M, T>,
     opts: ServerOptions,
+    args: &config::WebArgs,
 ) -> Result<(), String> {
-    let cfg = config::Config::from_env()?;
-    security::set_behind_tls(cfg.behind_tls);
+    let cfg = config::Config::from_args(args)?;
+    security::set_behind_tls(cfg.common.behind_tls);
+    // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; dropped (flushed) when serving ends.
+    let _traces =
+        conduit_observability::traces::start(cfg.common.traces.as_ref(), env!("CARGO_PKG_VERSION"))
+            .map_err(|e| format!("trace export: {e:#}"))?;
     crate::api::server::init(&cfg.api_url)?;
     let proxy = web::Data::new(proxy::Proxy::new(&cfg.api_url)?);
     metrics::global();
 
-    let admin = HttpServer::new(|| App::new().route("/metrics", web::get().to(metrics::scrape)))
-        .workers(1)
-        .disable_signals()
-        .bind(&cfg.admin_listen)
-        .map_err(|e| format!("binding the admin listener {}: {e}", cfg.admin_listen))?
-        .run();
+    let admin = std::net::TcpListener::bind(&cfg.admin_listen)
+        .and_then(conduit_observability::metrics::admin_server)
+        .map_err(|e| format!("binding the admin listener {}: {e}", cfg.admin_listen))?;
     let admin_handle = admin.handle();
     tokio::spawn(admin);
 

@@ -3,11 +3,13 @@
 //! file) that it must reject: the diagrams (`docs/diagrams/render.mjs`: mermaid in Chromium);
 //! compose.yaml against the Compose specification and our policy (check-jsonschema); what
 //! compose.yaml shares with Cargo.toml, the Nix images, the programs and `.env.example`; the
+//! variables of docs/configuration.md against both binaries' `--help` (clap's `[env: …]`); the
 //! command convention of the docs (`docs/needs.toml`); and every relative link, anchor and
 //! alert `runbook_url` (lychee, offline, with fragments).
 
 use crate::util::{cmd, output, require, root};
 use anyhow::{ensure, Context, Result};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -29,10 +31,14 @@ type Check = fn() -> Result<()>;
 
 pub fn run() -> Result<()> {
     let started = Instant::now();
-    let checks: [(&str, Check); 5] = [
+    let checks: [(&str, Check); 6] = [
         ("diagrams render and are current", diagrams),
         ("compose.yaml: Compose spec and policy", compose_schemas),
         ("compose.yaml agrees with the other layers", compose_layers),
+        (
+            "docs/configuration.md agrees with --help of both binaries",
+            configuration,
+        ),
         ("commands say what they need", commands),
         ("links, anchors and runbook_urls resolve", links),
     ];
@@ -270,4 +276,90 @@ fn links() -> Result<()> {
         c
     };
     passes_and_rejects(check, "fixtures/links.md")
+}
+
+/// The variables a `--help` text names: clap's `[env: NAME=…]` annotations.
+fn help_variables(help: &str) -> BTreeSet<String> {
+    help.split("[env: ")
+        .skip(1)
+        .filter_map(|rest| rest.split(['=', ']']).next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The service variables the table of the section headed `heading` lists in its first column
+/// (`RUST_LOG`, read by the logging library and not an option, is left out).
+fn documented_variables(doc: &str, heading: &str) -> BTreeSet<String> {
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with(heading))
+        .unwrap_or_default();
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" | ").next())
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .filter(|n| {
+            !n.is_empty()
+                && *n != "RUST_LOG"
+                && n.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Differences between a section's table and a binary's `--help`, as messages.
+fn disagreements(doc: &str, heading: &str, help: &str) -> Vec<String> {
+    let (documented, declared) = (documented_variables(doc, heading), help_variables(help));
+    let mut out: Vec<String> = declared
+        .difference(&documented)
+        .map(|n| format!("`{n}` is in --help but not in the table under \"{heading}\""))
+        .collect();
+    out.extend(
+        documented
+            .difference(&declared)
+            .map(|n| format!("`{n}` is in the table under \"{heading}\" but not in --help")),
+    );
+    out
+}
+
+fn configuration() -> Result<()> {
+    let api = output(&mut crate::util::cargo(
+        "run -q --locked -p conduit-api -- --help",
+    ))?;
+    // The web server builds only as a Perseus engine (as `cargo xtask dist` builds it).
+    let web = output(&mut crate::web::half("engine", "run -q")?.args(["--", "--help"]))?;
+    let doc = std::fs::read_to_string(root().join("docs/configuration.md"))?;
+    let sections = [("The API", &api), ("The web server", &web)];
+    let mut problems = vec![];
+    for (heading, help) in sections {
+        ensure!(
+            help_variables(help).len() > 3,
+            "the --help of the section \"{heading}\" names no variables:\n{help}"
+        );
+        problems.extend(disagreements(&doc, heading, help));
+    }
+    ensure!(
+        problems.is_empty(),
+        "docs/configuration.md: {}",
+        problems.join("; ")
+    );
+    eprintln!(
+        "docs: {} API and {} web variables, docs/configuration.md agrees with both --help",
+        help_variables(&api).len(),
+        help_variables(&web).len()
+    );
+    // Negative controls: a variable missing from the table, and one missing from --help.
+    let without = doc.replace("| `CONDUIT_JWT_SECRET` |", "| the key |");
+    ensure!(
+        disagreements(&without, "The API", &api).len() == 1,
+        "the check did not notice a variable missing from the table"
+    );
+    let fewer = api.replace("[env: CONDUIT_WORKERS", "[");
+    ensure!(
+        disagreements(&doc, "The API", &fewer).len() == 1,
+        "the check did not notice a documented variable that --help lacks"
+    );
+    Ok(())
 }

@@ -1,0 +1,141 @@
+//! Prometheus metrics: one registry per process with the process collector of the
+//! `prometheus` crate, a build-info gauge, the HTTP server metrics of the OpenTelemetry
+//! semantic conventions (recorded by [`crate::http`]), and whatever the service registers.
+//! Served in the text format on the admin listener ([`admin_server`]), never the public one.
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntGaugeVec, Opts, Registry};
+use std::net::TcpListener;
+use std::sync::{Mutex, OnceLock};
+
+/// Request duration buckets (seconds): 5 ms … 10 s, the semantic conventions' advice.
+pub const HTTP_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+type Hook = Box<dyn Fn() + Send + Sync>;
+
+/// The process's registry, with the process metrics (`process_*`, Linux) registered.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let registry = Registry::new();
+        let process = prometheus::process_collector::ProcessCollector::for_self();
+        if let Err(e) = registry.register(Box::new(process)) {
+            tracing::warn!(error = %e, "process metrics unavailable");
+        }
+        registry
+    })
+}
+
+/// Registers `collector` in [`registry`] and returns it (a clone shares the series).
+pub fn register<C: prometheus::core::Collector + Clone + 'static>(collector: C) -> C {
+    if let Err(e) = registry().register(Box::new(collector.clone())) {
+        tracing::warn!(error = %e, "registering a metric");
+    }
+    collector
+}
+
+/// A histogram of seconds with `buckets`.
+pub fn histogram(name: &str, help: &str, labels: &[&str], buckets: &[f64]) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+    register(HistogramVec::new(opts, labels).expect("a valid histogram definition"))
+}
+
+/// A gauge with `labels`.
+pub fn gauge(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    register(IntGaugeVec::new(Opts::new(name, help), labels).expect("a valid gauge definition"))
+}
+
+/// `name{labels…, version, revision} 1`; the revision is `CONDUIT_GIT_REVISION` at build time.
+pub fn build_info(name: &str, labels: &[(&str, &str)], version: &str, revision: Option<&str>) {
+    let mut names: Vec<&str> = labels.iter().map(|(k, _)| *k).collect();
+    names.extend(["version", "revision"]);
+    let mut values: Vec<&str> = labels.iter().map(|(_, v)| *v).collect();
+    values.extend([
+        version,
+        revision.filter(|r| !r.is_empty()).unwrap_or("unknown"),
+    ]);
+    let help = "Build information: version and git revision; always 1.";
+    gauge(name, help, &names).with_label_values(&values).set(1);
+}
+
+/// `f` runs before each scrape (gauges read from elsewhere, such as a connection pool).
+pub fn before_scrape(f: impl Fn() + Send + Sync + 'static) {
+    hooks()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(Box::new(f));
+}
+
+fn hooks() -> &'static Mutex<Vec<Hook>> {
+    static HOOKS: Mutex<Vec<Hook>> = Mutex::new(Vec::new());
+    &HOOKS
+}
+
+/// The HTTP server metrics of the semantic conventions.
+pub(crate) struct Http {
+    pub duration: HistogramVec,
+    pub active: IntGaugeVec,
+}
+
+pub(crate) fn http() -> &'static Http {
+    static HTTP: OnceLock<Http> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        let duration = histogram(
+            "http_server_request_duration_seconds",
+            "Duration of HTTP server requests.",
+            &[
+                "http_request_method",
+                "http_route",
+                "http_response_status_code",
+            ],
+            &HTTP_BUCKETS,
+        );
+        let active = gauge(
+            "http_server_active_requests",
+            "Number of active HTTP server requests.",
+            &["http_request_method"],
+        );
+        // The series alerts read exists from the first scrape.
+        let _ = active.with_label_values(&["GET"]);
+        Http { duration, active }
+    })
+}
+
+/// The Prometheus text exposition of every metric.
+pub fn render() -> String {
+    http();
+    for hook in hooks().lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        hook();
+    }
+    let mut out = Vec::new();
+    if let Err(e) = prometheus::TextEncoder::new().encode(&registry().gather(), &mut out) {
+        tracing::warn!(error = %e, "encoding metrics");
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The admin listener: `/metrics` (text format 0.0.4) and `/healthz`, one worker.
+pub fn admin_server(listener: TcpListener) -> std::io::Result<Server> {
+    http();
+    Ok(HttpServer::new(|| {
+        App::new().route("/metrics", web::get().to(scrape)).route(
+            "/healthz",
+            web::get().to(|| async { HttpResponse::Ok().body("ok") }),
+        )
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .run())
+}
+
+async fn scrape() -> HttpResponse {
+    // Reading /proc and encoding is quick, but blocking file reads stay off the event loop.
+    let body = web::block(render).await.unwrap_or_default();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
+}

@@ -1,0 +1,326 @@
+//! Traces: every request is an OpenTelemetry server span (made by `tracing-opentelemetry`
+//! from the request's `tracing` span), SQL statements and Redis commands its client
+//! children. Ids always exist (the log lines carry them); spans are exported over OTLP/HTTP
+//! only while [`start`] runs.
+//!
+//! One tracer provider lives for the whole process because the `tracing` subscriber is
+//! global; export is a switch inside it ([`Switch`]), so tests can start and stop it.
+
+use crate::config::{CommonArgs, VarError};
+use opentelemetry::propagation::{Extractor, TextMapPropagator};
+use opentelemetry::trace::{Link, SpanKind, TraceId, TracerProvider as _};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::{
+    BatchSpanProcessor, Sampler, SamplingResult, SdkTracer, SdkTracerProvider, ShouldSample, Span,
+    SpanData, SpanExporter, SpanProcessor,
+};
+use opentelemetry_sdk::Resource;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{OnceLock, RwLock};
+use std::time::Duration;
+
+/// The only span attributes that leave the process: request line and statement names,
+/// never headers, paths, queries, bodies or statement values.
+pub const EXPORTED_ATTRIBUTES: [&str; 6] = [
+    "http.request.method",
+    "http.route",
+    "http.response.status_code",
+    "db.system.name",
+    "db.operation.name",
+    "db.collection.name",
+];
+
+/// Where and how to export, from the standard OpenTelemetry variables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TracesConfig {
+    /// The full URL spans are POSTed to (`…/v1/traces`).
+    pub endpoint: String,
+    pub service_name: String,
+    /// Share of new traces (no sampled parent decision) that are exported, 0.0..=1.0.
+    pub sample_ratio: f64,
+}
+
+impl TracesConfig {
+    /// `None` without an endpoint or with `OTEL_SDK_DISABLED=true`: no export.
+    pub fn from_args(args: &CommonArgs, service: &str) -> Result<Option<Self>, VarError> {
+        let set = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        if set(&args.otel_sdk_disabled).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            return Ok(None);
+        }
+        let endpoint = match (set(&args.otlp_traces_endpoint), set(&args.otlp_endpoint)) {
+            // The signal's own URL is used as it is; the base URL gets `v1/traces`.
+            (Some(url), _) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", false)?,
+            (None, Some(url)) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_ENDPOINT", true)?,
+            (None, None) => return Ok(None),
+        };
+        for (name, value) in [
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+                &args.otlp_traces_protocol,
+            ),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", &args.otlp_protocol),
+        ] {
+            if let Some(p) = set(value).filter(|p| p != "http/protobuf") {
+                let reason = format!("`{p}` is not supported: only `http/protobuf`");
+                return Err(VarError { name, reason });
+            }
+        }
+        let sample_ratio = match set(&args.otel_sampler_ratio) {
+            None => 1.0,
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (0.0..=1.0).contains(r))
+                .ok_or_else(|| VarError {
+                    name: "OTEL_TRACES_SAMPLER_ARG",
+                    reason: format!("`{v}` is not a ratio between 0 and 1"),
+                })?,
+        };
+        Ok(Some(Self {
+            endpoint,
+            service_name: set(&args.otel_service_name).unwrap_or_else(|| service.into()),
+            sample_ratio,
+        }))
+    }
+}
+
+/// An absolute http(s) URL without credentials (they would end up in error messages;
+/// authentication goes in `OTEL_EXPORTER_OTLP_HEADERS`).
+fn endpoint_url(value: &str, name: &'static str, base: bool) -> Result<String, VarError> {
+    let invalid = |reason: String| VarError { name, reason };
+    let mut url = otlp_http::Url::parse(value)
+        .map_err(|e| invalid(format!("not a URL ({e}); e.g. http://otel-collector:4318")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(
+            "must be an http:// or https:// URL with a host".into(),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "must not contain credentials; use OTEL_EXPORTER_OTLP_HEADERS".into(),
+        ));
+    }
+    if base {
+        let path = format!("{}/v1/traces", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+    }
+    Ok(url.into())
+}
+
+/// The running export, if any, and the ratio new traces are sampled at.
+static EXPORT: RwLock<Option<BatchSpanProcessor>> = RwLock::new(None);
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static RATIO_BITS: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000); // 1.0
+
+/// The process's tracer, for the `tracing-opentelemetry` layer.
+pub(crate) fn tracer() -> SdkTracer {
+    static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| {
+            SdkTracerProvider::builder()
+                .with_span_processor(Switch)
+                .with_sampler(Ratio)
+                .build()
+        })
+        .tracer("conduit")
+}
+
+/// Whether spans are being exported by this process.
+pub fn active() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
+}
+
+/// Hands finished spans to the running export, keeping only [`EXPORTED_ATTRIBUTES`].
+#[derive(Debug)]
+struct Switch;
+
+impl SpanProcessor for Switch {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+    fn on_end(&self, mut span: SpanData) {
+        if let Ok(export) = EXPORT.read() {
+            if let Some(p) = export.as_ref() {
+                span.attributes
+                    .retain(|kv| EXPORTED_ATTRIBUTES.contains(&kv.key.as_str()));
+                p.on_end(span);
+            }
+        }
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        match EXPORT.read().ok().as_ref().and_then(|e| e.as_ref()) {
+            Some(p) => p.force_flush(),
+            None => Ok(()),
+        }
+    }
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// The caller's sampled flag decides; new traces are sampled at the configured ratio.
+#[derive(Debug, Clone)]
+struct Ratio;
+
+impl ShouldSample for Ratio {
+    fn should_sample(
+        &self,
+        parent: Option<&Context>,
+        trace_id: TraceId,
+        name: &str,
+        kind: &SpanKind,
+        attributes: &[KeyValue],
+        links: &[Link],
+    ) -> SamplingResult {
+        let ratio = f64::from_bits(RATIO_BITS.load(Ordering::Relaxed));
+        Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio)))
+            .should_sample(parent, trace_id, name, kind, attributes, links)
+    }
+}
+
+/// Running trace export; dropping it exports what is queued and stops the exporter thread.
+pub struct Traces {
+    _private: (),
+}
+
+impl Traces {
+    /// Exports every finished span now.
+    pub fn flush(&self) {
+        if let Err(e) = Switch.force_flush() {
+            tracing::warn!(error = %e, "flushing traces failed");
+        }
+    }
+}
+
+impl Drop for Traces {
+    fn drop(&mut self) {
+        let export = EXPORT.write().ok().and_then(|mut e| e.take());
+        ACTIVE.store(false, Ordering::Relaxed);
+        if let Some(p) = export {
+            if let Err(e) = p.shutdown() {
+                tracing::warn!(error = %e, "flushing traces at shutdown failed");
+            }
+        }
+    }
+}
+
+/// Starts exporting (batch processor on its own thread) when `config` is `Some`.
+pub fn start(config: Option<&TracesConfig>, version: &str) -> anyhow::Result<Option<Traces>> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let mut export = EXPORT
+        .write()
+        .map_err(|_| anyhow::anyhow!("trace export state poisoned"))?;
+    if export.is_some() {
+        anyhow::bail!("trace export is already running in this process");
+    }
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_http_client(http_client()?)
+        .with_endpoint(config.endpoint.clone())
+        .build()
+        .map_err(|e| anyhow::anyhow!("OTLP trace exporter: {e}"))?;
+    let mut processor = BatchSpanProcessor::builder(Reporting {
+        inner: exporter,
+        failing: AtomicBool::new(false),
+    })
+    .build();
+    processor.set_resource(
+        &Resource::builder()
+            .with_service_name(config.service_name.clone())
+            .with_attribute(KeyValue::new("service.version", version.to_string()))
+            .build(),
+    );
+    RATIO_BITS.store(config.sample_ratio.to_bits(), Ordering::Relaxed);
+    *export = Some(processor);
+    ACTIVE.store(true, Ordering::Relaxed);
+    tracing::info!(
+        endpoint = %config.endpoint,
+        service = %config.service_name,
+        sample_ratio = config.sample_ratio,
+        "exporting traces over OTLP/HTTP"
+    );
+    Ok(Some(Traces { _private: () }))
+}
+
+/// HTTP/1.1 with rustls (ring) and the web PKI roots. The blocking client owns a runtime:
+/// it is built on a thread of its own so that starting inside an async context works too.
+fn http_client() -> anyhow::Result<otlp_http::blocking::Client> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let tls = rustls::ClientConfig::builder_with_provider(
+        rustls::crypto::ring::default_provider().into(),
+    )
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    std::thread::spawn(move || {
+        otlp_http::blocking::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .timeout(Duration::from_secs(10))
+            .build()
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("building the OTLP HTTP client panicked"))?
+    .map_err(|e| anyhow::anyhow!("OTLP HTTP client: {e}"))
+}
+
+/// Logs when export starts failing and when it recovers, not once per batch.
+#[derive(Debug)]
+struct Reporting<E> {
+    inner: E,
+    failing: AtomicBool,
+}
+
+impl<E: SpanExporter> SpanExporter for Reporting<E> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let result = self.inner.export(batch).await;
+        let failed = result.is_err();
+        if self.failing.swap(failed, Ordering::Relaxed) != failed {
+            match &result {
+                Err(e) => tracing::warn!(error = %e, "trace export failing"),
+                Ok(()) => tracing::info!("trace export recovered"),
+            }
+        }
+        result
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+/// The caller's W3C trace context (`traceparent`, `tracestate`); empty when absent or invalid.
+pub fn extract(headers: &actix_web::http::header::HeaderMap) -> Context {
+    TraceContextPropagator::new().extract(&Headers(headers))
+}
+
+/// The `traceparent` (and `tracestate`) headers that continue `cx` in another service.
+pub fn inject(cx: &Context) -> std::collections::HashMap<String, String> {
+    let mut headers = std::collections::HashMap::new();
+    TraceContextPropagator::new().inject_context(cx, &mut headers);
+    headers
+}
+
+struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
