@@ -50,93 +50,67 @@ pub fn run() -> Result<()> {
     };
 
     step("self-tests of the checks", || {
-        exec(py().args([
-            "-m",
-            "unittest",
-            "discover",
-            "-s",
-            "kustomize/tests",
-            "-p",
-            "test_*.py",
-        ]))
+        exec(py().args("-m unittest discover -s kustomize/tests -p test_*.py".split(' ')))
     })?;
-    for version in eks_versions()? {
-        step(
-            &format!("render, schemas (Kubernetes {version}) and policies"),
-            || {
-                exec(
-                    py().arg("kustomize/tests/check.py")
-                        .arg("--schemas")
-                        .arg(&schemas)
-                        .arg("--charts")
-                        .arg(&charts)
-                        .args(["--k8s-version", &version, "--kubectl"])
-                        .arg(&kubectl)
-                        .arg("--out")
-                        .arg(&rendered),
-                )
-            },
-        )?;
+    for version in eks_versions() {
+        let name = format!("render, schemas (Kubernetes {version}) and policies");
+        let (k8s, dirs) = (
+            ["--k8s-version", &version],
+            [&schemas, &charts, &kubectl, &rendered],
+        );
+        let flags = ["--schemas", "--charts", "--kubectl", "--out"];
+        let args = flags
+            .iter()
+            .zip(dirs)
+            .flat_map(|(f, d)| [f.as_ref(), d.as_os_str()]);
+        step(&name, || {
+            exec(py().arg("kustomize/tests/check.py").args(k8s).args(args))
+        })?;
     }
-    step(
-        "checkov on the rendered clusters (kubernetes) and the kustomizations",
-        || {
-            eprintln!(
-                "   {}",
-                checkov(&["--framework", "kubernetes"], &rendered, &out)?
-            );
-            eprintln!(
-                "   {}",
-                checkov(
-                    &["--framework", "kustomize"],
-                    &root().join("kustomize"),
-                    &out
-                )?
-            );
+    for (framework, dir) in [
+        ("kubernetes", rendered),
+        ("kustomize", root().join("kustomize")),
+    ] {
+        step(&format!("checkov --framework {framework}"), || {
+            let summary = checkov(&["--framework", framework], &dir, &out)?;
+            eprintln!("   {summary}");
             Ok(())
-        },
-    )?;
+        })?;
+    }
 
-    let elapsed = started.elapsed();
-    let over = if elapsed > BUDGET {
-        " — OVER BUDGET"
-    } else {
-        ""
-    };
-    eprintln!(
-        "kustomize: all checks passed in {:.1}s (budget {}s){over}",
-        elapsed.as_secs_f64(),
-        BUDGET.as_secs()
-    );
+    let (elapsed, over) = (started.elapsed(), ", OVER BUDGET");
+    let over = if elapsed > BUDGET { over } else { "" };
+    eprintln!("kustomize: all checks passed in {elapsed:.1?} (budget {BUDGET:?}){over}");
     Ok(())
 }
 
 /// The EKS versions the environments run: `kubernetes_version = "1.xx"` in
 /// `terraform/envs/<env>/settings.tf` (the platform module takes it from there).
-fn eks_versions() -> Result<Vec<String>> {
-    let mut versions: Vec<String> = std::fs::read_dir(root().join("terraform/envs"))
+fn eks_versions() -> Vec<String> {
+    let envs = std::fs::read_dir(root().join("terraform/envs"))
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| std::fs::read_to_string(e.path().join("settings.tf")).ok())
-        .filter_map(|text| {
-            text.lines().find_map(|line| {
-                let rest = line
-                    .trim()
-                    .strip_prefix("kubernetes_version")?
-                    .trim()
-                    .strip_prefix('=')?;
-                Some(rest.trim().trim_matches('"').to_string())
-            })
-        })
-        .collect();
+        .flatten();
+    let settings = envs.flatten().map(|e| e.path().join("settings.tf"));
+    let texts = settings.filter_map(|f| std::fs::read_to_string(f).ok());
+    let version = |t: String| {
+        Some(
+            t.split("kubernetes_version")
+                .nth(1)?
+                .split('"')
+                .nth(1)?
+                .into(),
+        )
+    };
+    let mut versions: Vec<String> = texts.filter_map(version).collect();
     versions.sort();
     versions.dedup();
     if versions.is_empty() {
-        eprintln!("kustomize: no kubernetes_version in terraform/envs/*/settings.tf; using {DEFAULT_K8S_VERSION}");
+        eprintln!(
+            "kustomize: no kubernetes_version in terraform/envs; using {DEFAULT_K8S_VERSION}"
+        );
         versions.push(DEFAULT_K8S_VERSION.to_string());
     }
-    Ok(versions)
+    versions
 }
 
 fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
@@ -150,23 +124,15 @@ fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
 /// The interpreter of the virtualenv that provides `kubernetes-validate` (the checks import it,
 /// with PyYAML and jsonschema from the same environment).
 fn python_with_validators() -> Result<PathBuf> {
-    let kv = require(
-        "kubernetes-validate",
-        "pip install -r .ci/requirements.txt (kubernetes-validate)",
-    )?;
-    let dir = kv
-        .parent()
-        .context("kubernetes-validate has no parent directory")?;
-    ["python3", "python"]
-        .into_iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-        .with_context(|| {
-            format!(
-                "no python next to {}: install the tools into a virtualenv",
-                kv.display()
-            )
-        })
+    let hint = "pip install -r .ci/requirements.txt (kubernetes-validate)";
+    let python = require("kubernetes-validate", hint)?.with_file_name("python3");
+    match python.is_file() {
+        true => Ok(python),
+        false => bail!(
+            "no {}: install the tools into a virtualenv",
+            python.display()
+        ),
+    }
 }
 
 /// checkov over `dir` with zero failed checks and at least one passed; its summary is returned.
@@ -180,14 +146,7 @@ pub fn checkov(args: &[&str], dir: &Path, cwd: &Path) -> Result<String> {
         .env("CHECKOV_PARALLELIZATION_TYPE", "none")
         .env("BC_SKIP_MAPPING", "TRUE")
         .args(args)
-        .args([
-            "--skip-download",
-            "--quiet",
-            "--compact",
-            "--output",
-            "cli",
-            "--directory",
-        ])
+        .args(["--skip-download", "--quiet", "--compact", "--directory"])
         .arg(dir)
         .output()
         .context("could not start checkov")?;

@@ -138,8 +138,8 @@ impl Terraform {
         std::fs::create_dir_all(work.join("plugin-cache"))?;
         // Providers come from the local mirror only.
         let mirror = mirror.display().to_string().replace('\\', "/");
-        let rule = "include = [\"registry.terraform.io/*/*\"]";
-        let config = format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{mirror}\"\n    {rule}\n  }}\n  direct {{\n    ex{rule}\n  }}\n}}\n");
+        let only = "clude = [\"registry.terraform.io/*/*\"]";
+        let config = format!("provider_installation {{\n  filesystem_mirror {{\n    path = \"{mirror}\"\n    in{only}\n  }}\n  direct {{\n    ex{only}\n  }}\n}}\n");
         std::fs::write(work.join("terraform.tfrc"), config)?;
         let copy = work.join("src");
         copy_tree(&source, &copy)?;
@@ -214,7 +214,8 @@ impl Terraform {
 
     fn validate(&self, rel: &str) -> Result<usize> {
         let (dir, data) = (self.copy.join(rel), rel.replace('/', "-"));
-        // Applied roots commit their lock file, which must already list the provider's checksums.
+        // Applied roots commit their lock file: read-only, init fails unless it already lists the
+        // provider and its checksums.
         let applied = !rel.starts_with("modules/");
         let init = ["init", "-backend=false", "-input=false"];
         let lock = if applied {
@@ -231,10 +232,6 @@ impl Terraform {
             self.run(&dir, &data, &[&init[..], &[lock]].concat())?;
         }
         self.run(&dir, &data, &["validate"])?;
-        let lock_file = |d: &Path| std::fs::read(d.join(rel).join(".terraform.lock.hcl"));
-        if applied && lock_file(&self.source).ok() != Some(lock_file(&self.copy)?) {
-            bail!(".terraform.lock.hcl is not committed, or terraform init changed it");
-        }
         let out = self.run(&dir, &data, &["test"])?;
         // `Success! 7 passed, 0 failed.`
         let passed = out.lines().find_map(|l| l.strip_prefix("Success! "));

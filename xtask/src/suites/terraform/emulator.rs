@@ -30,7 +30,7 @@ pub fn run(tf: &Terraform) -> Result<String> {
     let (fixtures, tree) = (dir.join("fixtures"), dir.join("src"));
     std::fs::create_dir_all(&fixtures)?;
     let server = Moto::start(&moto, &dir.join("moto.log"))?;
-    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let endpoint = format!("http://127.0.0.1:{}", server.1);
     let services = SERVICES.split_whitespace();
     let endpoints: String = services
         .map(|s| format!("{s} = \"{endpoint}\"\n"))
@@ -157,37 +157,26 @@ fn summary_number(text: &str, prefix: &str) -> Result<usize> {
 }
 
 /// A moto_server child process, killed when dropped (also on failure paths).
-struct Moto {
-    child: Child,
-    port: u16,
-}
+struct Moto(Child, u16);
 
 impl Moto {
     fn start(binary: &Path, log: &Path) -> Result<Moto> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let log_file = std::fs::File::create(log)?;
+        let port = conduit_testkit::free_port()?;
+        let log = std::fs::File::create(log)?;
         let child = Command::new(binary)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env("MOTO_ACM_VALIDATION_WAIT", "1")
             .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file)
+            .stdout(log.try_clone()?)
+            .stderr(log)
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
-        let mut moto = Moto { child, port };
+        let mut moto = Moto(child, port);
         let deadline = Instant::now() + Duration::from_secs(60);
         while crate::util::http(&format!("127.0.0.1:{port}"), "GET", "/moto-api/", None).is_err() {
-            if let Some(status) = moto.child.try_wait()? {
-                bail!(
-                    "moto_server exited early ({status}):\n{}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
-            }
-            if Instant::now() > deadline {
-                bail!("moto_server did not answer on port {port} within 60s");
+            if moto.0.try_wait()?.is_some() || Instant::now() > deadline {
+                bail!("moto_server exited or did not answer within 60s (see moto.log)");
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -197,7 +186,7 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -1,6 +1,6 @@
-//! Finds the local provider filesystem mirror: `TF_PROVIDER_MIRROR` first, then Terraform's
-//! plugin directories and the directories directly below `/opt` (`.ci/run` sets the variable
-//! on a machine without one). It must hold hashicorp/aws 5.x, x >= 100 (`~> 5.100`).
+//! Finds the local provider filesystem mirror: `TF_PROVIDER_MIRROR` first, then a directory
+//! directly below `/opt`, then `~/.terraform.d/plugins` (`.ci/run` sets the variable on a
+//! machine without either). It must hold hashicorp/aws 5.x, x >= 100 (`~> 5.100`).
 
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
@@ -15,28 +15,11 @@ pub fn discover() -> Result<PathBuf> {
             dir.display()
         );
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let mut candidates = vec![
-        home.join(".terraform.d/plugins"),
-        home.join(".local/share/terraform/plugins"),
-    ];
-    candidates.extend(
-        [
-            "/usr/share/terraform/plugins",
-            "/usr/local/share/terraform/plugins",
-        ]
-        .map(PathBuf::from),
-    );
-    let mut opt: Vec<PathBuf> = std::fs::read_dir("/opt")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    opt.sort();
-    candidates.extend(opt);
+    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".terraform.d/plugins"));
+    let opt = std::fs::read_dir("/opt").into_iter().flatten().flatten();
+    let mut candidates: Vec<PathBuf> = opt.map(|e| e.path()).collect();
+    candidates.sort();
+    candidates.extend(home);
     match candidates.into_iter().find(|c| holds_provider(c)) {
         Some(found) => Ok(found),
         None => bail!("no Terraform provider mirror with registry.terraform.io/hashicorp/aws 5.100+ found; set TF_PROVIDER_MIRROR (`terraform providers mirror <dir>` creates one)"),
