@@ -12,9 +12,9 @@ locals {
 # for the controller version we pin, on an overlapping resource pattern; intentional omissions
 # are `# omitted-upstream-action: <service:Action>: <reason>` lines in modules/iam/lb_controller.tf.
 locals {
-  lb_policy = coalesce(var.lb_policy, try(jsondecode(
+  lb_policy = jsondecode(coalesce(var.lb_policy,
     local.by_address["module.platform.module.iam.aws_iam_role_policy.irsa[\"lb_controller\"]"].policy
-  ), null))
+  ))
   statements = { for name, doc in { ours = local.lb_policy, upstream = jsondecode(file(var.lb_reference)) } : name => [
     for s in flatten([doc.Statement]) : {
       allow     = s.Effect == "Allow"
@@ -31,10 +31,13 @@ locals {
   omission_lines = regexall("(?m)^\\s*# omitted-upstream-action:(.*)$", local.lb_source)
   omissions      = { for l in regexall("(?m)^\\s*# omitted-upstream-action: ([^:\\s]+:[^:\\s]+): (.{15,})$", local.lb_source) : lower(l[0]) => l[1] }
   grants         = { for kind in ["Allow", "Deny"] : kind => [for s in local.statements.ours : s if s.allow == (kind == "Allow")] }
-  covers = { for kind, list in local.grants : kind => toset(flatten([
+  # For each upstream action, the resource lists of our Allow and Deny statements that grant it.
+  granting = { for a in distinct(flatten([for u in local.statements.upstream : u.actions])) : a => {
+    for kind, list in local.grants : kind => [for s in list : s.resources if anytrue([for p in s.actions : can(regex(local.regex[p], a))])]
+  } }
+  covers = { for kind in ["Allow", "Deny"] : kind => toset(flatten([
     for u in local.statements.upstream : [for a in u.actions : [for r in u.resources : "${a} on ${r}" if anytrue([
-      for s in list : anytrue([for p in s.actions : can(regex(local.regex[p], a))]) &&
-      anytrue([for q in s.resources : can(regex(local.regex[q], r)) || can(regex(local.regex[r], q))])
+      for resources in local.granting[a][kind] : anytrue([for q in resources : can(regex(local.regex[q], r)) || can(regex(local.regex[r], q))])
     ])]] if u.allow
   ])) }
   lb_missing = [for u in local.statements.upstream : [for a in u.actions : [
@@ -79,7 +82,7 @@ locals {
   ] if try(d.kind, "") == "Ingress" && strcontains(try(d.metadata.annotations["alb.ingress.kubernetes.io/security-groups"], ""), "$${ALB_SECURITY_GROUP_ID}")]))
   alb_group = try(local.by_address["module.platform.module.edge.aws_security_group.alb"].id, "")
   alb_admitted = coalesce(var.alb_admitted, [for r in local.resources : [r.values.from_port, r.values.to_port]
-    if r.type == "aws_security_group_rule" && r.values.type == "ingress" && r.values.security_group_id == local.alb_group && contains(coalesce(r.values.cidr_blocks, []), "0.0.0.0/0")
+    if r.type == "aws_security_group_rule" && try(r.values.type == "ingress" && r.values.security_group_id == local.alb_group && contains(coalesce(r.values.cidr_blocks, []), "0.0.0.0/0"), false)
   ])
   closed_ports = [for p in local.listen_ports : p if !anytrue([for r in local.alb_admitted : r[0] <= p && p <= r[1]])]
 }

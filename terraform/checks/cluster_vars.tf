@@ -25,17 +25,24 @@ locals {
     for k, v in local.outputs.cluster_vars : k => v == null || v == "" ? null : replace(v, "staging", env)
   } }
   # Runs of letters and digits that contain a digit, are hexadecimal of 4+, mix cases or are 10+
-  # long become `#`.
+  # long become `#`, and so does the random 6-character suffix Secrets Manager puts on a secret's
+  # ARN (it may come out all lower case).
   shape = { for v in distinct(flatten([for env, c in local.committed : concat(values(c.data), [for k, v in local.known[env] : v if v != null])])) :
-    v => join("", [for t in regexall("[[:alnum:]]+|[^[:alnum:]]", v) : can(regex("^[[:alnum:]]+$", t)) && (
+    v => join("", [for t in regexall("[[:alnum:]]+|[^[:alnum:]]", strcontains(v, ":secret:") ? replace(v, "/-[[:alnum:]]{6}$/", "-Xx") : v) : can(regex("^[[:alnum:]]+$", t)) && (
   can(regex("[0-9]", t)) || can(regex("^[[:xdigit:]]{4,}$", t)) || (can(regex("[A-Z]", t)) && can(regex("[a-z]", t))) || length(t) >= 10) ? "#" : t]) }
+  # What is wrong with each Terraform-known key of each file ("" when nothing is). `&&` does not
+  # short-circuit in HCL, so the cases are nested conditionals.
+  verdicts = { for env, c in local.committed : env => { for k, real in local.known[env] : k => (
+    !contains(keys(c.data), k) ? "missing (terraform output cluster_vars has it)"
+    : real == null ? (contains(c.placeholders, k) ? "" : "not known to Terraform here, so it must be marked `# placeholder`")
+    : !contains(c.placeholders, k) ? (c.data[k] == real ? "" : "committed `${c.data[k]}`, Terraform says `${real}`")
+    : contains(["APP_HOST", "STATUS_HOST"], k) ? (can(regex("^[[:alnum:]][[:alnum:]-]*([.][[:alnum:]][[:alnum:]-]*)+$", c.data[k])) ? "" : "placeholder `${c.data[k]}` is not a host name")
+    : local.shape[c.data[k]] == local.shape[real] ? "" : "placeholder `${c.data[k]}` does not have the shape of `${real}` (${local.shape[c.data[k]]} vs ${local.shape[real]})"
+  ) } }
   cluster_vars_problems = flatten([for env, c in local.committed : concat(
     [for k, _ in c.data : "${env}: ${k} is neither a cluster_vars output nor an operator key" if !contains(keys(local.known[env]), k) && !contains(local.operator_keys, k)],
-    [for k, real in local.known[env] : "${env}: ${k}: ${!contains(keys(c.data), k) ? "missing" : real == null ? "not known to Terraform, must be marked `# placeholder`" : "committed `${c.data[k]}`, Terraform says `${real}`"}" if !contains(keys(c.data), k) || (
-      contains(c.placeholders, k) ? real != null && (contains(["APP_HOST", "STATUS_HOST"], k)
-        ? !can(regex("^[[:alnum:]][[:alnum:]-]*([.][[:alnum:]][[:alnum:]-]*)+$", c.data[k]))
-    : local.shape[c.data[k]] != local.shape[real]) : real == null || c.data[k] != real)],
-    [for _ in range(try(c.data.STATUS_HOST == "status.${c.data.APP_HOST}", true) ? 0 : 1) : "${env}: STATUS_HOST must be status.<APP_HOST> (the certificate covers only that)"],
+    [for k, problem in local.verdicts[env] : "${env}: ${k}: ${problem}" if problem != ""],
+    try(c.data.STATUS_HOST == "status.${c.data.APP_HOST}", true) ? [] : ["${env}: STATUS_HOST must be status.<APP_HOST> (the certificate covers only that)"],
   )])
 }
 

@@ -9,7 +9,7 @@ locals {
     "acm_certificate_arn", "waf_acl_arn", "alb_security_group_id", "db_endpoint", "db_master_secret_arn",
     "redis_endpoint", "jwt_secret_arn", "redis_auth_secret_arn", "log_group_names",
   ]
-  outputs = coalesce(var.outputs, { for k, v in jsondecode(file(var.outputs_json)) : k => v.value })
+  outputs = jsondecode(coalesce(var.outputs, jsonencode({ for k, v in jsondecode(file(var.outputs_json)) : k => v.value })))
   # moto cannot read back the Redis replication group, so its endpoint may be empty there.
   empty_outputs    = [for o in local.contract_outputs : o if o != "redis_endpoint" && try(length(local.outputs[o]) == 0, local.outputs[o] == null, true)]
   log_groups_wrong = [for k in ["application", "host", "dataplane", "cluster"] : k if try(local.outputs.log_group_names[k], "") != "/aws/eks/conduit-staging/${k}"]

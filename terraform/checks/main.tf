@@ -25,8 +25,8 @@ variable "kustomize_dir" {
 
 # Overrides of facts read from the files above; null in a real run, set by the fixtures.
 variable "lb_policy" {
-  description = "The controller's policy document; null reads it from the applied state."
-  type        = any
+  description = "The controller's policy document (JSON); null reads it from the applied state."
+  type        = string
   default     = null
 }
 
@@ -49,8 +49,8 @@ variable "metric_patterns" {
 }
 
 variable "outputs" {
-  description = "The environment's outputs (name => value); null reads outputs_json."
-  type        = any
+  description = "The environment's outputs (JSON, name => value); null reads outputs_json."
+  type        = string
   default     = null
 }
 

@@ -9,10 +9,10 @@ run "applied_staging" {
 run "rejects_policy_without_listener_tags" {
   command = plan
   variables {
-    lb_policy = {
+    lb_policy = jsonencode({
       Statement = [for s in jsondecode(file(var.lb_reference)).Statement : s
       if !anytrue([for r in flatten([s.Resource]) : strcontains(r, ":listener/")])]
-    }
+    })
   }
   expect_failures = [output.lb_policy]
 }
@@ -20,11 +20,11 @@ run "rejects_policy_without_listener_tags" {
 run "rejects_policy_without_set_rule_priorities" {
   command = plan
   variables {
-    lb_policy = {
+    lb_policy = jsonencode({
       Statement = [for s in jsondecode(file(var.lb_reference)).Statement : merge(s, {
         Action = [for a in flatten([s.Action]) : a if a != "elasticloadbalancing:SetRulePriorities"]
       })]
-    }
+    })
   }
   expect_failures = [output.lb_policy]
 }
@@ -72,7 +72,7 @@ run "rejects_metric_filter_on_unknown_container" {
 run "rejects_missing_contract_output" {
   command = plan
   variables {
-    outputs = { for k, v in run.applied_staging.outputs_read : k => v if k != "waf_acl_arn" }
+    outputs = jsonencode({ for k, v in run.applied_staging.outputs_read : k => v if k != "waf_acl_arn" })
   }
   expect_failures = [output.contract_outputs]
 }
