@@ -1,21 +1,11 @@
-//! The `terraform` suite: everything under `terraform/`, offline. Each check is a maintained
-//! tool's, configured in `terraform/`:
-//!
-//! 1. `terraform fmt -check -recursive`.
-//! 2. semgrep with the layout rules of `terraform/semgrep/` (thin environment roots, no emulator
-//!    settings or credentials, locked and encrypted backend, provider pin, descriptions, checkov
-//!    skip reasons), after `semgrep --test` has shown every rule reporting its fixture.
-//! 3. `terraform init -backend=false` + `validate` of every module, environment and bootstrap
-//!    against the provider filesystem mirror; the applied roots with `-lockfile=readonly` and
-//!    their committed `.terraform.lock.hcl` unchanged.
-//! 4. `terraform test` (mock provider) in every one of them: each must have tests.
-//! 5. checkov (`terraform` framework), zero failed checks.
-//! 6. In the background: apply, a second plan that must be empty, and destroy of the staging
-//!    composition against a fresh `moto_server`; between apply and destroy, the cross-layer checks
-//!    (`terraform/checks`, a `terraform test` over the applied state with a fixture per check) and
-//!    the committed cluster-vars against the `cluster_vars` output.
-//!
-//! Terraform state, data directories and copies live under `target/terraform-suite/`.
+//! The `terraform` suite: everything under `terraform/`, offline, each check a maintained tool's
+//! configured in `terraform/` (see its README, "Tests"): `terraform fmt`; semgrep with the layout
+//! rules of `terraform/semgrep/` (after `semgrep --test` has shown each rule reporting its
+//! fixture); init + validate + `terraform test` of every module, environment and bootstrap
+//! against the provider mirror; checkov. In the background, the staging composition is applied to
+//! a fresh moto_server, checked against the other layers by `terraform test` in
+//! `terraform/checks` (each check with fixtures it must reject), re-planned (must be empty) and
+//! destroyed. State, data directories and copies live under `target/terraform-suite/`.
 
 pub mod cluster_vars;
 mod emulator;
@@ -48,24 +38,15 @@ pub fn run() -> Result<()> {
     step("semgrep: layout rules report their fixtures", || {
         sg(&["--test", "semgrep"])
     })?;
+    let scan = "scan --error --config semgrep/layout.yaml --exclude semgrep";
     step("semgrep: layout rules over terraform/", || {
-        sg(&[
-            "scan",
-            "--error",
-            "--config",
-            "semgrep/layout.yaml",
-            "--exclude",
-            "semgrep",
-        ])
+        sg(&scan.split(' ').collect::<Vec<_>>())
     })?;
     // Terraform's plugin cache is not safe for concurrent installs: fill it once, before the
     // parallel inits only link from it.
+    let kms = tf.copy.join("modules/kms");
     step("provider plugin cache warm-up", || {
-        tf.run(
-            &tf.copy.join("modules/kms"),
-            "warm-up",
-            &["init", "-backend=false"],
-        )
+        tf.run(&kms, "warm-up", &["init", "-backend=false"])
     })?;
     // The emulator run waits on the provider's polling most of the time, so it runs beside
     // validate, test and checkov.
@@ -111,13 +92,11 @@ pub fn captured(c: &mut Command) -> Result<String> {
     Ok(text.into_owned())
 }
 
-/// Paths and environment shared by every Terraform invocation of the suite.
+/// `terraform/` (read only), `target/terraform-suite/`, the copy of `terraform/` there where init,
+/// validate and test run, and the binary.
 pub struct Terraform {
-    /// `terraform/` in the checkout (read only).
     pub source: PathBuf,
-    /// `target/terraform-suite/`.
     pub work: PathBuf,
-    /// A fresh copy of `terraform/` where init, validate and test run.
     pub copy: PathBuf,
     binary: PathBuf,
 }

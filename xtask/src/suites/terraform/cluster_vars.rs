@@ -18,49 +18,29 @@ const PLACEHOLDER: &str = "# placeholder";
 type Entry = (usize, String, String, bool);
 
 fn entries(yaml: &str) -> Result<Vec<Entry>> {
+    let lines = yaml.lines().enumerate();
+    let data = lines.skip_while(|(_, l)| !l.starts_with("data:")).skip(1);
+    let body = data.take_while(|(_, l)| l.starts_with("  "));
     let mut out = Vec::new();
-    let data = yaml
-        .lines()
-        .position(|l| l.starts_with("data:"))
-        .context("no `data:`")?;
-    for (i, line) in yaml.lines().enumerate().skip(data + 1) {
-        if !line.starts_with("  ") {
-            break;
-        }
-        let body = line.trim_start();
-        if body.starts_with('#') {
-            continue;
-        }
-        let (key, rest) = body
+    for (i, line) in body.filter(|(_, l)| !l.trim_start().starts_with('#')) {
+        let (key, rest) = line
+            .trim()
             .split_once(':')
-            .with_context(|| format!("line {}: `{line}` is not `KEY: value`", i + 1))?;
+            .context("a data line is not `KEY: value`")?;
         let (raw, comment) = rest.split_at(rest.find(" #").unwrap_or(rest.len()));
-        let value: String = serde_yaml::from_str(raw.trim())
-            .with_context(|| format!("line {}: {key} is not a string", i + 1))?;
-        out.push((
-            i,
-            key.trim().to_string(),
-            value,
-            comment.contains(PLACEHOLDER),
-        ));
+        let value =
+            serde_yaml::from_str(raw.trim()).with_context(|| format!("{key}: not a string"))?;
+        out.push((i, key.to_string(), value, comment.contains(PLACEHOLDER)));
     }
     Ok(out)
 }
 
 /// The `cluster_vars` output of `terraform output -json`: key → value (None: not known).
 pub fn outputs(json: &Value) -> Result<BTreeMap<String, Option<String>>> {
-    let map = json["cluster_vars"]["value"]
-        .as_object()
-        .context("`terraform output -json` has no `cluster_vars` output")?;
-    Ok(map
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_str().filter(|s| !s.is_empty()).map(String::from),
-            )
-        })
-        .collect())
+    let map = json["cluster_vars"]["value"].as_object();
+    let map = map.context("`terraform output -json` has no `cluster_vars` output")?;
+    let known = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(String::from);
+    Ok(map.iter().map(|(k, v)| (k.clone(), known(v))).collect())
 }
 
 /// The committed file with every known value filled in and its placeholder mark dropped; unknown
@@ -116,14 +96,14 @@ pub fn command(env: &str, outputs_file: &Path, stdout: bool) -> Result<()> {
         return Ok(());
     }
     std::fs::write(&path, &generated)?;
-    let left: Vec<String> = entries(&generated)?
+    let left = entries(&generated)?
         .into_iter()
         .filter(|e| e.3)
-        .map(|e| e.1)
-        .collect();
+        .map(|e| e.1);
     eprintln!(
-        "wrote {}; still placeholders (not known to Terraform here): {left:?}",
-        path.display()
+        "wrote {}; placeholders left: {:?}",
+        path.display(),
+        left.collect::<Vec<_>>()
     );
     Ok(())
 }

@@ -14,6 +14,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The switches for what moto cannot model (relative to the staging root).
+const VAR_FILE: &str = "-var-file=../../checks/emulator.tfvars";
 const STATE_BUCKET: &str = "conduit-staging-tfstate-emulator";
 /// AWS services the staging composition calls.
 const SERVICES: &str = "acm cloudtrail cloudwatch configservice ec2 ecr eks elasticache events \
@@ -22,10 +24,7 @@ const SERVICES: &str = "acm cloudtrail cloudwatch configservice ec2 ecr eks elas
 const SKIP: &str = "access_key                  = \"testing\"\nsecret_key                  = \"testing\"\nskip_credentials_validation = true\nskip_requesting_account_id  = true\nskip_metadata_api_check     = true\nskip_region_validation      = true\n";
 
 pub fn run(tf: &Terraform) -> Result<String> {
-    let moto = require(
-        "moto_server",
-        "pip install -r .ci/requirements.txt (moto[server])",
-    )?;
+    let moto = require("moto_server", "pip install -r .ci/requirements.txt (moto)")?;
     let dir = tf.work.join("emulator");
     let (fixtures, tree) = (dir.join("fixtures"), dir.join("src"));
     std::fs::create_dir_all(&fixtures)?;
@@ -38,7 +37,7 @@ pub fn run(tf: &Terraform) -> Result<String> {
     // Few retries: moto answers "not found" with a retryable 404.
     let provider = format!("provider \"aws\" {{\n{SKIP}s3_use_path_style = true\nmax_retries = 2\nendpoints {{\n{endpoints}}}\n}}\n");
 
-    // 1. What the environment expects to exist already: the state bucket and a DNS zone.
+    // 1. The fixtures the environment expects (FIXTURES).
     std::fs::write(fixtures.join("emulator_override.tf"), &provider)?;
     std::fs::write(fixtures.join("main.tf"), FIXTURES)?;
     let fx = |args: &[&str]| tf.run(&fixtures, "emulator-fixtures", args);
@@ -53,11 +52,7 @@ pub fn run(tf: &Terraform) -> Result<String> {
     let backend = format!("bucket = \"{STATE_BUCKET}\"\n{SKIP}use_path_style = true\nskip_s3_checksum = true\nendpoints = {{ s3 = \"{endpoint}\" }}\n");
     std::fs::write(staging.join("emulator.s3.tfbackend"), backend)?;
     let zone = format!("-var=route53_zone_id={}", zone_id.trim());
-    let vars = [
-        "-var-file=../../checks/emulator.tfvars",
-        "-var=domain_name=conduit.test",
-        &zone,
-    ];
+    let vars = [VAR_FILE, "-var=domain_name=conduit.test", &zone];
     let run = |args: &[&str]| tf.run(&staging, "emulator-staging", args);
 
     let t = Instant::now();
@@ -77,26 +72,20 @@ pub fn run(tf: &Terraform) -> Result<String> {
     // 3. The applied state against the other layers: terraform/checks, each check with fixtures.
     std::fs::write(dir.join("outputs.json"), run(&["output", "-json"])?)?;
     std::fs::write(dir.join("show.json"), run(&["show", "-json"])?)?;
-    let var = |name: &str, path: &Path| format!("-var={name}={}", path.display());
-    let checks = tf.run(
-        &tree.join("checks"),
-        "emulator-checks",
-        &[
-            "test",
-            &var("show_json", &dir.join("show.json")),
-            &var("outputs_json", &dir.join("outputs.json")),
-            &var(
-                "lb_reference",
-                &crate::inputs::path("alb-controller-iam-policy")?,
-            ),
-            &var("kustomize_dir", &crate::util::root().join("kustomize")),
-        ],
-    )?;
-    let checks = checks
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default();
+    let mut checks = tf.command(&tree.join("checks"), "emulator-checks");
+    checks.env("TF_VAR_show_json", dir.join("show.json"));
+    checks.env("TF_VAR_outputs_json", dir.join("outputs.json"));
+    checks.env(
+        "TF_VAR_lb_reference",
+        crate::inputs::path("alb-controller-iam-policy")?,
+    );
+    checks.env(
+        "TF_VAR_kustomize_dir",
+        crate::util::root().join("kustomize"),
+    );
+    let checks = captured(checks.args(["test", "-no-color"]))?;
+    let checks = checks.lines().rev().find(|l| !l.trim().is_empty());
+    let checks = checks.unwrap_or_default();
     eprintln!("   emulator: terraform test of terraform/checks: {checks}");
     // The state went through the committed S3 backend (with its lock file) into moto.
     let local = tf.work.join("data/emulator-staging/terraform.tfstate");
@@ -126,27 +115,11 @@ pub fn run(tf: &Terraform) -> Result<String> {
     ))
 }
 
-const FIXTURES: &str = r#"terraform {
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = "~> 5.100"
-    }
-  }
-}
-provider "aws" {
-  region = "eu-west-1"
-}
-resource "aws_s3_bucket" "state" {
-  bucket = "conduit-staging-tfstate-emulator"
-}
-resource "aws_route53_zone" "this" {
-  name          = "conduit.test"
-  force_destroy = true
-}
-output "zone_id" {
-  value = aws_route53_zone.this.zone_id
-}
+/// What the environment expects to exist already: the state bucket and a DNS zone.
+const FIXTURES: &str = r#"provider "aws" { region = "eu-west-1" }
+resource "aws_s3_bucket" "state" { bucket = "conduit-staging-tfstate-emulator" }
+resource "aws_route53_zone" "this" { name = "conduit.test" }
+output "zone_id" { value = aws_route53_zone.this.zone_id }
 "#;
 
 /// `Apply complete! Resources: 12 added, ...` / `Destroy complete! Resources: 12 destroyed.`
