@@ -57,3 +57,29 @@ output "outputs_read" {
   description = "The environment's outputs as read (the fixtures derive from them)."
   value       = local.outputs
 }
+
+# --- Every environment root passes through every platform output (the contract outputs among
+# them) and names itself in its settings.
+variable "env_files" {
+  description = "Replacements for the text of envs/<env>/outputs.tf and settings.tf, by \"<env>/<file>\"."
+  type        = map(string)
+  default     = {}
+}
+
+locals {
+  env_files        = merge({ for f in fileset("${path.module}/../envs", "*/{outputs,settings}.tf") : f => file("${path.module}/../envs/${f}") }, var.env_files)
+  platform_outputs = flatten(regexall("(?m)^output \"([^\"]+)\"", file("${path.module}/../modules/platform/outputs.tf")))
+  env_problems = flatten([for f, text in local.env_files : endswith(f, "outputs.tf")
+    ? [for o in distinct(concat(local.contract_outputs, local.platform_outputs)) : "${dirname(f)} lacks output ${o}" if !contains(flatten(regexall("(?m)^output \"([^\"]+)\"", text)), o)]
+    : can(regex("environment\\s*=\\s*\"${dirname(f)}\"", text)) ? [] : ["${f} must set environment = \"${dirname(f)}\""]
+  ])
+}
+
+output "environment_roots" {
+  description = "Environment roots checked for the platform's outputs and their own name."
+  value       = distinct([for f, _ in local.env_files : dirname(f)])
+  precondition {
+    condition     = length(local.env_files) >= 4 && length(local.env_problems) == 0
+    error_message = "Environment roots: ${join("; ", local.env_problems)}"
+  }
+}

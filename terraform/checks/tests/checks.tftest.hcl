@@ -108,3 +108,14 @@ run "rejects_misshaped_placeholder_in_cluster_vars" {
   }
   expect_failures = [output.cluster_vars]
 }
+
+run "rejects_environment_without_an_output_or_its_name" {
+  command = plan
+  variables {
+    env_files = {
+      "production/outputs.tf"  = replace(file("../envs/production/outputs.tf"), "output \"waf_acl_arn\"", "output \"waf_acl\"")
+      "production/settings.tf" = replace(file("../envs/production/settings.tf"), "\"production\"", "\"staging\"")
+    }
+  }
+  expect_failures = [output.environment_roots]
+}
