@@ -108,7 +108,6 @@ pub fn run(tf: &Terraform) -> Result<String> {
     if !left.trim().is_empty() || destroyed != added {
         bail!("created {added} resources but destroyed {destroyed}; left:\n{left}");
     }
-    drop(server);
     Ok(format!(
         "{added} resources applied, checks passed, re-plan empty, all destroyed ({:.0?})",
         t.elapsed()

@@ -29,10 +29,8 @@ pub fn discover() -> Result<PathBuf> {
 /// `dir/registry.terraform.io/hashicorp/aws/` holds a 5.100+ release, unpacked (`<version>/`)
 /// or packed (`terraform-provider-aws_<version>_<os>_<arch>.zip`).
 fn holds_provider(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir.join("registry.terraform.io/hashicorp/aws")) else {
-        return false;
-    };
-    entries.flatten().any(|e| {
+    let provider = std::fs::read_dir(dir.join("registry.terraform.io/hashicorp/aws"));
+    provider.into_iter().flatten().flatten().any(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
         let version = name
             .strip_prefix("terraform-provider-aws_")
