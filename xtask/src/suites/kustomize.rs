@@ -32,7 +32,6 @@ pub fn run() -> Result<()> {
         "install kubectl (its built-in kustomize renders the tree)",
     )?;
     let python = python_with_validators()?;
-    let checkov = require("checkov", "pip install -r .ci/requirements.txt (checkov)")?;
     // Exactly the pinned CRD schema files and charts, verified (xtask/inputs.toml).
     let schemas = crate::inputs::path("crd-schemas")?;
     let charts = crate::inputs::helm_charts(&root().join("target").join("kustomize-charts"))?;
@@ -42,96 +41,76 @@ pub fn run() -> Result<()> {
     }
     std::fs::create_dir_all(&out)?;
     let rendered = out.join("rendered");
+    let py = || {
+        let mut c = cmd(&python);
+        c.env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("KUSTOMIZE_SCHEMAS", &schemas)
+            .env("KUSTOMIZE_HELM_CHARTS", &charts);
+        c
+    };
 
     step("self-tests of the checks", || {
-        exec(
-            py(&python, &kubectl, &schemas, &charts)
-                .args(["-m", "unittest", "discover", "-s", "kustomize/tests"])
-                .args(["-p", "test_*.py"]),
-        )
+        exec(py().args("-m unittest discover -s kustomize/tests -p test_*.py".split(' ')))
     })?;
-
-    let versions = eks_versions()?;
-    for version in &versions {
-        step(
-            &format!("render, schemas (Kubernetes {version}) and policies"),
-            || {
-                exec(
-                    py(&python, &kubectl, &schemas, &charts)
-                        .arg("kustomize/tests/check.py")
-                        .arg("--schemas")
-                        .arg(&schemas)
-                        .arg("--charts")
-                        .arg(&charts)
-                        .args(["--k8s-version", version])
-                        .arg("--out")
-                        .arg(&rendered)
-                        .arg("--kubectl")
-                        .arg(&kubectl),
-                )
-            },
-        )?;
+    for version in eks_versions() {
+        let name = format!("render, schemas (Kubernetes {version}) and policies");
+        let (k8s, dirs) = (
+            ["--k8s-version", &version],
+            [&schemas, &charts, &kubectl, &rendered],
+        );
+        let flags = ["--schemas", "--charts", "--kubectl", "--out"];
+        let args = flags
+            .iter()
+            .zip(dirs)
+            .flat_map(|(f, d)| [f.as_ref(), d.as_os_str()]);
+        step(&name, || {
+            exec(py().arg("kustomize/tests/check.py").args(k8s).args(args))
+        })?;
+    }
+    for (framework, dir) in [
+        ("kubernetes", rendered),
+        ("kustomize", root().join("kustomize")),
+    ] {
+        step(&format!("checkov --framework {framework}"), || {
+            let summary = checkov(&["--framework", framework], &dir, &out)?;
+            eprintln!("   {summary}");
+            Ok(())
+        })?;
     }
 
-    step("checkov on the rendered clusters (kubernetes)", || {
-        checkov_run(&checkov, &kubectl, "kubernetes", &rendered, &out)
-    })?;
-    step("checkov on the kustomizations (kustomize)", || {
-        checkov_run(
-            &checkov,
-            &kubectl,
-            "kustomize",
-            &root().join("kustomize"),
-            &out,
-        )
-    })?;
-
-    let elapsed = started.elapsed();
-    eprintln!(
-        "kustomize: all checks passed in {:.1}s (budget {}s)",
-        elapsed.as_secs_f64(),
-        BUDGET.as_secs()
-    );
-    if elapsed > BUDGET {
-        eprintln!("kustomize: WARNING: over the time budget");
-    }
+    let (elapsed, over) = (started.elapsed(), ", OVER BUDGET");
+    let over = if elapsed > BUDGET { over } else { "" };
+    eprintln!("kustomize: all checks passed in {elapsed:.1?} (budget {BUDGET:?}){over}");
     Ok(())
 }
 
 /// The EKS versions the environments run: `kubernetes_version = "1.xx"` in
 /// `terraform/envs/<env>/settings.tf` (the platform module takes it from there).
-fn eks_versions() -> Result<Vec<String>> {
-    let envs = root().join("terraform").join("envs");
-    let mut versions = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&envs) {
-        for entry in entries.flatten() {
-            let file = entry.path().join("settings.tf");
-            let Ok(text) = std::fs::read_to_string(&file) else {
-                continue;
-            };
-            if let Some(v) = setting(&text, "kubernetes_version") {
-                if !versions.contains(&v) {
-                    versions.push(v);
-                }
-            }
-        }
-    }
+fn eks_versions() -> Vec<String> {
+    let envs = std::fs::read_dir(root().join("terraform/envs"))
+        .into_iter()
+        .flatten();
+    let settings = envs.flatten().map(|e| e.path().join("settings.tf"));
+    let texts = settings.filter_map(|f| std::fs::read_to_string(f).ok());
+    let version = |t: String| {
+        Some(
+            t.split("kubernetes_version")
+                .nth(1)?
+                .split('"')
+                .nth(1)?
+                .into(),
+        )
+    };
+    let mut versions: Vec<String> = texts.filter_map(version).collect();
     versions.sort();
+    versions.dedup();
     if versions.is_empty() {
         eprintln!(
-            "kustomize: no kubernetes_version in terraform/envs/*/settings.tf; using {DEFAULT_K8S_VERSION}"
+            "kustomize: no kubernetes_version in terraform/envs; using {DEFAULT_K8S_VERSION}"
         );
         versions.push(DEFAULT_K8S_VERSION.to_string());
     }
-    Ok(versions)
-}
-
-/// The string value of `<name> = "..."` in an HCL locals block.
-fn setting(text: &str, name: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let rest = line.trim().strip_prefix(name)?.trim().strip_prefix('=')?;
-        Some(rest.trim().trim_matches('"').to_string())
-    })
+    versions
 }
 
 fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
@@ -145,97 +124,49 @@ fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
 /// The interpreter of the virtualenv that provides `kubernetes-validate` (the checks import it,
 /// with PyYAML and jsonschema from the same environment).
 fn python_with_validators() -> Result<PathBuf> {
-    let kv = require(
-        "kubernetes-validate",
-        "pip install -r .ci/requirements.txt (kubernetes-validate, check-jsonschema, checkov)",
-    )?;
-    let dir = kv
-        .parent()
-        .context("kubernetes-validate has no parent directory")?;
-    for name in ["python3", "python"] {
-        let p = dir.join(name);
-        if p.is_file() {
-            return Ok(p);
-        }
+    let hint = "pip install -r .ci/requirements.txt (kubernetes-validate)";
+    let python = require("kubernetes-validate", hint)?.with_file_name("python3");
+    match python.is_file() {
+        true => Ok(python),
+        false => bail!(
+            "no {}: install the tools into a virtualenv",
+            python.display()
+        ),
     }
-    bail!(
-        "no python next to {}: install the tools into a virtualenv",
-        kv.display()
-    )
 }
 
-fn py(python: &Path, kubectl: &Path, schemas: &Path, charts: &Path) -> Command {
-    let mut c = cmd(python);
-    c.env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("KUSTOMIZE_SCHEMAS", schemas)
-        .env("KUSTOMIZE_HELM_CHARTS", charts)
-        .env("PATH", path_with(kubectl));
-    c
-}
-
-/// PATH with kubectl's directory first, so helpers and checkov find the same kubectl.
-fn path_with(kubectl: &Path) -> std::ffi::OsString {
-    let mut dirs: Vec<PathBuf> = kubectl
-        .parent()
-        .map(Path::to_path_buf)
-        .into_iter()
-        .collect();
-    if let Some(p) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&p));
-    }
-    std::env::join_paths(dirs).unwrap_or_default()
-}
-
-/// checkov with zero failed checks; prints its summary and every failure.
-fn checkov_run(
-    checkov: &Path,
-    kubectl: &Path,
-    framework: &str,
-    dir: &Path,
-    out: &Path,
-) -> Result<()> {
-    let mut c = Command::new(checkov);
-    c.current_dir(out)
-        .env("PATH", path_with(kubectl))
-        // checkov's parallel kustomize runner numbers its temp outputs racily: two
-        // kustomizations' renders occasionally land in one file and the scan errors out.
+/// checkov over `dir` with zero failed checks and at least one passed; its summary is returned.
+/// `cwd` is where its temporary renders go; PATH (with the suites' kubectl first) is inherited.
+pub fn checkov(args: &[&str], dir: &Path, cwd: &Path) -> Result<String> {
+    let checkov = require("checkov", "pip install -r .ci/requirements.txt (checkov)")?;
+    let res = Command::new(checkov)
+        .current_dir(cwd)
+        // Its parallel kustomize runner numbers its temp outputs racily: two kustomizations'
+        // renders occasionally land in one file and the scan errors out.
         .env("CHECKOV_PARALLELIZATION_TYPE", "none")
-        .args([
-            "--framework",
-            framework,
-            "--skip-download",
-            "--quiet",
-            "--compact",
-        ])
-        .args(["--output", "cli", "--directory"])
-        .arg(dir);
-    eprintln!(
-        "$ checkov --framework {framework} --skip-download -d {}",
-        dir.display()
-    );
-    let res = c.output().context("could not start checkov")?;
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .args(args)
+        .args(["--skip-download", "--quiet", "--compact", "--directory"])
+        .arg(dir)
+        .output()
+        .context("could not start checkov")?;
     let stdout = String::from_utf8_lossy(&res.stdout);
-    let summary: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.contains("Passed checks:"))
-        .collect();
-    eprint!("{stdout}");
     if !res.status.success() {
         bail!(
-            "checkov ({framework}) reported failed checks or errors:\n{}",
+            "checkov {args:?} reported failed checks or errors:\n{stdout}{}",
             String::from_utf8_lossy(&res.stderr)
         );
     }
     // A scan that found nothing to check must not pass silently.
-    let passed = summary.iter().any(|l| {
-        l.split("Passed checks:")
-            .nth(1)
-            .and_then(|r| r.split(',').next())
-            .and_then(|n| n.trim().parse::<u32>().ok())
-            .is_some_and(|n| n > 0)
-    });
-    if !passed {
-        bail!("checkov ({framework}) ran no check on {}", dir.display());
+    let summary: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("Passed checks:"))
+        .collect();
+    if !summary.iter().any(|l| !l.contains("Passed checks: 0,")) {
+        bail!(
+            "checkov {args:?} ran no check on {}:\n{stdout}",
+            dir.display()
+        );
     }
-    Ok(())
+    Ok(summary.join("; "))
 }
