@@ -329,7 +329,7 @@ fn configuration() -> Result<()> {
         "run -q --locked -p conduit-api -- --help",
     ))?;
     // The web server builds only as a Perseus engine (as `cargo xtask dist` builds it).
-    let web = output(&mut crate::web::half("engine", "run -q")?.args(["--", "--help"]))?;
+    let web = output(crate::web::half("engine", "run -q")?.args(["--", "--help"]))?;
     let doc = std::fs::read_to_string(root().join("docs/configuration.md"))?;
     let sections = [("The API", &api), ("The web server", &web)];
     let mut problems = vec![];
