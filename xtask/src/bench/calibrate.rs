@@ -108,15 +108,11 @@ fn parse_tps(out: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn statements_become_pgbench_commands() {
+    fn pgbench_script_and_rate() {
         assert_eq!(
             super::pgbench_statement("SELECT a\n FROM t WHERE x = $1 LIMIT $12 OFFSET $2"),
             "SELECT a  FROM t WHERE x = :p1 LIMIT :p12 OFFSET :p2;"
         );
-    }
-
-    #[test]
-    fn parses_pgbench_tps() {
         let out = "latency average = 1.2 ms\ninitial connection time = 5.1 ms\ntps = 26543.123456 (without initial connection time)\n";
         assert_eq!(super::parse_tps(out), Some(26543.123456));
         assert_eq!(super::parse_tps("pgbench: error"), None);

@@ -13,7 +13,7 @@ mod fault;
 mod size;
 
 use crate::stack::wait_ready;
-use crate::util::{cmd, exec, require};
+use crate::util::{cmd, exec, http, require};
 use crate::web::BundleSize;
 use anyhow::{bail, Context, Result};
 use conduit_testkit::{free_port, Postgres};
@@ -99,15 +99,16 @@ struct Target {
 /// given) and signs in.
 fn target(name: &'static str, s: (Server, u16), db: &str, seed: Option<&str>) -> Result<Target> {
     let (server, port) = s;
+    let addr = &format!("127.0.0.1:{port}");
     if let Some(seed) = seed {
-        let (status, res) = http(port, "POST", "/api/users", Some(BENCH_USER))?;
+        let (status, res) = http(addr, "POST", "/api/users", Some(BENCH_USER))?;
         if !(200..300).contains(&status) {
             bail!("registering the bench user: {status} {res}");
         }
         sql(db, seed)?;
     }
     let body = r#"{"user":{"email":"bench0@example.com","password":"bench-password"}}"#;
-    let (status, res) = http(port, "POST", "/api/users/login", Some(body))?;
+    let (status, res) = http(addr, "POST", "/api/users/login", Some(body))?;
     let json: serde_json::Value = serde_json::from_str(&res).unwrap_or_default();
     let Some(token) = json["user"]["token"].as_str().filter(|_| status == 200) else {
         bail!("logging in the bench user on {name}: {status} {res}");
@@ -368,10 +369,6 @@ pub(crate) fn query<T>(
         tokio::spawn(conn);
         f(&client).await
     })
-}
-
-fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
-    crate::util::http(&format!("127.0.0.1:{port}"), method, path, body)
 }
 
 #[cfg(test)]
