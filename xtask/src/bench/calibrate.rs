@@ -12,10 +12,8 @@ pub const DATABASE: &str = "conduit_bench";
 
 /// Loads `pg_stat_statements` (a restart: it needs shared memory).
 pub fn enable_statement_stats(pg: &mut Postgres) -> Result<()> {
-    sql(
-        &pg.url("postgres"),
-        "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'",
-    )?;
+    let preload = "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'";
+    sql(&pg.url("postgres"), preload)?;
     pg.pause();
     pg.resume()
 }
@@ -30,68 +28,62 @@ pub fn reset(db: &str) -> Result<()> {
 /// Statements of this database run at least `min_calls` times since [`reset`].
 pub fn captured(db: &str, min_calls: u64) -> Result<Vec<String>> {
     let min = i64::try_from(min_calls)?;
+    let statements = "SELECT query FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND calls >= $1 AND query NOT LIKE '%pg_stat_statements%' ORDER BY queryid";
     query(db, async |c| {
-        let rows = c
-            .query(
-                "SELECT query FROM pg_stat_statements
-                 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                   AND calls >= $1 AND query NOT LIKE '%pg_stat_statements%'
-                 ORDER BY queryid",
-                &[&min],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(c.query(statements, &[&min])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     })
 }
 
 pub fn user_id(db: &str, username: &str) -> Result<i64> {
+    let id = "SELECT id FROM users WHERE username = $1";
     query(db, async |c| {
-        let row = c
-            .query_one("SELECT id FROM users WHERE username = $1", &[&username])
-            .await?;
-        Ok(row.get(0))
+        Ok(c.query_one(id, &[&username]).await?.get(0))
     })
 }
 
 /// Transactions per second of pgbench running `statements` (one transaction = the endpoint's
 /// statements once), `$n` bound to `params[n-1]`.
-pub fn pgbench(
-    args: &Args,
-    pg: &Postgres,
-    statements: &[String],
-    params: &[String],
-) -> Result<f64> {
+pub fn pgbench(args: &Args, pg: &Postgres, statements: &[String], params: &[&str]) -> Result<f64> {
     if statements.is_empty() {
         bail!("no statement was recorded for this endpoint (is the cache off?)");
     }
-    let dir = tempfile_dir()?;
-    let script = dir.join("endpoint.sql");
+    let script =
+        crate::util::target_dir().join(format!("bench-pgbench-{}.sql", std::process::id()));
     let text: Vec<String> = statements.iter().map(|s| pgbench_statement(s)).collect();
     std::fs::write(&script, text.join("\n"))?;
     let mut c = std::process::Command::new("pgbench");
-    c.args(["-n", "-M", "prepared", "-h", "127.0.0.1", "-U", "postgres"])
-        .args(["-p", &pg.port().to_string()])
-        .args([
-            "-c",
-            &args.connections.to_string(),
-            "-j",
-            &args.threads.to_string(),
-        ])
-        .args(["-T", &args.duration.to_string(), "-f"])
+    c.args([
+        "-n",
+        "-M",
+        "prepared",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-p",
+        &pg.port().to_string(),
+    ]);
+    c.args([
+        "-c",
+        &args.connections.to_string(),
+        "-j",
+        &args.threads.to_string(),
+    ]);
+    c.args(["-T", &args.duration.to_string(), "-f"])
         .arg(&script);
     for (i, p) in params.iter().enumerate() {
         c.args(["-D", &format!("p{}={p}", i + 1)]);
     }
     let out = crate::util::output(c.arg(DATABASE));
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&script);
     let out = out?;
     parse_tps(&out).with_context(|| format!("unexpected pgbench output:\n{out}"))
-}
-
-fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let dir = crate::util::target_dir().join(format!("bench-pgbench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 /// `$2` becomes pgbench's variable `:p2`; one statement per line, ended by `;`.
@@ -99,38 +91,28 @@ fn pgbench_statement(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(ch) = chars.next() {
-        if ch == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push_str(":p");
-        } else if ch == '\n' {
-            out.push(' ');
-        } else {
-            out.push(ch);
+        match ch {
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => out.push_str(":p"),
+            '\n' => out.push(' '),
+            _ => out.push(ch),
         }
     }
     format!("{};", out.trim_end_matches(';'))
 }
 
 fn parse_tps(out: &str) -> Option<f64> {
-    out.lines()
-        .find_map(|l| l.trim().strip_prefix("tps = "))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    let line = out.lines().find_map(|l| l.trim().strip_prefix("tps = "))?;
+    line.split_whitespace().next()?.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn statements_become_pgbench_commands() {
+    fn pgbench_script_and_rate() {
         assert_eq!(
             super::pgbench_statement("SELECT a\n FROM t WHERE x = $1 LIMIT $12 OFFSET $2"),
             "SELECT a  FROM t WHERE x = :p1 LIMIT :p12 OFFSET :p2;"
         );
-    }
-
-    #[test]
-    fn parses_pgbench_tps() {
         let out = "latency average = 1.2 ms\ninitial connection time = 5.1 ms\ntps = 26543.123456 (without initial connection time)\n";
         assert_eq!(super::parse_tps(out), Some(26543.123456));
         assert_eq!(super::parse_tps("pgbench: error"), None);

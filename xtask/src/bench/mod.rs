@@ -10,11 +10,11 @@
 
 mod calibrate;
 mod fault;
-mod reference;
 mod size;
 
 use crate::stack::wait_ready;
-use crate::util::{cmd, exec, require};
+use crate::util::{cmd, exec, http, require};
+use crate::web::BundleSize;
 use anyhow::{bail, Context, Result};
 use conduit_testkit::{free_port, Postgres};
 use std::path::{Path, PathBuf};
@@ -49,6 +49,7 @@ pub struct Args {
     fault: bool,
 }
 
+/// A child process, killed when dropped.
 pub(crate) struct Server(Child);
 
 impl Drop for Server {
@@ -58,13 +59,68 @@ impl Drop for Server {
     }
 }
 
+/// Starts `bin` with only `env` (and warnings-only logs) and waits until `ready` (a path on
+/// `port`) answers 200.
+fn spawn(bin: &Path, env: &[(&str, String)], port: u16, ready: &str) -> Result<Server> {
+    let mut command = Command::new(bin);
+    command.env_clear().env("RUST_LOG", "warn");
+    let child = command
+        .envs(env.iter().cloned())
+        .stdout(Stdio::null())
+        .spawn();
+    let mut server = Server(child.with_context(|| format!("starting {}", bin.display()))?);
+    wait_ready(&format!("http://127.0.0.1:{port}{ready}"), &mut server.0)?;
+    Ok(server)
+}
+
+/// Starts a conduit-api binary on `db` with `env` added; returns it and its port.
+fn conduit(bin: &Path, db: &str, env: &[(&str, String)]) -> Result<(Server, u16)> {
+    let (port, admin) = (free_port()?, free_port()?);
+    let mut all = vec![
+        ("DATABASE_URL", db.to_string()),
+        ("CONDUIT_LISTEN", format!("127.0.0.1:{port}")),
+        ("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{admin}")),
+        ("CONDUIT_JWT_SECRET", JWT_SECRET.to_string()),
+    ];
+    all.extend_from_slice(env);
+    Ok((spawn(bin, &all, port, "/readyz")?, port))
+}
+
 /// A server under load, with what the endpoints need.
 struct Target {
-    name: String,
+    name: &'static str,
     port: u16,
     token: String,
     server: Server,
     rss_before: Option<f64>,
+}
+
+/// Seeds `db` (bench0 registered through the API for a real hash, the rest by `seed`, if
+/// given) and signs in.
+fn target(name: &'static str, s: (Server, u16), db: &str, seed: Option<&str>) -> Result<Target> {
+    let (server, port) = s;
+    let addr = &format!("127.0.0.1:{port}");
+    if let Some(seed) = seed {
+        let (status, res) = http(addr, "POST", "/api/users", Some(BENCH_USER))?;
+        if !(200..300).contains(&status) {
+            bail!("registering the bench user: {status} {res}");
+        }
+        sql(db, seed)?;
+    }
+    let body = r#"{"user":{"email":"bench0@example.com","password":"bench-password"}}"#;
+    let (status, res) = http(addr, "POST", "/api/users/login", Some(body))?;
+    let json: serde_json::Value = serde_json::from_str(&res).unwrap_or_default();
+    let Some(token) = json["user"]["token"].as_str().filter(|_| status == 200) else {
+        bail!("logging in the bench user on {name}: {status} {res}");
+    };
+    let rss_before = rss(server.0.id());
+    Ok(Target {
+        name,
+        port,
+        token: token.into(),
+        server,
+        rss_before,
+    })
 }
 
 pub const JWT_SECRET: &str = "benchmark-only-secret-of-sufficient-length";
@@ -83,60 +139,65 @@ pub fn run(args: Args) -> Result<()> {
         return fault::run(&api_bin);
     }
     let web_dir = crate::util::target_dir().join("bench-web");
-    let bundle = if args.no_web {
-        None
-    } else {
-        Some(crate::web::build(crate::web::Engine::Release, &web_dir)?)
+    let bundle = match args.no_web {
+        true => None,
+        false => Some(crate::web::build(crate::web::Engine::Release, &web_dir)?),
     };
     let mut pg = Postgres::start_temporary()?;
     calibrate::enable_statement_stats(&mut pg)?;
     let redis = conduit_testkit::Redis::start_temporary().ok();
-    size::report(&api_bin, (!args.no_web).then_some(web_dir.as_path()))?;
+    size::report(&api_bin, bundle.as_ref().map(|_| web_dir.as_path()))?;
+    let (t, c, d) = (args.threads, args.connections, args.duration);
     println!(
-        "\nwrk -t{} -c{} -d{}s; pgbench -c{} -j{} -T{}; 50 users / 500 articles / 10 tags; load average {}",
-        args.threads,
-        args.connections,
-        args.duration,
-        args.connections,
-        args.threads,
-        args.duration,
+        "\nwrk -t{t} -c{c} -d{d}s; pgbench -c{c} -j{t} -T{d}; 50 users / 500 articles / 10 tags; load average {}",
         load_average()
     );
     let ours_db = database(&pg, calibrate::DATABASE)?;
     let off = [("CONDUIT_CACHE_ENABLED", "false".to_string())];
-    let mut targets = vec![api_target(
-        &api_bin,
-        "conduit, cache off",
-        &ours_db,
-        &off,
-        true,
-    )?];
+    let ours = conduit(&api_bin, &ours_db, &off)?;
+    let mut targets = vec![target("conduit, cache off", ours, &ours_db, Some(SEED))?];
     if let Some(bin) = &args.baseline_bin {
         let db = database(&pg, "conduit_baseline")?;
-        targets.push(api_target(bin, "baseline, cache off", &db, &off, true)?);
+        let baseline = conduit(bin, &db, &off)?;
+        targets.push(target("baseline, cache off", baseline, &db, Some(SEED))?);
     }
     if let Some(bin) = &args.reference_bin {
-        let db = database(&pg, "realworld_reference")?;
-        targets.push(reference::start(bin, &db)?);
+        // Its bind address is patched to read LISTEN (upstream binds 0.0.0.0:8080); its
+        // migrations run at start-up.
+        let (db, port) = (database(&pg, "realworld_reference")?, free_port()?);
+        let env = [
+            ("DATABASE_URL", db.clone()),
+            ("HMAC_KEY", JWT_SECRET.to_string()),
+            ("LISTEN", format!("127.0.0.1:{port}")),
+        ];
+        let server = spawn(bin, &env, port, "/api/tags")?;
+        let reference = (server, port);
+        targets.push(target("reference", reference, &db, Some(REFERENCE_SEED))?);
     }
-    let on = match &redis {
-        Some(r) => vec![("REDIS_URL", r.url())],
-        None => vec![],
-    };
-    targets.push(api_target(
-        &api_bin,
-        "conduit, cache on",
-        &ours_db,
-        &on,
-        false,
-    )?);
+    let on: Vec<_> = redis.iter().map(|r| ("REDIS_URL", r.url())).collect();
+    let cached = conduit(&api_bin, &ours_db, &on)?;
+    targets.push(target("conduit, cache on", cached, &ours_db, None)?);
     let user_id = calibrate::user_id(&ours_db, "bench0")?;
     let mut list_rate = None;
     println!(
         "{:<18} {:<20} {:>8} {:>9} {:>9} {:>7} {:>10} {:>6}",
         "endpoint", "server", "req/s", "p50", "p99", "errors", "pgbench/s", "share"
     );
-    for (endpoint, path, auth, params) in endpoints(user_id) {
+    // Each read endpoint: name, path, signed in, and the values of its SQL's `$1`, `$2`, ...
+    // for pgbench (the anonymous list runs LIMIT $1 OFFSET $2, and its count without any).
+    let (user_id, article) = (user_id.to_string(), "bench-article-250");
+    let endpoints = [
+        ("list articles (20)", "/api/articles", vec!["20", "0"]),
+        (
+            "get article",
+            "/api/articles/bench-article-250",
+            vec![article],
+        ),
+        ("tags", "/api/tags", vec![]),
+        ("current user", "/api/user", vec![&user_id]),
+    ];
+    for (endpoint, path, params) in endpoints {
+        let auth = path == "/api/user";
         calibrate::reset(&ours_db)?;
         let mut tps = None;
         for (i, t) in targets.iter().enumerate() {
@@ -158,18 +219,15 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
     }
-    println!(
-        "\n{:<20} {:>11} {:>11}",
-        "server", "RSS before", "RSS after"
-    );
+    println!("\nserver                RSS before   RSS after");
     for t in &targets {
         let after = rss(t.server.0.id());
         println!("{:<20} {:>11} {:>11}", t.name, mb(t.rss_before), mb(after));
     }
-    if let (Some(b), Some(cached)) = (&bundle, targets.last()) {
-        web(&args, &web_dir, cached.port, b, list_rate)?;
+    match (&bundle, targets.last()) {
+        (Some(b), Some(cached)) => web(&args, &web_dir, cached.port, b, list_rate),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn database(pg: &Postgres, name: &str) -> Result<String> {
@@ -177,88 +235,19 @@ fn database(pg: &Postgres, name: &str) -> Result<String> {
     Ok(pg.url(name))
 }
 
-/// Starts a conduit-api binary on `db` (seeding it when `seed` is set) and logs in.
-fn api_target(
-    bin: &Path,
-    name: &str,
-    db: &str,
-    env: &[(&str, String)],
-    seed: bool,
-) -> Result<Target> {
-    let port = free_port()?;
-    let mut command = Command::new(bin);
-    command
-        .env_clear()
-        .env("DATABASE_URL", db)
-        .env("CONDUIT_LISTEN", format!("127.0.0.1:{port}"))
-        .env(
-            "CONDUIT_ADMIN_LISTEN",
-            format!("127.0.0.1:{}", free_port()?),
-        )
-        .env("CONDUIT_JWT_SECRET", JWT_SECRET)
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null());
-    let mut server = Server(
-        command
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?,
-    );
-    wait_ready(&format!("http://127.0.0.1:{port}/readyz"), &mut server.0)?;
-    if seed {
-        register_bench_user(port)?;
-        sql(db, SEED)?;
-    }
-    let token = login(port)?;
-    let rss_before = rss(server.0.id());
-    Ok(Target {
-        name: name.into(),
-        port,
-        token,
-        server,
-        rss_before,
-    })
-}
-
-/// A read endpoint: name, path, signed in, and the values of its SQL's `$1`, `$2`, ... for
-/// pgbench (the anonymous list runs LIMIT $1 OFFSET $2, and its count without parameters).
-type Endpoint = (&'static str, &'static str, bool, Vec<String>);
-
-fn endpoints(user_id: i64) -> [Endpoint; 4] {
-    let article = "bench-article-250";
-    [
-        (
-            "list articles (20)",
-            "/api/articles",
-            false,
-            vec!["20".into(), "0".into()],
-        ),
-        (
-            "get article",
-            "/api/articles/bench-article-250",
-            false,
-            vec![article.into()],
-        ),
-        ("tags", "/api/tags", false, vec![]),
-        ("current user", "/api/user", true, vec![user_id.to_string()]),
-    ]
-}
-
 fn wrk(args: &Args, port: u16, token: Option<&str>, path: &str) -> Result<WrkStats> {
     let mut wrk = Command::new("wrk");
+    wrk.args(["--latency", "-t", &args.threads.to_string()]);
     wrk.args([
-        "--latency",
-        "-t",
-        &args.threads.to_string(),
         "-c",
         &args.connections.to_string(),
-    ])
-    .args(["-d", &format!("{}s", args.duration)]);
+        "-d",
+        &format!("{}s", args.duration),
+    ]);
     if let Some(t) = token {
         wrk.args(["-H", &format!("Authorization: Token {t}")]);
     }
-    wrk.arg(format!("http://127.0.0.1:{port}{path}"));
-    let out = crate::util::output(&mut wrk)?;
+    let out = crate::util::output(wrk.arg(format!("http://127.0.0.1:{port}{path}")))?;
     parse_wrk(&out).with_context(|| format!("unexpected wrk output:\n{out}"))
 }
 
@@ -268,35 +257,23 @@ fn web(
     args: &Args,
     dir: &Path,
     api_port: u16,
-    bundle: &crate::web::BundleSize,
+    bundle: &BundleSize,
     list: Option<f64>,
 ) -> Result<()> {
-    let port = free_port()?;
-    let mut server = Server(
-        Command::new(dir.join("conduit-web"))
-            .env_clear()
-            .env("CONDUIT_WEB_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "CONDUIT_ADMIN_LISTEN",
-                format!("127.0.0.1:{}", free_port()?),
-            )
-            .env("CONDUIT_API_URL", format!("http://127.0.0.1:{api_port}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .context("starting conduit-web")?,
-    );
-    wait_ready(&format!("http://127.0.0.1:{port}/readyz"), &mut server.0)?;
+    let (port, admin) = (free_port()?, free_port()?);
+    let env = [
+        ("CONDUIT_WEB_LISTEN", format!("127.0.0.1:{port}")),
+        ("CONDUIT_ADMIN_LISTEN", format!("127.0.0.1:{admin}")),
+        ("CONDUIT_API_URL", format!("http://127.0.0.1:{api_port}")),
+    ];
+    let server = spawn(&dir.join("conduit-web"), &env, port, "/readyz")?;
     println!(
         "\nconduit-web server-side rendering (API cache on); client bundle {:.1} KiB gzipped ({} KiB wasm + {} KiB js before gzip)",
         (bundle.wasm_gz + bundle.js_gz) as f64 / 1024.0,
         bundle.wasm / 1024,
         bundle.js / 1024
     );
-    println!(
-        "{:<16} {:>8} {:>9} {:>9} {:>7}  of uncached API list",
-        "page", "req/s", "p50", "p99", "errors"
-    );
+    println!("page                req/s       p50       p99  errors  of uncached API list");
     for (name, path) in [("home", "/"), ("article", "/article/bench-article-250")] {
         let s = wrk(args, port, None, path)?;
         let share = list.map_or(String::new(), |l| format!("{:.0}%", s.rps / l * 100.0));
@@ -312,24 +289,6 @@ fn web(
 const BENCH_USER: &str =
     r#"{"user":{"username":"bench0","email":"bench0@example.com","password":"bench-password"}}"#;
 
-fn register_bench_user(port: u16) -> Result<()> {
-    let (status, res) = http(port, "POST", "/api/users", Some(BENCH_USER))?;
-    if !(200..300).contains(&status) {
-        bail!("registering the bench user: {status} {res}");
-    }
-    Ok(())
-}
-
-fn login(port: u16) -> Result<String> {
-    let body = r#"{"user":{"email":"bench0@example.com","password":"bench-password"}}"#;
-    let (status, res) = http(port, "POST", "/api/users/login", Some(body))?;
-    let json: serde_json::Value = serde_json::from_str(&res).unwrap_or_default();
-    match json["user"]["token"].as_str() {
-        Some(token) if status == 200 => Ok(token.to_string()),
-        _ => bail!("logging in the bench user: {status} {res}"),
-    }
-}
-
 struct WrkStats {
     rps: f64,
     requests: u64,
@@ -340,16 +299,13 @@ struct WrkStats {
 
 fn parse_wrk(out: &str) -> Option<WrkStats> {
     let field = |prefix: &str| {
-        out.lines().find_map(|l| {
-            l.trim()
-                .strip_prefix(prefix)
-                .map(|rest| rest.trim().to_string())
-        })
+        out.lines()
+            .find_map(|l| Some(l.trim().strip_prefix(prefix)?.trim().to_string()))
     };
     let requests = out
         .lines()
-        .find_map(|l| l.trim().split_once(" requests in "))
-        .and_then(|(n, _)| n.trim().parse().ok())?;
+        .find_map(|l| l.trim().split_once(" requests in "))?
+        .0;
     // Socket errors (connect, read, write, timeout) count as errors too.
     let socket: u64 = field("Socket errors:").map_or(0, |s| {
         s.split(',')
@@ -361,7 +317,7 @@ fn parse_wrk(out: &str) -> Option<WrkStats> {
         .unwrap_or(0);
     Some(WrkStats {
         rps: field("Requests/sec:")?.parse().ok()?,
-        requests,
+        requests: requests.trim().parse().ok()?,
         p50: field("50%")?,
         p99: field("99%")?,
         errors: non_2xx + socket,
@@ -377,15 +333,12 @@ fn load_average() -> String {
 /// Resident set size in MB.
 fn rss(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
+    let kb = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))?
         .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+        .trim_end_matches("kB");
+    Some(kb.trim().parse::<f64>().ok()? / 1024.0)
 }
 
 fn mb(v: Option<f64>) -> String {
@@ -393,27 +346,11 @@ fn mb(v: Option<f64>) -> String {
 }
 
 /// The rest of the seed by SQL, after bench0 registered through the API (a real hash).
-const SEED: &str = "INSERT INTO users (username, email, password_hash, bio)
-   SELECT 'bench' || i, 'bench' || i || '@example.com', (SELECT password_hash FROM users WHERE username = 'bench0'),
-          'Writer number ' || i
-   FROM generate_series(1, 49) i;
- INSERT INTO tags (name) SELECT 'tag' || i FROM generate_series(0, 9) i;
- INSERT INTO articles (slug, author_id, title, description, body, created_at)
-   SELECT 'bench-article-' || i, (SELECT id FROM users WHERE username = 'bench' || (i % 50)),
-          'Bench article ' || i, 'What article ' || i || ' is about', repeat('Some body text. ', 100),
-          now() - make_interval(mins => 500 - i)
-   FROM generate_series(0, 499) i;
- INSERT INTO article_tags (article_id, tag_id)
-   SELECT a.id, t.id FROM articles a JOIN tags t ON (a.id + t.id) % 4 = 0;
- INSERT INTO favorites (user_id, article_id)
-   SELECT u.id, a.id FROM users u JOIN articles a ON (u.id * 7 + a.id) % 10 = 0;
- INSERT INTO follows (follower_id, followee_id)
-   SELECT f.id, g.id FROM users f JOIN users g ON f.id <> g.id AND (f.id + g.id) % 5 = 0;
- UPDATE articles a SET
-   favorites_count = (SELECT count(*) FROM favorites f WHERE f.article_id = a.id),
-   tag_list = ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id
-                    WHERE at.article_id = a.id ORDER BY t.name);
- ANALYZE;";
+const SEED: &str = include_str!("seed.sql");
+
+/// [`SEED`] in the reference implementation's schema (built outside the project, see
+/// docs/benchmark.md).
+const REFERENCE_SEED: &str = include_str!("reference-seed.sql");
 
 pub(crate) fn sql(url: &str, statements: &str) -> Result<()> {
     query(url, async |c| Ok(c.batch_execute(statements).await?))
@@ -432,15 +369,6 @@ pub(crate) fn query<T>(
         tokio::spawn(conn);
         f(&client).await
     })
-}
-
-pub(crate) fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> Result<(u16, String)> {
-    crate::util::http(&format!("127.0.0.1:{port}"), method, path, body)
 }
 
 #[cfg(test)]

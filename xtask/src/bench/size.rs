@@ -4,34 +4,33 @@
 //! and the zoneinfo tree of this machine, plus the web server's served files.
 
 use anyhow::Result;
-use std::path::{Path, PathBuf};
-
-const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
-const ZONEINFO: &str = "/usr/share/zoneinfo";
+use std::path::Path;
+use std::process::Command;
 
 pub fn report(api_bin: &Path, web_dir: Option<&Path>) -> Result<()> {
     println!(
         "\n{:<12} {:>10} {:>10} {:>10} {:>12}  (MB; image input = stripped binary + shared libraries + CA bundle + tzdata [+ served files])",
         "binary", "as built", "stripped", "libraries", "image input"
     );
-    let extras = tree_size(Path::new(CA_BUNDLE)) + tree_size(Path::new(ZONEINFO));
+    let extras = size(Path::new("/etc/ssl/certs/ca-certificates.crt"))
+        + size(Path::new("/usr/share/zoneinfo"));
     let mut bins = vec![(api_bin.to_path_buf(), 0)];
     if let Some(dir) = web_dir {
-        let served = tree_size(dir) - file_size(&dir.join("conduit-web"));
-        bins.push((dir.join("conduit-web"), served));
+        let web = dir.join("conduit-web");
+        bins.push((web.clone(), size(dir) - size(&web)));
     }
-    for (bin, served) in bins {
-        if !bin.exists() {
-            continue;
-        }
-        let stripped = stripped_size(&bin)?;
-        let libs: u64 = shared_libraries(&bin).iter().map(|l| file_size(l)).sum();
-        let name = bin
-            .file_name()
-            .map_or("?".into(), |n| n.to_string_lossy().into_owned());
+    for (bin, served) in bins.into_iter().filter(|(bin, _)| bin.exists()) {
+        // `strip` a copy: the binary itself is left alone.
+        let copy = crate::util::target_dir().join(format!("bench-strip-{}", std::process::id()));
+        crate::util::output(Command::new("strip").arg("-o").arg(&copy).arg(&bin))?;
+        let stripped = size(&copy);
+        std::fs::remove_file(&copy)?;
+        let libs = shared_libraries(&bin);
+        let name = bin.file_name().map_or("?".into(), |n| n.to_string_lossy());
+        let mb = |bytes: u64| format!("{:.1}", bytes as f64 / 1e6);
         println!(
             "{name:<12} {:>10} {:>10} {:>10} {:>12}",
-            mb(file_size(&bin)),
+            mb(size(&bin)),
             mb(stripped),
             mb(libs),
             mb(stripped + libs + extras + served)
@@ -40,54 +39,26 @@ pub fn report(api_bin: &Path, web_dir: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-fn mb(bytes: u64) -> String {
-    format!("{:.1}", bytes as f64 / 1e6)
-}
-
-fn file_size(p: &Path) -> u64 {
-    std::fs::metadata(p).map_or(0, |m| m.len())
-}
-
-/// Size after `strip` of a copy (the binary itself is left alone).
-fn stripped_size(bin: &Path) -> Result<u64> {
-    let copy = crate::util::target_dir().join(format!("bench-strip-{}", std::process::id()));
-    crate::util::output(
-        std::process::Command::new("strip")
-            .arg("-o")
-            .arg(&copy)
-            .arg(bin),
-    )?;
-    let size = file_size(&copy);
-    std::fs::remove_file(&copy)?;
-    Ok(size)
-}
-
-/// Resolved paths of the shared libraries `ldd` lists (the dynamic loader included).
-fn shared_libraries(bin: &Path) -> Vec<PathBuf> {
-    let out = crate::util::output(std::process::Command::new("ldd").arg(bin)).unwrap_or_default();
-    out.lines()
-        .filter_map(|l| {
-            let path = match l.split_once("=>") {
-                Some((_, rest)) => rest.split_whitespace().next()?,
-                None => l.split_whitespace().next()?,
-            };
-            std::fs::canonicalize(path).ok()
-        })
-        .collect()
-}
-
-/// Bytes of regular files under `p` (symbolic links not followed).
-fn tree_size(p: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(p) else {
-        return 0;
+/// Bytes of the shared libraries `ldd` lists (the dynamic loader included), resolved.
+fn shared_libraries(bin: &Path) -> u64 {
+    let out = crate::util::output(Command::new("ldd").arg(bin)).unwrap_or_default();
+    let path = |l: &str| match l.split_once("=>") {
+        Some((_, rest)) => rest.split_whitespace().next().map(str::to_string),
+        None => l.split_whitespace().next().map(str::to_string),
     };
-    if meta.is_dir() {
-        std::fs::read_dir(p)
-            .map(|d| d.flatten().map(|e| tree_size(&e.path())).sum())
-            .unwrap_or(0)
-    } else if meta.is_file() {
-        meta.len()
-    } else {
-        0
+    let libs = out
+        .lines()
+        .filter_map(|l| std::fs::canonicalize(path(l)?).ok());
+    libs.map(|l| size(&l)).sum()
+}
+
+/// Bytes of the regular files at or under `p` (symbolic links not followed).
+fn size(p: &Path) -> u64 {
+    match std::fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => {
+            std::fs::read_dir(p).map_or(0, |d| d.flatten().map(|e| size(&e.path())).sum())
+        }
+        Ok(m) if m.is_file() => m.len(),
+        _ => 0,
     }
 }
