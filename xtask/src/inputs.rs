@@ -69,17 +69,10 @@ impl Input {
     }
 
     fn check(&self) -> Result<()> {
-        for h in self
-            .sha256
-            .iter()
-            .chain(&self.tree)
-            .chain(self.files.values())
-        {
+        let pins = self.sha256.iter().chain(&self.tree);
+        for h in pins.chain(self.files.values()) {
             let hex = h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-            ensure!(
-                h.len() == 64 && hex,
-                "`{h}` is not 64 lower-case hex digits"
-            );
+            ensure!(h.len() == 64 && hex, "`{h}`: not 64 hex digits");
         }
         let inside = |p: &String| !p.starts_with('/') && !p.split('/').any(|c| c == "..");
         ensure!(
@@ -108,9 +101,8 @@ pub fn parse(text: &str) -> Result<Vec<Input>> {
         .input;
     for (i, input) in inputs.iter().enumerate() {
         let name = &input.name;
-        input
-            .check()
-            .with_context(|| format!("xtask/inputs.toml: input {name}"))?;
+        let checked = input.check();
+        checked.with_context(|| format!("xtask/inputs.toml: input {name}"))?;
         let twice = inputs[..i].iter().any(|o| &o.name == name);
         ensure!(!twice, "xtask/inputs.toml: input {name} is declared twice");
     }
@@ -130,19 +122,18 @@ impl Resolver {
     /// The manifest and the directories the environment names.
     pub fn from_env() -> Result<Self> {
         let root = crate::util::root();
-        let text = std::fs::read_to_string(root.join("xtask/inputs.toml"))?;
-        let named = [OFFLINE_VAR, SHARED_VAR].into_iter().find_map(|var| {
-            let dir = std::env::var_os(var).filter(|v| !v.is_empty())?;
-            Some((PathBuf::from(dir), var.to_owned()))
-        });
+        let var = |v: &str| std::env::var_os(v).filter(|v| !v.is_empty());
+        let named = [OFFLINE_VAR, SHARED_VAR].map(|v| Some((var(v)?.into(), v.to_owned())));
         // The development setup this project grew up in: `../shared` beside the checkout.
         let beside = std::fs::canonicalize(root.join("../shared")).ok();
         let beside = beside
             .filter(|d| d.is_dir())
             .map(|d| (d, "the default".into()));
-        let cache = std::env::var_os(CACHE_VAR).map(PathBuf::from);
-        let cache = cache.unwrap_or_else(|| crate::util::target_dir().join("inputs"));
-        let (inputs, offline) = (parse(&text)?, named.or(beside));
+        let text = std::fs::read_to_string(root.join("xtask/inputs.toml"))?;
+        let default = || crate::util::target_dir().join("inputs");
+        let cache = var(CACHE_VAR).map_or_else(default, PathBuf::from);
+        let offline = named.into_iter().flatten().next().or(beside);
+        let (inputs, fetch) = (parse(&text)?, fetch);
         Ok(Self {
             inputs,
             offline,
@@ -245,11 +236,8 @@ fn fill_into<'a>(
             // A Helm chart package: its dependencies as directories, like the local copies.
             verify::unpack_subcharts(tmp)?;
             if input.sha256.is_none() {
-                expect(
-                    url,
-                    input.tree.as_deref(),
-                    &tree_hash(tmp, &input.exclude)?.0,
-                )?;
+                let tree = tree_hash(tmp, &input.exclude)?.0;
+                expect(url, input.tree.as_deref(), &tree)?;
             }
         }
         _ => {
@@ -272,12 +260,8 @@ fn verify(input: &Input, path: &Path, tree: Option<&str>) -> Result<()> {
         "file" => expect(&shown, input.sha256.as_deref(), &file_sha256(path)?),
         "archive" => expect(&shown, tree, &tree_hash(path, &input.exclude)?.0),
         "files" => input.files.iter().try_for_each(|(rel, sha256)| {
-            let file = path.join(rel);
-            expect(
-                &file.display().to_string(),
-                Some(sha256),
-                &file_sha256(&file)?,
-            )
+            let (file, shown) = (path.join(rel), format!("{shown}/{rel}"));
+            expect(&shown, Some(sha256), &file_sha256(&file)?)
         }),
         _ => Ok(()),
     }
@@ -294,10 +278,8 @@ fn fetch(url: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut body = response.into_body().into_reader().take(MAX_DOWNLOAD + 1);
     body.read_to_end(&mut bytes)?;
-    ensure!(
-        bytes.len() as u64 <= MAX_DOWNLOAD,
-        "larger than {MAX_DOWNLOAD} bytes"
-    );
+    let size = bytes.len() as u64;
+    ensure!(size <= MAX_DOWNLOAD, "larger than {MAX_DOWNLOAD} bytes");
     Ok(bytes)
 }
 
@@ -326,9 +308,7 @@ fn global() -> Result<&'static Resolver> {
 pub fn path(name: &str) -> Result<PathBuf> {
     // One resolution at a time: two threads must not fill the same cache entry.
     static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = ONE
-        .lock()
-        .map_err(|_| anyhow::anyhow!("an input resolution panicked"))?;
+    let _one = ONE.lock().ok().context("an input resolution panicked")?;
     global()?.resolve(name)
 }
 
@@ -373,11 +353,10 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     let r = Resolver::from_env()?;
-    if args.list || args.names.is_empty() {
-        for i in &r.inputs {
-            let (name, version, licence) = (&i.name, &i.version, &i.licence);
-            println!("{name}\t{version}\t{licence}\t{}\t{}", i.about, i.source);
-        }
+    let list = args.list || args.names.is_empty();
+    for i in r.inputs.iter().filter(|_| list) {
+        let (name, version, licence) = (&i.name, &i.version, &i.licence);
+        println!("{name}\t{version}\t{licence}\t{}\t{}", i.about, i.source);
     }
     for name in &args.names {
         println!("{}", r.resolve(name)?.display());

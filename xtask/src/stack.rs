@@ -112,10 +112,8 @@ impl Drop for Stack {
     fn drop(&mut self) {
         for c in self.children.iter_mut().rev() {
             // SIGTERM first so both servers drain and flush; then make sure.
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(c.id().to_string())
-                .status();
+            let pid = c.id().to_string();
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline && matches!(c.try_wait(), Ok(None)) {
                 std::thread::sleep(Duration::from_millis(50));
@@ -175,12 +173,9 @@ mod tests {
             ..Default::default()
         };
         let err = format!("{:#}", Stack::start(options).err().expect("must refuse"));
+        let (holder, me) = (format!("127.0.0.1:{port} (the API)"), std::process::id());
         assert!(
-            err.contains(&format!("127.0.0.1:{port} (the API)")),
-            "{err}"
-        );
-        assert!(
-            err.contains(&format!("pid {}", std::process::id())),
+            err.contains(&holder) && err.contains(&format!("pid {me}")),
             "{err}"
         );
         // A server answering for our child is not ours.

@@ -117,8 +117,6 @@ fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
 /// semgrep with `observability/<rules>.semgrep.yaml` on `target`, failing on a finding.
 fn semgrep(rules: &str, target: &Path) -> Result<Command> {
     let mut c = cmd(require("semgrep", VENV_HINT)?);
-    c.env("SEMGREP_ENABLE_VERSION_CHECK", "0");
-    c.env("SEMGREP_SEND_METRICS", "off");
     c.args(["scan", "--metrics=off", "--disable-version-check"]);
     c.args(["--quiet", "--error", "--vim", "--config"]);
     c.arg(own(&format!("{rules}.semgrep.yaml"))).arg(target);
@@ -152,9 +150,7 @@ fn prometheus_rules(text: &str) -> Result<Vec<(String, Value)>> {
     for doc in text.split("\n---\n") {
         let v: Value = serde_yaml::from_str(doc)?;
         if v["kind"].as_str() == Some("PrometheusRule") {
-            let name = v["metadata"]["name"]
-                .as_str()
-                .context("a rule without a name")?;
+            let name = v["metadata"]["name"].as_str().context("no name")?;
             out.push((name.to_string(), v["spec"].clone()));
         }
     }
@@ -212,26 +208,21 @@ fn dashboard_queries(dir: &Path, out: &Path) -> Result<PathBuf> {
 /// Every alert has a promtool test case where it fires and one where it stays silent, and the
 /// tests name no alert that does not exist.
 fn coverage(rules: &[(String, Value)], tests: &[PathBuf]) -> Result<()> {
-    let mut alerts = BTreeSet::new();
-    for group in rules
-        .iter()
-        .flat_map(|(_, s)| s["groups"].as_sequence())
+    let groups = rules.iter().flat_map(|(_, s)| s["groups"].as_sequence());
+    let rules = groups.flatten().flat_map(|g| g["rules"].as_sequence());
+    let alerts: BTreeSet<&str> = rules
         .flatten()
-    {
-        let rules = group["rules"].as_sequence().into_iter().flatten();
-        alerts.extend(rules.filter_map(|r| r["alert"].as_str()));
-    }
+        .filter_map(|r| r["alert"].as_str())
+        .collect();
     let (mut fires, mut silent) = (BTreeSet::new(), BTreeSet::new());
     for t in tests {
         let v: Value = serde_yaml::from_str(&std::fs::read_to_string(t)?)?;
-        for test in v["tests"].as_sequence().into_iter().flatten() {
-            for case in test["alert_rule_test"].as_sequence().into_iter().flatten() {
-                let name = case["alertname"].as_str().unwrap_or("?").to_string();
-                let fired = case["exp_alerts"]
-                    .as_sequence()
-                    .is_some_and(|s| !s.is_empty());
-                [&mut silent, &mut fires][usize::from(fired)].insert(name);
-            }
+        let tests = v["tests"].as_sequence().into_iter().flatten();
+        let cases = tests.flat_map(|t| t["alert_rule_test"].as_sequence());
+        for case in cases.flatten() {
+            let name = case["alertname"].as_str().unwrap_or("?").to_string();
+            let fired = case["exp_alerts"].as_sequence().map_or(0, Vec::len) > 0;
+            [&mut silent, &mut fires][usize::from(fired)].insert(name);
         }
     }
     let tested = |a: &&&str| fires.contains(**a) && silent.contains(**a);
