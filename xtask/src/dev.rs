@@ -98,10 +98,8 @@ fn dev_port(usual: u16, what: &str) -> Result<u16> {
         return Ok(usual);
     }
     let port = conduit_testkit::free_port()?;
-    eprintln!(
-        "note: 127.0.0.1:{usual} is held by {}; the dev {what} uses 127.0.0.1:{port} instead",
-        conduit_testkit::port_holder(usual)
-    );
+    let holder = conduit_testkit::port_holder(usual);
+    eprintln!("note: 127.0.0.1:{usual} is held by {holder}; the dev {what} uses port {port}");
     Ok(port)
 }
 
@@ -111,9 +109,8 @@ fn create_database(admin_url: &str, name: &str) -> Result<()> {
         tokio::spawn(conn);
         let query = "SELECT 1 FROM pg_database WHERE datname = $1";
         if client.query_opt(query, &[&name]).await?.is_none() {
-            client
-                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                .await?;
+            let create = format!("CREATE DATABASE \"{name}\"");
+            client.batch_execute(&create).await?;
         }
         anyhow::Ok(())
     })
