@@ -75,10 +75,8 @@ impl Input {
             ensure!(h.len() == 64 && hex, "`{h}`: not 64 hex digits");
         }
         let inside = |p: &String| !p.starts_with('/') && !p.split('/').any(|c| c == "..");
-        ensure!(
-            self.files.keys().chain([&self.local]).all(inside),
-            "a path leaves its directory"
-        );
+        let mut paths = self.files.keys().chain([&self.local]);
+        ensure!(paths.all(inside), "a path leaves its directory");
         let complete = match self.kind.as_str() {
             "file" => self.url.is_some() && self.sha256.is_some(),
             "archive" => self.url.is_some() && self.tree.is_some(),
@@ -224,10 +222,8 @@ fn fill_into<'a>(
             return Ok(Some(file_name(input)?));
         }
         "archive" => {
-            ensure!(
-                !input.local_only,
-                "no digest of the download is pinned: only a local copy can be used"
-            );
+            // No digest of the download is pinned: only a local copy can be used.
+            ensure!(!input.local_only, "a local-only input");
             let bytes = get("")?;
             if input.sha256.is_some() {
                 expect(url, input.sha256.as_deref(), &sha256_hex(&bytes))?;

@@ -49,8 +49,9 @@ pub fn run() -> Result<()> {
     for (dir, hash) in checkouts.iter().zip(&hashes) {
         println!("  {hash}  built in {}", dir.display());
     }
+    let same = hashes[0] == hashes[1];
     ensure!(
-        hashes[0] == hashes[1],
+        same,
         "repro: the builds differ: the build depends on its path"
     );
     let (hash, secs) = (&hashes[0], started.elapsed().as_secs_f64());
@@ -69,17 +70,15 @@ fn build(
     // `git archive <tree> | tar -x -C dir`: the committed tree only, no build artefacts.
     std::fs::create_dir_all(dir)?;
     let mut archive = cmd("git");
-    archive
-        .args(["archive", "--format=tar", tree])
-        .stdout(Stdio::piped());
-    let archive = archive.spawn()?.stdout.context("git archive")?;
+    archive.args(["archive", "--format=tar", tree]);
+    let archive = archive.stdout(Stdio::piped()).spawn()?.stdout;
+    let archive = archive.context("git archive")?;
     exec(Command::new("tar").arg("-xC").arg(dir).stdin(archive))?;
 
     let t = Instant::now();
     let (d, h) = (dir.display(), home.display());
-    let mut cargo = crate::util::cargo(&format!(
-        "build --release --locked -p {package} --bin {bin}"
-    ));
+    let args = format!("build --release --locked -p {package} --bin {bin}");
+    let mut cargo = crate::util::cargo(&args);
     cargo
         .current_dir(dir)
         .env("CARGO_INCREMENTAL", "0")

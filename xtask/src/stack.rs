@@ -174,10 +174,8 @@ mod tests {
         };
         let err = format!("{:#}", Stack::start(options).err().expect("must refuse"));
         let (holder, me) = (format!("127.0.0.1:{port} (the API)"), std::process::id());
-        assert!(
-            err.contains(&holder) && err.contains(&format!("pid {me}")),
-            "{err}"
-        );
+        let pid = format!("pid {me}");
+        assert!(err.contains(&holder) && err.contains(&pid), "{err}");
         // A server answering for our child is not ours.
         let mut child = Command::new("sleep").arg("30").spawn().expect("sleep");
         let err = ensure_listener_is(&mut child, port, "web").expect_err("not ours");

@@ -46,10 +46,7 @@ pub fn output(c: &mut Command) -> Result<String> {
     let (out, shown) = (c.output(), display(c));
     let out = out.with_context(|| format!("could not start `{shown}`"))?;
     let (status, stderr) = (out.status, String::from_utf8_lossy(&out.stderr));
-    ensure!(
-        status.success(),
-        "`{shown}` failed with {status}:\n{stderr}"
-    );
+    ensure!(status.success(), "`{shown}` failed, {status}:\n{stderr}");
     Ok(String::from_utf8(out.stdout)?)
 }
 

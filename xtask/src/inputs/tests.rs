@@ -99,12 +99,8 @@ fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
     assert!(e.contains("SHA-256 mismatch"), "no fallback to the network");
     assert_eq!(hits(), 0);
     let nowhere = cache.path().join("none");
-    let e = err(&resolver(
-        "file",
-        &file("/c.yml"),
-        Some(&nowhere),
-        cache.path(),
-    ));
+    let r = resolver("file", &file("/c.yml"), Some(&nowhere), cache.path());
+    let e = err(&r);
     assert!(!e.contains('\n'), "one line: {e}");
     for part in ["input it", "https://x/c.yml", "404", OFFLINE_VAR] {
         assert!(e.contains(part), "`{part}` missing from: {e}");
@@ -145,10 +141,7 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     assert_eq!(hits(), 1);
     std::fs::write(dir.join("README.md"), "changed").expect("tamper");
     let e = err(&r);
-    assert!(
-        e.contains("SHA-256 mismatch"),
-        "the cache is checked every use"
-    );
+    assert!(e.contains("SHA-256 mismatch"), "cache checked on use");
 
     let r = resolver("archive", &pins, Some(offline.path()), cache.path());
     assert_eq!(r.resolve("it").expect("local"), offline.path().join("db"));
@@ -189,10 +182,8 @@ fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
     assert_eq!(hits(), 1);
     let cache = temp();
     let r = resolver("archive", &chart("broken.tgz", &broken), None, cache.path());
-    assert!(
-        err(&r).contains("sub-2.0.0.tgz") && empty(cache.path()),
-        "nothing cached"
-    );
+    let e = err(&r);
+    assert!(e.contains("sub-2.0.0.tgz") && empty(cache.path()), "{e}");
 }
 
 #[test]

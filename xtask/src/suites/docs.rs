@@ -298,35 +298,26 @@ fn disagreements(doc: &str, heading: &str, help: &str) -> Vec<String> {
 }
 
 fn configuration() -> Result<()> {
-    let api = output(&mut crate::util::cargo(
-        "run -q --locked -p conduit-api -- --help",
-    ))?;
+    let mut api = crate::util::cargo("run -q --locked -p conduit-api -- --help");
+    let api = output(&mut api)?;
     // The web server builds only as a Perseus engine (as `cargo xtask dist` builds it).
     let web = output(crate::web::half("engine", "run -q")?.args(["--", "--help"]))?;
     let doc = read(&root().join("docs/configuration.md"))?;
     let mut problems = vec![];
     for (heading, help) in [("The API", &api), ("The web server", &web)] {
         let n = help_variables(help).len();
-        ensure!(
-            n > 3,
-            "the --help of \"{heading}\" names no variables:\n{help}"
-        );
+        ensure!(n > 3, "\"{heading}\": no variables in --help:\n{help}");
         problems.extend(disagreements(&doc, heading, help));
         eprintln!("docs: {heading}: {n} variables in --help");
     }
-    ensure!(
-        problems.is_empty(),
-        "docs/configuration.md: {}",
-        problems.join("; ")
-    );
+    let problems = problems.join("; ");
+    ensure!(problems.is_empty(), "docs/configuration.md: {problems}");
     // Controls: a variable missing from the table, and one missing from --help.
     let without = doc.replace("| `CONDUIT_JWT_SECRET` |", "| the key |");
     let fewer = api.replace("[env: CONDUIT_WORKERS", "[");
     let found = [(&without, &api), (&doc, &fewer)].map(|(d, h)| disagreements(d, "The API", h));
-    ensure!(
-        found.iter().all(|f| f.len() == 1),
-        "a control passed: {found:?}"
-    );
+    let rejected = found.iter().all(|f| f.len() == 1);
+    ensure!(rejected, "a control passed: {found:?}");
     eprintln!("docs: control: a variable missing from the table or --help is rejected");
     Ok(())
 }
