@@ -94,9 +94,8 @@ pub fn parse(text: &str) -> Result<Vec<Input>> {
     struct Manifest {
         input: Vec<Input>,
     }
-    let inputs = toml::from_str::<Manifest>(text)
-        .context("xtask/inputs.toml")?
-        .input;
+    let manifest = toml::from_str::<Manifest>(text);
+    let inputs = manifest.context("xtask/inputs.toml")?.input;
     for (i, input) in inputs.iter().enumerate() {
         let name = &input.name;
         let checked = input.check();
@@ -124,9 +123,8 @@ impl Resolver {
         let named = [OFFLINE_VAR, SHARED_VAR].map(|v| Some((var(v)?.into(), v.to_owned())));
         // The development setup this project grew up in: `../shared` beside the checkout.
         let beside = std::fs::canonicalize(root.join("../shared")).ok();
-        let beside = beside
-            .filter(|d| d.is_dir())
-            .map(|d| (d, "the default".into()));
+        let beside = beside.filter(|d| d.is_dir());
+        let beside = beside.map(|d| (d, "the default".into()));
         let text = std::fs::read_to_string(root.join("xtask/inputs.toml"))?;
         let default = || crate::util::target_dir().join("inputs");
         let cache = var(CACHE_VAR).map_or_else(default, PathBuf::from);
@@ -316,8 +314,8 @@ pub fn helm_charts(out: &Path) -> Result<PathBuf> {
     for input in global()?.inputs.iter() {
         if let Some(chart) = input.name.strip_prefix("helm-chart-") {
             let link = out.join(format!("{chart}-{}", input.version));
-            std::os::unix::fs::symlink(path(&input.name)?, &link)
-                .with_context(|| format!("linking {}", link.display()))?;
+            let linked = std::os::unix::fs::symlink(path(&input.name)?, &link);
+            linked.with_context(|| format!("linking {}", link.display()))?;
         }
     }
     Ok(out.to_path_buf())

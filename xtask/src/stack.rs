@@ -45,9 +45,8 @@ impl Stack {
             Some(_) => None,
             None => Some(Postgres::start_temporary().context("starting PostgreSQL")?),
         };
-        let database_url = o
-            .database_url
-            .or(postgres.as_ref().map(|pg| pg.url("postgres")));
+        let pg_url = postgres.as_ref().map(|pg| pg.url("postgres"));
+        let database_url = o.database_url.or(pg_url);
         let redis = match (&o.redis_url, crate::util::which("redis-server")) {
             (None, Some(_)) => Some(Redis::start_temporary().context("starting Redis")?),
             _ => None,

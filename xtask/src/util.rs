@@ -34,9 +34,8 @@ pub fn cargo(args: &str) -> Command {
 pub fn exec(c: &mut Command) -> Result<()> {
     let shown = display(c);
     eprintln!("$ {shown}");
-    let status = c
-        .status()
-        .with_context(|| format!("could not start `{shown}`"))?;
+    let status = c.status();
+    let status = status.with_context(|| format!("could not start `{shown}`"))?;
     ensure!(status.success(), "`{shown}` failed with {status}");
     Ok(())
 }

@@ -30,10 +30,7 @@ fn hits() -> usize {
 }
 
 fn temp() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("conduit-inputs-")
-        .tempdir()
-        .expect("temp dir")
+    tempfile::tempdir().expect("temp dir")
 }
 
 /// A manifest of one input `it` of `kind` with the extra keys `pins`.
@@ -177,8 +174,7 @@ fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
     let values = dir.join("charts/sub/charts/leaf/values.yaml");
     assert_eq!(std::fs::read(values).expect("read"), b"a: 1\n");
     assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
-    r.resolve("it")
-        .expect("cached, checked by its recorded tree");
+    r.resolve("it").expect("cached, by its recorded tree");
     assert_eq!(hits(), 1);
     let cache = temp();
     let r = resolver("archive", &chart("broken.tgz", &broken), None, cache.path());

@@ -26,10 +26,7 @@ pub fn tree_hash(dir: &Path, exclude: &[String]) -> Result<(String, usize)> {
     while let Some(d) = pending.pop() {
         for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
             let (entry, path) = entry.map(|e| (e.file_type(), e.path()))?;
-            let rel = path
-                .strip_prefix(dir)?
-                .to_str()
-                .context("a path that is not UTF-8")?;
+            let rel = path.strip_prefix(dir)?.to_str().context("not UTF-8")?;
             match entry? {
                 _ if d == dir && exclude.iter().any(|e| e == rel) => {}
                 t if t.is_symlink() => bail!("{} is a symbolic link", path.display()),
@@ -97,10 +94,8 @@ pub fn unpack_subcharts(chart: &Path) -> Result<()> {
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
     entries.sort();
-    for path in entries
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "tgz"))
-    {
+    let packed = |p: &&PathBuf| p.extension().is_some_and(|e| e == "tgz");
+    for path in entries.iter().filter(packed) {
         let tmp = charts.join(".unpacking");
         let _ = std::fs::remove_dir_all(&tmp);
         let shown = path.display();

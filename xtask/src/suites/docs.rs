@@ -57,18 +57,16 @@ fn passes_and_rejects(c: impl Fn(&[&Path]) -> Command, fixture: &str) -> Result<
 
 fn diagrams() -> Result<()> {
     let node = require("node", "install Node.js (Debian: nodejs), then `npm ci`")?;
-    passes_and_rejects(
-        |fixture| {
-            let mut c = cmd(&node);
-            c.arg("docs/diagrams/render.mjs");
-            if !fixture.is_empty() {
-                c.arg(format!("--dir={}", own("fixtures/diagrams").display()));
-                c.arg(format!("--doc={}", fixture[0].display()));
-            }
-            c
-        },
-        "fixtures/diagrams.md",
-    )
+    let render = |fixture: &[&Path]| {
+        let mut c = cmd(&node);
+        c.arg("docs/diagrams/render.mjs");
+        if let Some(doc) = fixture.first() {
+            c.arg(format!("--dir={}", own("fixtures/diagrams").display()));
+            c.arg(format!("--doc={}", doc.display()));
+        }
+        c
+    };
+    passes_and_rejects(render, "fixtures/diagrams.md")
 }
 
 fn compose_schemas() -> Result<()> {
@@ -131,9 +129,8 @@ fn compose_layers() -> Result<()> {
     let version = version.context("no version")?;
     let images = file("nix/images.nix")?;
     let uid = images.lines().find_map(|l| l.trim().strip_prefix("uid = "));
-    let uid = uid
-        .and_then(|u| u.strip_suffix(';'))
-        .context("no `uid = …;` in images.nix")?;
+    let uid = uid.and_then(|u| u.strip_suffix(';'));
+    let uid = uid.context("no `uid = …;` in images.nix")?;
     // The variables the programs read: the upper-case string literals of src/ and web/src/.
     let names = r#""(CONDUIT|OTEL)_[A-Z0-9_]+"|"(DATABASE|REDIS)_URL""#;
     let found = output(cmd("git").args(["grep", "-hoE", names, "--", "src", "web/src"]))?;
@@ -143,9 +140,8 @@ fn compose_layers() -> Result<()> {
     let ignored = output(cmd("git").args(["check-ignore", "--no-index", ".env"]));
     ensure!(ignored.is_ok(), ".env is not git-ignored");
     // Control: another version and user, a misspelt variable and one .env.example lacks.
-    let text = text
-        .replace(" CONDUIT_LISTEN:", " CONDUIT_LISTN:")
-        .replace("${POSTGRES", "${PG");
+    let text = text.replace(" CONDUIT_LISTEN:", " CONDUIT_LISTN:");
+    let text = text.replace("${POSTGRES", "${PG");
     let found = layer_problems(&text, "9.9.9", "0", &read, &env);
     ensure!(found.len() == 5, "a variant passed: {found:#?}");
     eprintln!("docs: control: two tags, a user and two variables are rejected");
@@ -194,9 +190,8 @@ fn command_problems(file: &str, text: &str, banner: &str, needs: &toml::Table) -
             }
         }
         if fence.is_none() && !t.is_empty() {
-            let title = t
-                .strip_prefix('#')
-                .map(|h| h.trim_start_matches(['#', ' ']));
+            let title = t.strip_prefix('#');
+            let title = title.map(|h| h.trim_start_matches(['#', ' ']));
             heading = title.and_then(|h| h.strip_prefix("With ")).unwrap_or("");
             let spans = line.split('`').skip(1).step_by(2);
             for span in spans.filter(|s| s.contains(' ')) {
@@ -287,14 +282,12 @@ fn documented_variables<'a>(doc: &'a str, heading: &str) -> BTreeSet<&'a str> {
 /// Differences between a section's table and a binary's `--help`, as messages.
 fn disagreements(doc: &str, heading: &str, help: &str) -> Vec<String> {
     let (table, help) = (documented_variables(doc, heading), help_variables(help));
-    let where_ = format!("the table under \"{heading}\"");
-    let only_help = help
-        .difference(&table)
-        .map(|n| format!("`{n}` is not in {where_}"));
-    let only_table = table
+    let w = format!("the table under \"{heading}\"");
+    let in_help = help.difference(&table).map(|n| format!("`{n}` not in {w}"));
+    let in_table = table
         .difference(&help)
-        .map(|n| format!("`{n}` of {where_} not in --help"));
-    only_help.chain(only_table).collect()
+        .map(|n| format!("`{n}` of {w}: no --help"));
+    in_help.chain(in_table).collect()
 }
 
 fn configuration() -> Result<()> {

@@ -210,10 +210,8 @@ fn dashboard_queries(dir: &Path, out: &Path) -> Result<PathBuf> {
 fn coverage(rules: &[(String, Value)], tests: &[PathBuf]) -> Result<()> {
     let groups = rules.iter().flat_map(|(_, s)| s["groups"].as_sequence());
     let rules = groups.flatten().flat_map(|g| g["rules"].as_sequence());
-    let alerts: BTreeSet<&str> = rules
-        .flatten()
-        .filter_map(|r| r["alert"].as_str())
-        .collect();
+    let alerts = rules.flatten().filter_map(|r| r["alert"].as_str());
+    let alerts: BTreeSet<&str> = alerts.collect();
     let (mut fires, mut silent) = (BTreeSet::new(), BTreeSet::new());
     for t in tests {
         let v: Value = serde_yaml::from_str(&std::fs::read_to_string(t)?)?;
