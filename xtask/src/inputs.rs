@@ -291,11 +291,10 @@ fn file_name(input: &Input) -> Result<&str> {
 
 fn global() -> Result<&'static Resolver> {
     static RESOLVER: OnceLock<Resolver> = OnceLock::new();
-    if let Some(r) = RESOLVER.get() {
-        return Ok(r);
+    match RESOLVER.get() {
+        Some(r) => Ok(r),
+        None => Resolver::from_env().map(|r| RESOLVER.get_or_init(|| r)),
     }
-    let r = Resolver::from_env()?;
-    Ok(RESOLVER.get_or_init(|| r))
 }
 
 /// The verified path of the input `name` declared in `xtask/inputs.toml`.

@@ -25,8 +25,7 @@ pub fn run() -> Result<()> {
     let var = |name: &str| std::env::var(name).ok();
     let package = var("CONDUIT_REPRO_PACKAGE").unwrap_or_else(|| "conduit-api".into());
     let bin = var("CONDUIT_REPRO_BIN").unwrap_or_else(|| package.clone());
-    let git =
-        |args: &[&str]| Ok::<_, anyhow::Error>(output(cmd("git").args(args))?.trim().to_owned());
+    let git = |args: &[&str]| output(cmd("git").args(args)).map(|s| s.trim().to_owned());
     let head = git(&["rev-parse", "HEAD"])?;
     let epoch = git(&["log", "-1", "--format=%ct", "HEAD"])?;
     if !git(&["status", "--porcelain", "--untracked-files=no"])?.is_empty() {
@@ -79,18 +78,12 @@ fn build(
     let (d, h) = (dir.display(), home.display());
     let args = format!("build --release --locked -p {package} --bin {bin}");
     let mut cargo = crate::util::cargo(&args);
-    cargo
-        .current_dir(dir)
-        .env("CARGO_INCREMENTAL", "0")
-        .env("SOURCE_DATE_EPOCH", epoch);
+    cargo.current_dir(dir).env("SOURCE_DATE_EPOCH", epoch);
+    cargo.env("CARGO_INCREMENTAL", "0");
     // The checkout's own target directory, whatever the caller's environment says.
-    for var in [
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET_DIR",
-        "CARGO_ENCODED_RUSTFLAGS",
-    ] {
-        cargo.env_remove(var);
-    }
+    cargo.env_remove("CARGO_TARGET_DIR");
+    cargo.env_remove("CARGO_BUILD_TARGET_DIR");
+    cargo.env_remove("CARGO_ENCODED_RUSTFLAGS");
     // The control experiment (`CONDUIT_REPRO_NO_REMAP`): what leaks without the remapping.
     if std::env::var_os("CONDUIT_REPRO_NO_REMAP").is_none() {
         let rustflags = format!("--remap-path-prefix={d}=/conduit --remap-path-prefix={h}=/cargo");

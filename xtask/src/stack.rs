@@ -41,16 +41,13 @@ impl Stack {
         };
         let (api_port, api_admin) = (port(o.api_port, "the API")?, free_port()?);
         let (web_port, web_admin) = (port(o.web_port, "the web server")?, free_port()?);
-        let postgres = match o.database_url {
-            Some(_) => None,
-            None => Some(Postgres::start_temporary().context("starting PostgreSQL")?),
-        };
+        let postgres = o.database_url.is_none().then(Postgres::start_temporary);
+        let postgres = postgres.transpose().context("starting PostgreSQL")?;
         let pg_url = postgres.as_ref().map(|pg| pg.url("postgres"));
         let database_url = o.database_url.or(pg_url);
-        let redis = match (&o.redis_url, crate::util::which("redis-server")) {
-            (None, Some(_)) => Some(Redis::start_temporary().context("starting Redis")?),
-            _ => None,
-        };
+        let redis = o.redis_url.is_none() && crate::util::which("redis-server").is_some();
+        let redis = redis.then(Redis::start_temporary).transpose();
+        let redis = redis.context("starting Redis")?;
         let redis_url = o.redis_url.or(redis.as_ref().map(Redis::url));
         let url = |port: u16| format!("http://127.0.0.1:{port}");
         let mut stack = Stack {

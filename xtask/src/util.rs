@@ -52,9 +52,8 @@ pub fn output(c: &mut Command) -> Result<String> {
 /// The first executable called `name` on `PATH`.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
+    let mut candidates = std::env::split_paths(&path).map(|d| d.join(name));
+    candidates.find(|p| p.is_file())
 }
 
 /// Like [`which`], but an error that says what to install.

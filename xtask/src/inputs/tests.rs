@@ -20,9 +20,8 @@ fn serve(files: &[(&str, &[u8])]) {
 
 fn served(url: &str) -> Result<Vec<u8>> {
     HITS.with(|h| h.set(h.get() + 1));
-    SERVED
-        .with(|s| s.borrow().get(url).cloned())
-        .context("404 Not Found")
+    let body = SERVED.with(|s| s.borrow().get(url).cloned());
+    body.context("404 Not Found")
 }
 
 fn hits() -> usize {
@@ -110,7 +109,6 @@ fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut h = tar::Header::new_gnu();
         h.set_size(body.len() as u64);
         h.set_mode(0o644);
-        h.set_cksum();
         tar.append_data(&mut h, path, *body).expect("append");
     }
     tar.into_inner().expect("tar").finish().expect("gzip")

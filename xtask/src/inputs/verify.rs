@@ -90,9 +90,8 @@ pub fn unpack_subcharts(chart: &Path) -> Result<()> {
     if !chart.join("Chart.yaml").is_file() || !charts.is_dir() {
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&charts)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+    let entries = std::fs::read_dir(&charts)?.map(|e| e.map(|e| e.path()));
+    let mut entries = entries.collect::<Result<Vec<_>, _>>()?;
     entries.sort();
     let packed = |p: &&PathBuf| p.extension().is_some_and(|e| e == "tgz");
     for path in entries.iter().filter(packed) {

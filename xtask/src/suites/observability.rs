@@ -86,11 +86,10 @@ pub fn run() -> Result<()> {
     let logs = out.join("api-test-logs.jsonl");
     step("API tests (scrape, metrics used, promtool)", || {
         // `--workspace` keeps the feature set of the Rust suite's build: nothing is rebuilt.
-        let mut test = cmd("cargo");
-        test.args(["test", "--workspace", "--locked", "--test", "api"])
-            .env("CONDUIT_REQUIRE_PROMTOOL", "1")
-            .env("CONDUIT_SCRAPE_OUT", out.join("scrape.txt"))
-            .env("CONDUIT_TEST_LOG_FILE", &logs);
+        let mut test = crate::util::cargo("test --workspace --locked --test api");
+        test.env("CONDUIT_REQUIRE_PROMTOOL", "1");
+        test.env("CONDUIT_SCRAPE_OUT", out.join("scrape.txt"));
+        test.env("CONDUIT_TEST_LOG_FILE", &logs);
         let contract = crate::inputs::path("realworld-openapi")?;
         exec(test.env("CONDUIT_REALWORLD_OPENAPI", contract))
     })?;
@@ -135,13 +134,11 @@ fn files(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
 
 fn copy_into(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut copies = vec![];
-    for f in files {
+    let copy = |f: &PathBuf| -> Result<PathBuf> {
         let copy = dir.join(f.file_name().context("a file name")?);
-        std::fs::copy(f, &copy)?;
-        copies.push(copy);
-    }
-    Ok(copies)
+        Ok(std::fs::copy(f, &copy).map(|_| copy)?)
+    };
+    files.iter().map(copy).collect()
 }
 
 /// (name, spec) of every PrometheusRule in a multi-document YAML file.
@@ -161,13 +158,11 @@ fn prometheus_rules(text: &str) -> Result<Vec<(String, Value)>> {
 /// Each PrometheusRule's groups as the plain rule file promtool reads, `<dir>/<name>.yaml`.
 fn write_groups(dir: &Path, rules: &[(String, Value)]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut written = vec![];
-    for (name, spec) in rules {
+    let write = |(name, spec): &(String, Value)| -> Result<PathBuf> {
         let file = dir.join(format!("{name}.yaml"));
-        std::fs::write(&file, serde_yaml::to_string(spec)?)?;
-        written.push(file);
-    }
-    Ok(written)
+        Ok(std::fs::write(&file, serde_yaml::to_string(spec)?).map(|()| file)?)
+    };
+    rules.iter().map(write).collect()
 }
 
 /// A copy with every alert expression replaced by one that is never true.

@@ -26,14 +26,12 @@ pub fn run() -> Result<()> {
     })?;
     let chromium = chromium()?;
     let shots = out.join("screenshots");
-    exec(
-        cmd("node")
-            .arg(root().join("web/tests/e2e.mjs"))
-            .env("BASE_URL", &stack.web_url)
-            .env("CHROMIUM", &chromium)
-            .env("SCREENSHOT_DIR", &shots),
-    )
-    .with_context(|| format!("browser tests failed; server logs in {}", logs.display()))?;
+    let mut e2e = cmd("node");
+    e2e.env("BASE_URL", &stack.web_url)
+        .env("CHROMIUM", &chromium);
+    e2e.env("SCREENSHOT_DIR", &shots);
+    let failed = format!("browser tests failed; server logs in {}", logs.display());
+    exec(e2e.arg(root().join("web/tests/e2e.mjs"))).context(failed)?;
 
     no_http2(&stack.web_url)?;
     // The /api forward reaches only the API's /api/…: dot segments that a URL parser would
