@@ -42,13 +42,12 @@ pub fn run() -> Result<()> {
         }
         _ => None,
     };
-    let redis_url = std::env::var("REDIS_URL")
-        .ok()
-        .or(redis.as_ref().map(Redis::url));
+    let redis_url = std::env::var("REDIS_URL").ok();
+    let redis_url = redis_url.or(redis.as_ref().map(Redis::url));
     exec(&mut cargo("build --quiet --bin conduit-api"))?;
     let web_dir = dev_dir.join("web");
     crate::web::build(crate::web::Engine::Debug, &web_dir)?;
-    let stack = Stack::start(Options {
+    let mut stack = Stack::start(Options {
         web_dir,
         api_bin: target_dir().join("debug/conduit-api"),
         database_url: database_url.clone(),
@@ -67,7 +66,6 @@ pub fn run() -> Result<()> {
     eprintln!("  Redis           {redis}\n  Ctrl-C stops everything.\n");
     // Wait for Ctrl-C or SIGTERM, or for a server to die; returning drops the stack and the
     // databases, which stops everything in order.
-    let mut stack = stack;
     let stopped = block_on(async {
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate())?;
@@ -98,10 +96,8 @@ fn dev_port(usual: u16, what: &str) -> Result<u16> {
         return Ok(usual);
     }
     let port = conduit_testkit::free_port()?;
-    eprintln!(
-        "note: 127.0.0.1:{usual} is held by {}; the dev {what} uses 127.0.0.1:{port} instead",
-        conduit_testkit::port_holder(usual)
-    );
+    let holder = conduit_testkit::port_holder(usual);
+    eprintln!("note: 127.0.0.1:{usual} is held by {holder}; the dev {what} uses port {port}");
     Ok(port)
 }
 
@@ -111,9 +107,8 @@ fn create_database(admin_url: &str, name: &str) -> Result<()> {
         tokio::spawn(conn);
         let query = "SELECT 1 FROM pg_database WHERE datname = $1";
         if client.query_opt(query, &[&name]).await?.is_none() {
-            client
-                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                .await?;
+            let create = format!("CREATE DATABASE \"{name}\"");
+            client.batch_execute(&create).await?;
         }
         anyhow::Ok(())
     })

@@ -69,23 +69,14 @@ impl Input {
     }
 
     fn check(&self) -> Result<()> {
-        for h in self
-            .sha256
-            .iter()
-            .chain(&self.tree)
-            .chain(self.files.values())
-        {
+        let pins = self.sha256.iter().chain(&self.tree);
+        for h in pins.chain(self.files.values()) {
             let hex = h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-            ensure!(
-                h.len() == 64 && hex,
-                "`{h}` is not 64 lower-case hex digits"
-            );
+            ensure!(h.len() == 64 && hex, "`{h}`: not 64 hex digits");
         }
         let inside = |p: &String| !p.starts_with('/') && !p.split('/').any(|c| c == "..");
-        ensure!(
-            self.files.keys().chain([&self.local]).all(inside),
-            "a path leaves its directory"
-        );
+        let mut paths = self.files.keys().chain([&self.local]);
+        ensure!(paths.all(inside), "a path leaves its directory");
         let complete = match self.kind.as_str() {
             "file" => self.url.is_some() && self.sha256.is_some(),
             "archive" => self.url.is_some() && self.tree.is_some(),
@@ -103,14 +94,12 @@ pub fn parse(text: &str) -> Result<Vec<Input>> {
     struct Manifest {
         input: Vec<Input>,
     }
-    let inputs = toml::from_str::<Manifest>(text)
-        .context("xtask/inputs.toml")?
-        .input;
+    let manifest = toml::from_str::<Manifest>(text);
+    let inputs = manifest.context("xtask/inputs.toml")?.input;
     for (i, input) in inputs.iter().enumerate() {
         let name = &input.name;
-        input
-            .check()
-            .with_context(|| format!("xtask/inputs.toml: input {name}"))?;
+        let checked = input.check();
+        checked.with_context(|| format!("xtask/inputs.toml: input {name}"))?;
         let twice = inputs[..i].iter().any(|o| &o.name == name);
         ensure!(!twice, "xtask/inputs.toml: input {name} is declared twice");
     }
@@ -130,19 +119,17 @@ impl Resolver {
     /// The manifest and the directories the environment names.
     pub fn from_env() -> Result<Self> {
         let root = crate::util::root();
-        let text = std::fs::read_to_string(root.join("xtask/inputs.toml"))?;
-        let named = [OFFLINE_VAR, SHARED_VAR].into_iter().find_map(|var| {
-            let dir = std::env::var_os(var).filter(|v| !v.is_empty())?;
-            Some((PathBuf::from(dir), var.to_owned()))
-        });
+        let var = |v: &str| std::env::var_os(v).filter(|v| !v.is_empty());
+        let named = [OFFLINE_VAR, SHARED_VAR].map(|v| Some((var(v)?.into(), v.to_owned())));
         // The development setup this project grew up in: `../shared` beside the checkout.
         let beside = std::fs::canonicalize(root.join("../shared")).ok();
-        let beside = beside
-            .filter(|d| d.is_dir())
-            .map(|d| (d, "the default".into()));
-        let cache = std::env::var_os(CACHE_VAR).map(PathBuf::from);
-        let cache = cache.unwrap_or_else(|| crate::util::target_dir().join("inputs"));
-        let (inputs, offline) = (parse(&text)?, named.or(beside));
+        let beside = beside.filter(|d| d.is_dir());
+        let beside = beside.map(|d| (d, "the default".into()));
+        let text = std::fs::read_to_string(root.join("xtask/inputs.toml"))?;
+        let default = || crate::util::target_dir().join("inputs");
+        let cache = var(CACHE_VAR).map_or_else(default, PathBuf::from);
+        let offline = named.into_iter().flatten().next().or(beside);
+        let (inputs, fetch) = (parse(&text)?, fetch);
         Ok(Self {
             inputs,
             offline,
@@ -233,10 +220,8 @@ fn fill_into<'a>(
             return Ok(Some(file_name(input)?));
         }
         "archive" => {
-            ensure!(
-                !input.local_only,
-                "no digest of the download is pinned: only a local copy can be used"
-            );
+            // No digest of the download is pinned: only a local copy can be used.
+            ensure!(!input.local_only, "a local-only input");
             let bytes = get("")?;
             if input.sha256.is_some() {
                 expect(url, input.sha256.as_deref(), &sha256_hex(&bytes))?;
@@ -245,11 +230,8 @@ fn fill_into<'a>(
             // A Helm chart package: its dependencies as directories, like the local copies.
             verify::unpack_subcharts(tmp)?;
             if input.sha256.is_none() {
-                expect(
-                    url,
-                    input.tree.as_deref(),
-                    &tree_hash(tmp, &input.exclude)?.0,
-                )?;
+                let tree = tree_hash(tmp, &input.exclude)?.0;
+                expect(url, input.tree.as_deref(), &tree)?;
             }
         }
         _ => {
@@ -272,12 +254,8 @@ fn verify(input: &Input, path: &Path, tree: Option<&str>) -> Result<()> {
         "file" => expect(&shown, input.sha256.as_deref(), &file_sha256(path)?),
         "archive" => expect(&shown, tree, &tree_hash(path, &input.exclude)?.0),
         "files" => input.files.iter().try_for_each(|(rel, sha256)| {
-            let file = path.join(rel);
-            expect(
-                &file.display().to_string(),
-                Some(sha256),
-                &file_sha256(&file)?,
-            )
+            let (file, shown) = (path.join(rel), format!("{shown}/{rel}"));
+            expect(&shown, Some(sha256), &file_sha256(&file)?)
         }),
         _ => Ok(()),
     }
@@ -294,10 +272,8 @@ fn fetch(url: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut body = response.into_body().into_reader().take(MAX_DOWNLOAD + 1);
     body.read_to_end(&mut bytes)?;
-    ensure!(
-        bytes.len() as u64 <= MAX_DOWNLOAD,
-        "larger than {MAX_DOWNLOAD} bytes"
-    );
+    let size = bytes.len() as u64;
+    ensure!(size <= MAX_DOWNLOAD, "larger than {MAX_DOWNLOAD} bytes");
     Ok(bytes)
 }
 
@@ -315,20 +291,17 @@ fn file_name(input: &Input) -> Result<&str> {
 
 fn global() -> Result<&'static Resolver> {
     static RESOLVER: OnceLock<Resolver> = OnceLock::new();
-    if let Some(r) = RESOLVER.get() {
-        return Ok(r);
+    match RESOLVER.get() {
+        Some(r) => Ok(r),
+        None => Resolver::from_env().map(|r| RESOLVER.get_or_init(|| r)),
     }
-    let r = Resolver::from_env()?;
-    Ok(RESOLVER.get_or_init(|| r))
 }
 
 /// The verified path of the input `name` declared in `xtask/inputs.toml`.
 pub fn path(name: &str) -> Result<PathBuf> {
     // One resolution at a time: two threads must not fill the same cache entry.
     static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = ONE
-        .lock()
-        .map_err(|_| anyhow::anyhow!("an input resolution panicked"))?;
+    let _one = ONE.lock().ok().context("an input resolution panicked")?;
     global()?.resolve(name)
 }
 
@@ -340,8 +313,8 @@ pub fn helm_charts(out: &Path) -> Result<PathBuf> {
     for input in global()?.inputs.iter() {
         if let Some(chart) = input.name.strip_prefix("helm-chart-") {
             let link = out.join(format!("{chart}-{}", input.version));
-            std::os::unix::fs::symlink(path(&input.name)?, &link)
-                .with_context(|| format!("linking {}", link.display()))?;
+            let linked = std::os::unix::fs::symlink(path(&input.name)?, &link);
+            linked.with_context(|| format!("linking {}", link.display()))?;
         }
     }
     Ok(out.to_path_buf())
@@ -373,11 +346,10 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     let r = Resolver::from_env()?;
-    if args.list || args.names.is_empty() {
-        for i in &r.inputs {
-            let (name, version, licence) = (&i.name, &i.version, &i.licence);
-            println!("{name}\t{version}\t{licence}\t{}\t{}", i.about, i.source);
-        }
+    let list = args.list || args.names.is_empty();
+    for i in r.inputs.iter().filter(|_| list) {
+        let (name, version, licence) = (&i.name, &i.version, &i.licence);
+        println!("{name}\t{version}\t{licence}\t{}\t{}", i.about, i.source);
     }
     for name in &args.names {
         println!("{}", r.resolve(name)?.display());

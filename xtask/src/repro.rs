@@ -14,7 +14,8 @@
 //! remapping (the control experiment: it should then fail).
 
 use crate::util::{cmd, exec, output};
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -24,8 +25,7 @@ pub fn run() -> Result<()> {
     let var = |name: &str| std::env::var(name).ok();
     let package = var("CONDUIT_REPRO_PACKAGE").unwrap_or_else(|| "conduit-api".into());
     let bin = var("CONDUIT_REPRO_BIN").unwrap_or_else(|| package.clone());
-    let git =
-        |args: &[&str]| Ok::<_, anyhow::Error>(output(cmd("git").args(args))?.trim().to_owned());
+    let git = |args: &[&str]| output(cmd("git").args(args)).map(|s| s.trim().to_owned());
     let head = git(&["rev-parse", "HEAD"])?;
     let epoch = git(&["log", "-1", "--format=%ct", "HEAD"])?;
     if !git(&["status", "--porcelain", "--untracked-files=no"])?.is_empty() {
@@ -48,8 +48,9 @@ pub fn run() -> Result<()> {
     for (dir, hash) in checkouts.iter().zip(&hashes) {
         println!("  {hash}  built in {}", dir.display());
     }
+    let same = hashes[0] == hashes[1];
     ensure!(
-        hashes[0] == hashes[1],
+        same,
         "repro: the builds differ: the build depends on its path"
     );
     let (hash, secs) = (&hashes[0], started.elapsed().as_secs_f64());
@@ -68,29 +69,21 @@ fn build(
     // `git archive <tree> | tar -x -C dir`: the committed tree only, no build artefacts.
     std::fs::create_dir_all(dir)?;
     let mut archive = cmd("git");
-    archive
-        .args(["archive", "--format=tar", tree])
-        .stdout(Stdio::piped());
-    let archive = archive.spawn()?.stdout.context("git archive")?;
+    archive.args(["archive", "--format=tar", tree]);
+    let archive = archive.stdout(Stdio::piped()).spawn()?.stdout;
+    let archive = archive.context("git archive")?;
     exec(Command::new("tar").arg("-xC").arg(dir).stdin(archive))?;
 
     let t = Instant::now();
     let (d, h) = (dir.display(), home.display());
-    let mut cargo = crate::util::cargo(&format!(
-        "build --release --locked -p {package} --bin {bin}"
-    ));
-    cargo
-        .current_dir(dir)
-        .env("CARGO_INCREMENTAL", "0")
-        .env("SOURCE_DATE_EPOCH", epoch);
+    let args = format!("build --release --locked -p {package} --bin {bin}");
+    let mut cargo = crate::util::cargo(&args);
+    cargo.current_dir(dir).env("SOURCE_DATE_EPOCH", epoch);
+    cargo.env("CARGO_INCREMENTAL", "0");
     // The checkout's own target directory, whatever the caller's environment says.
-    for var in [
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET_DIR",
-        "CARGO_ENCODED_RUSTFLAGS",
-    ] {
-        cargo.env_remove(var);
-    }
+    cargo.env_remove("CARGO_TARGET_DIR");
+    cargo.env_remove("CARGO_BUILD_TARGET_DIR");
+    cargo.env_remove("CARGO_ENCODED_RUSTFLAGS");
     // The control experiment (`CONDUIT_REPRO_NO_REMAP`): what leaks without the remapping.
     if std::env::var_os("CONDUIT_REPRO_NO_REMAP").is_none() {
         let rustflags = format!("--remap-path-prefix={d}=/conduit --remap-path-prefix={h}=/cargo");
@@ -104,20 +97,11 @@ fn build(
     // The remapping must leave no trace of where the build ran.
     for leak in [dir, home] {
         let needle = leak.to_string_lossy();
-        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-            bail!(
-                "{} contains the build path {}",
-                binary.display(),
-                leak.display()
-            );
-        }
+        let found = bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        let (b, l) = (binary.display(), leak.display());
+        ensure!(!found, "{b} contains the build path {l}");
     }
-    let hash = output(Command::new("sha256sum").arg(&binary))?;
-    let hash = hash
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let hash = format!("{:x}", Sha256::digest(&bytes));
     eprintln!("repro: {hash} after {:.0} s", t.elapsed().as_secs_f64());
     Ok(hash)
 }

@@ -41,17 +41,13 @@ impl Stack {
         };
         let (api_port, api_admin) = (port(o.api_port, "the API")?, free_port()?);
         let (web_port, web_admin) = (port(o.web_port, "the web server")?, free_port()?);
-        let postgres = match o.database_url {
-            Some(_) => None,
-            None => Some(Postgres::start_temporary().context("starting PostgreSQL")?),
-        };
-        let database_url = o
-            .database_url
-            .or(postgres.as_ref().map(|pg| pg.url("postgres")));
-        let redis = match (&o.redis_url, crate::util::which("redis-server")) {
-            (None, Some(_)) => Some(Redis::start_temporary().context("starting Redis")?),
-            _ => None,
-        };
+        let postgres = o.database_url.is_none().then(Postgres::start_temporary);
+        let postgres = postgres.transpose().context("starting PostgreSQL")?;
+        let pg_url = postgres.as_ref().map(|pg| pg.url("postgres"));
+        let database_url = o.database_url.or(pg_url);
+        let redis = o.redis_url.is_none() && crate::util::which("redis-server").is_some();
+        let redis = redis.then(Redis::start_temporary).transpose();
+        let redis = redis.context("starting Redis")?;
         let redis_url = o.redis_url.or(redis.as_ref().map(Redis::url));
         let url = |port: u16| format!("http://127.0.0.1:{port}");
         let mut stack = Stack {
@@ -112,10 +108,8 @@ impl Drop for Stack {
     fn drop(&mut self) {
         for c in self.children.iter_mut().rev() {
             // SIGTERM first so both servers drain and flush; then make sure.
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(c.id().to_string())
-                .status();
+            let pid = c.id().to_string();
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline && matches!(c.try_wait(), Ok(None)) {
                 std::thread::sleep(Duration::from_millis(50));
@@ -175,14 +169,9 @@ mod tests {
             ..Default::default()
         };
         let err = format!("{:#}", Stack::start(options).err().expect("must refuse"));
-        assert!(
-            err.contains(&format!("127.0.0.1:{port} (the API)")),
-            "{err}"
-        );
-        assert!(
-            err.contains(&format!("pid {}", std::process::id())),
-            "{err}"
-        );
+        let (holder, me) = (format!("127.0.0.1:{port} (the API)"), std::process::id());
+        let pid = format!("pid {me}");
+        assert!(err.contains(&holder) && err.contains(&pid), "{err}");
         // A server answering for our child is not ours.
         let mut child = Command::new("sleep").arg("30").spawn().expect("sleep");
         let err = ensure_listener_is(&mut child, port, "web").expect_err("not ours");

@@ -7,9 +7,7 @@ use std::process::Command;
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
     let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
-    xtask
-        .parent()
-        .map_or_else(|| xtask.join(".."), Path::to_path_buf)
+    xtask.parent().unwrap_or(xtask).to_path_buf()
 }
 
 /// Cargo's target directory (`CARGO_TARGET_DIR` when set).
@@ -34,34 +32,28 @@ pub fn cargo(args: &str) -> Command {
 
 /// Runs a command to completion, echoing it first; a non-zero exit is an error.
 pub fn exec(c: &mut Command) -> Result<()> {
-    eprintln!("$ {}", display(c));
-    let status = c
-        .status()
-        .with_context(|| format!("could not start `{}`", display(c)))?;
-    ensure!(status.success(), "`{}` failed with {status}", display(c));
+    let shown = display(c);
+    eprintln!("$ {shown}");
+    let status = c.status();
+    let status = status.with_context(|| format!("could not start `{shown}`"))?;
+    ensure!(status.success(), "`{shown}` failed with {status}");
     Ok(())
 }
 
 /// Runs a command and returns its stdout; a non-zero exit is an error that includes stderr.
 pub fn output(c: &mut Command) -> Result<String> {
-    let out = c
-        .output()
-        .with_context(|| format!("could not start `{}`", display(c)))?;
+    let (out, shown) = (c.output(), display(c));
+    let out = out.with_context(|| format!("could not start `{shown}`"))?;
     let (status, stderr) = (out.status, String::from_utf8_lossy(&out.stderr));
-    ensure!(
-        status.success(),
-        "`{}` failed with {status}:\n{stderr}",
-        display(c)
-    );
+    ensure!(status.success(), "`{shown}` failed, {status}:\n{stderr}");
     Ok(String::from_utf8(out.stdout)?)
 }
 
 /// The first executable called `name` on `PATH`.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
+    let mut candidates = std::env::split_paths(&path).map(|d| d.join(name));
+    candidates.find(|p| p.is_file())
 }
 
 /// Like [`which`], but an error that says what to install.
@@ -70,11 +62,9 @@ pub fn require(name: &str, hint: &str) -> Result<PathBuf> {
 }
 
 fn display(c: &Command) -> String {
-    std::iter::once(c.get_program())
-        .chain(c.get_args())
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let words = std::iter::once(c.get_program()).chain(c.get_args());
+    let words: Vec<_> = words.map(|s| s.to_string_lossy()).collect();
+    words.join(" ")
 }
 
 /// Puts the project-local tool installs (`.ci/run` makes them) in front of `PATH`, so that
@@ -102,12 +92,9 @@ pub fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> Result<
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let response = String::from_utf8_lossy(&raw);
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok());
+    let status = response.split_whitespace().nth(1).map(str::parse);
     let (_, body) = response.split_once("\r\n\r\n").unwrap_or_default();
-    Ok((status.context("no HTTP status line")?, body.to_string()))
+    Ok((status.context("no HTTP status line")??, body.to_string()))
 }
 
 /// Copies the directory tree `from` into `to`, leaving out entries whose name `skip` accepts.

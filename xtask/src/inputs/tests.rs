@@ -20,9 +20,8 @@ fn serve(files: &[(&str, &[u8])]) {
 
 fn served(url: &str) -> Result<Vec<u8>> {
     HITS.with(|h| h.set(h.get() + 1));
-    SERVED
-        .with(|s| s.borrow().get(url).cloned())
-        .context("404 Not Found")
+    let body = SERVED.with(|s| s.borrow().get(url).cloned());
+    body.context("404 Not Found")
 }
 
 fn hits() -> usize {
@@ -30,10 +29,7 @@ fn hits() -> usize {
 }
 
 fn temp() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("conduit-inputs-")
-        .tempdir()
-        .expect("temp dir")
+    tempfile::tempdir().expect("temp dir")
 }
 
 /// A manifest of one input `it` of `kind` with the extra keys `pins`.
@@ -43,15 +39,10 @@ fn manifest(kind: &str, pins: &str) -> String {
 }
 
 fn resolver(kind: &str, pins: &str, offline: Option<&Path>, cache: &Path) -> Resolver {
-    let offline = offline.map(|p| (p.to_path_buf(), OFFLINE_VAR.to_owned()));
-    let (inputs, cache) = (
-        parse(&manifest(kind, pins)).expect("parses"),
-        cache.to_path_buf(),
-    );
     Resolver {
-        inputs,
-        offline,
-        cache,
+        inputs: parse(&manifest(kind, pins)).expect("parses"),
+        offline: offline.map(|p| (p.to_path_buf(), OFFLINE_VAR.to_owned())),
+        cache: cache.to_path_buf(),
         fetch: served,
     }
 }
@@ -63,6 +54,13 @@ fn file(path: &str) -> String {
 
 fn err(r: &Resolver) -> String {
     format!("{:#}", r.resolve("it").expect_err("must fail"))
+}
+
+/// Writes `body` to `rel` under `dir`, making its directories.
+fn put(dir: &Path, rel: &str, body: &[u8]) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, body).expect("write");
 }
 
 fn empty(dir: &Path) -> bool {
@@ -88,25 +86,16 @@ fn a_file_is_downloaded_verified_cached_and_checked_on_every_use() {
 #[test]
 fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
     let (offline, cache) = (temp(), temp());
-    std::fs::create_dir_all(offline.path().join("spec")).expect("mkdir");
-    std::fs::write(offline.path().join("spec/c.yml"), "c").expect("write");
+    put(offline.path(), "spec/c.yml", b"c");
     let r = resolver("file", &file("/c.yml"), Some(offline.path()), cache.path());
-    assert_eq!(
-        r.resolve("it").expect("local"),
-        offline.path().join("spec/c.yml")
-    );
-    std::fs::write(offline.path().join("spec/c.yml"), "changed").expect("write");
-    assert!(
-        err(&r).contains("SHA-256 mismatch"),
-        "no fallback to the network"
-    );
+    let local = offline.path().join("spec/c.yml");
+    assert_eq!(r.resolve("it").expect("local"), local);
+    put(offline.path(), "spec/c.yml", b"changed");
+    let e = err(&r);
+    assert!(e.contains("SHA-256 mismatch"), "no fallback to the network");
     assert_eq!(hits(), 0);
-    let r = resolver(
-        "file",
-        &file("/c.yml"),
-        Some(&cache.path().join("none")),
-        cache.path(),
-    );
+    let nowhere = cache.path().join("none");
+    let r = resolver("file", &file("/c.yml"), Some(&nowhere), cache.path());
     let e = err(&r);
     assert!(!e.contains('\n'), "one line: {e}");
     for part in ["input it", "https://x/c.yml", "404", OFFLINE_VAR] {
@@ -120,7 +109,6 @@ fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut h = tar::Header::new_gnu();
         h.set_size(body.len() as u64);
         h.set_mode(0o644);
-        h.set_cksum();
         tar.append_data(&mut h, path, *body).expect("append");
     }
     tar.into_inner().expect("tar").finish().expect("gzip")
@@ -131,11 +119,9 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     let files: &[(&str, &[u8])] = &[("db-1/a/RUSTSEC-1.md", b"one"), ("db-1/README.md", b"r")];
     let offline = temp();
     for (p, body) in files {
-        let p = offline.path().join(p.replacen("db-1", "db", 1));
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(p, body).expect("write");
+        put(offline.path(), &p.replacen("db-1", "db", 1), body);
     }
-    std::fs::write(offline.path().join("db/SNAPSHOT"), "abc").expect("write");
+    put(offline.path(), "db/SNAPSHOT", b"abc");
     let (tree, count) = tree_hash(&offline.path().join("db"), &["SNAPSHOT".into()]).expect("tree");
     assert_eq!(count, 2, "SNAPSHOT is left out");
     serve(&[("/db.tar.gz", &tar_gz(files))]);
@@ -144,21 +130,17 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     let cache = temp();
     let r = resolver("archive", &pins, None, cache.path());
     let dir = r.resolve("it").expect("downloaded");
-    assert_eq!(
-        std::fs::read(dir.join("a/RUSTSEC-1.md")).expect("read"),
-        b"one"
-    );
+    let one = std::fs::read(dir.join("a/RUSTSEC-1.md")).expect("read");
+    assert_eq!(one, b"one");
     r.resolve("it").expect("cached");
     assert_eq!(hits(), 1);
     std::fs::write(dir.join("README.md"), "changed").expect("tamper");
-    assert!(
-        err(&r).contains("SHA-256 mismatch"),
-        "the cache is checked on every use"
-    );
+    let e = err(&r);
+    assert!(e.contains("SHA-256 mismatch"), "cache checked on use");
 
     let r = resolver("archive", &pins, Some(offline.path()), cache.path());
     assert_eq!(r.resolve("it").expect("local"), offline.path().join("db"));
-    std::fs::write(offline.path().join("db/a/RUSTSEC-2.md"), "new").expect("write");
+    put(offline.path(), "db/a/RUSTSEC-2.md", b"new");
     assert!(r.resolve("it").is_err(), "an extra file changes the tree");
     // A wrong package digest: nothing is unpacked or cached.
     let pins = format!("{pins}\nsha256 = \"{}\"", sha256_hex(b"another archive"));
@@ -190,15 +172,12 @@ fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
     let values = dir.join("charts/sub/charts/leaf/values.yaml");
     assert_eq!(std::fs::read(values).expect("read"), b"a: 1\n");
     assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
-    r.resolve("it")
-        .expect("cached, checked by the tree recorded for it");
+    r.resolve("it").expect("cached, by its recorded tree");
     assert_eq!(hits(), 1);
     let cache = temp();
     let r = resolver("archive", &chart("broken.tgz", &broken), None, cache.path());
-    assert!(
-        err(&r).contains("sub-2.0.0.tgz") && empty(cache.path()),
-        "nothing cached"
-    );
+    let e = err(&r);
+    assert!(e.contains("sub-2.0.0.tgz") && empty(cache.path()), "{e}");
 }
 
 #[test]
@@ -207,20 +186,16 @@ fn a_file_set_holds_exactly_the_pinned_files() {
     let pin = format!("\"g/a.json\" = \"{}\"", sha256_hex(b"{}"));
     let pins = format!("base_url = \"https://x/s/\"\nlocal = \"s\"\nfiles = {{ {pin} }}");
     let offline = temp();
-    std::fs::create_dir_all(offline.path().join("s/g")).expect("mkdir");
-    std::fs::write(offline.path().join("s/g/a.json"), "{}").expect("write");
-    std::fs::write(offline.path().join("s/g/b.json"), "{}").expect("write");
+    put(offline.path(), "s/g/a.json", b"{}");
+    put(offline.path(), "s/g/b.json", b"{}");
     let cache = temp();
     let r = resolver("files", &pins, Some(offline.path()), cache.path());
     let dir = r.resolve("it").expect("local");
     assert!(dir.join("g/a.json").is_file() && !dir.join("g/b.json").exists());
     let cache = temp();
     let r = resolver("files", &pins, None, cache.path());
-    assert!(r
-        .resolve("it")
-        .expect("downloaded")
-        .join("g/a.json")
-        .is_file());
+    let dir = r.resolve("it").expect("downloaded");
+    assert!(dir.join("g/a.json").is_file());
     assert_eq!(hits(), 1);
 }
 
@@ -228,12 +203,13 @@ fn a_file_set_holds_exactly_the_pinned_files() {
 fn the_manifest_declares_every_input_with_its_pins() {
     let path = crate::util::root().join("xtask/inputs.toml");
     let inputs = parse(&std::fs::read_to_string(path).expect("read")).expect("parses");
-    for name in [
+    let names = [
         "realworld-openapi",
         "crd-schemas",
         "advisory-db",
         "nix-pins",
-    ] {
+    ];
+    for name in names {
         assert!(inputs.iter().any(|i| i.name == name), "{name} missing");
     }
     for i in &inputs {
@@ -241,11 +217,8 @@ fn the_manifest_declares_every_input_with_its_pins() {
         // A chart package is not the file set of the unpacked local copy, so a download can
         // only be checked by the package digest: a chart without one is local-only.
         let chart = i.name.starts_with("helm-chart-");
-        assert!(
-            !chart || i.sha256.is_some() != i.local_only,
-            "{}: no digest",
-            i.name
-        );
+        let digest = i.sha256.is_some() != i.local_only;
+        assert!(!chart || digest, "{}: no digest", i.name);
     }
     // A typo in a key is an error, not an ignored pin; so is a malformed hash.
     let good = manifest("file", &file("/c.yml"));

@@ -5,18 +5,14 @@ use sha2::{Digest, Sha256};
 use std::path::{Component, Path, PathBuf};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 pub fn file_sha256(path: &Path) -> Result<String> {
     let mut f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h).with_context(|| format!("reading {}", path.display()))?;
-    Ok(hex(&h.finalize()))
+    Ok(format!("{:x}", h.finalize()))
 }
 
 /// The tree hash of `dir`: the SHA-256 of the `sha256sum` listing (`<hash>  <path>\n`) of every
@@ -30,10 +26,7 @@ pub fn tree_hash(dir: &Path, exclude: &[String]) -> Result<(String, usize)> {
     while let Some(d) = pending.pop() {
         for entry in std::fs::read_dir(&d).with_context(|| format!("reading {}", d.display()))? {
             let (entry, path) = entry.map(|e| (e.file_type(), e.path()))?;
-            let rel = path
-                .strip_prefix(dir)?
-                .to_str()
-                .context("a path that is not UTF-8")?;
+            let rel = path.strip_prefix(dir)?.to_str().context("not UTF-8")?;
             match entry? {
                 _ if d == dir && exclude.iter().any(|e| e == rel) => {}
                 t if t.is_symlink() => bail!("{} is a symbolic link", path.display()),
@@ -48,7 +41,7 @@ pub fn tree_hash(dir: &Path, exclude: &[String]) -> Result<(String, usize)> {
     for (rel, path) in &files {
         listing.update(format!("{}  {rel}\n", file_sha256(path)?));
     }
-    Ok((hex(&listing.finalize()), files.len()))
+    Ok((format!("{:x}", listing.finalize()), files.len()))
 }
 
 /// Unpacks a `.tar.gz` into `dest`, dropping the first path component (the `<repo>-<rev>/` or
@@ -66,17 +59,14 @@ pub fn unpack_tar_gz(archive: &[u8], dest: &Path) -> Result<Option<String>> {
             continue;
         }
         let path = entry.path()?.into_owned();
+        let shown = path.display();
         let mut parts = path.components();
         if let Some(Component::Normal(first)) = parts.next() {
             wrapper.get_or_insert_with(|| first.to_string_lossy().into_owned());
         }
         let rel: PathBuf = parts.filter(|c| *c != Component::CurDir).collect();
         let climbs = rel.components().any(|c| !matches!(c, Component::Normal(_)));
-        ensure!(
-            !climbs,
-            "archive entry {} leaves the directory",
-            path.display()
-        );
+        ensure!(!climbs, "archive entry {shown} leaves the directory");
         let target = dest.join(&rel);
         if rel.as_os_str().is_empty() || kind.is_dir() {
             std::fs::create_dir_all(&target)?;
@@ -85,10 +75,7 @@ pub fn unpack_tar_gz(archive: &[u8], dest: &Path) -> Result<Option<String>> {
             let mut out = std::fs::File::create(&target)?;
             std::io::copy(&mut entry, &mut out)?;
         } else {
-            bail!(
-                "archive entry {} is a {kind:?}, not a file or a directory",
-                path.display()
-            );
+            bail!("entry {shown} is a {kind:?}, not a file or a directory");
         }
     }
     Ok(wrapper)
@@ -103,24 +90,19 @@ pub fn unpack_subcharts(chart: &Path) -> Result<()> {
     if !chart.join("Chart.yaml").is_file() || !charts.is_dir() {
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&charts)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+    let entries = std::fs::read_dir(&charts)?.map(|e| e.map(|e| e.path()));
+    let mut entries = entries.collect::<Result<Vec<_>, _>>()?;
     entries.sort();
-    for path in entries
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "tgz"))
-    {
+    let packed = |p: &&PathBuf| p.extension().is_some_and(|e| e == "tgz");
+    for path in entries.iter().filter(packed) {
         let tmp = charts.join(".unpacking");
         let _ = std::fs::remove_dir_all(&tmp);
-        let name = unpack_tar_gz(&std::fs::read(path)?, &tmp)
-            .with_context(|| format!("unpacking the subchart {}", path.display()))?
-            .with_context(|| format!("{} is empty", path.display()))?;
-        ensure!(
-            !charts.join(&name).exists(),
-            "{} unpacks onto charts/{name}/",
-            path.display()
-        );
+        let shown = path.display();
+        let name = unpack_tar_gz(&std::fs::read(path)?, &tmp);
+        let name = name.with_context(|| format!("unpacking the subchart {shown}"))?;
+        let name = name.with_context(|| format!("{shown} is empty"))?;
+        let taken = charts.join(&name).exists();
+        ensure!(!taken, "{shown} unpacks onto charts/{name}/");
         std::fs::rename(&tmp, charts.join(&name))?;
         std::fs::remove_file(path)?;
     }

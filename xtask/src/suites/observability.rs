@@ -86,11 +86,10 @@ pub fn run() -> Result<()> {
     let logs = out.join("api-test-logs.jsonl");
     step("API tests (scrape, metrics used, promtool)", || {
         // `--workspace` keeps the feature set of the Rust suite's build: nothing is rebuilt.
-        let mut test = cmd("cargo");
-        test.args(["test", "--workspace", "--locked", "--test", "api"])
-            .env("CONDUIT_REQUIRE_PROMTOOL", "1")
-            .env("CONDUIT_SCRAPE_OUT", out.join("scrape.txt"))
-            .env("CONDUIT_TEST_LOG_FILE", &logs);
+        let mut test = crate::util::cargo("test --workspace --locked --test api");
+        test.env("CONDUIT_REQUIRE_PROMTOOL", "1");
+        test.env("CONDUIT_SCRAPE_OUT", out.join("scrape.txt"));
+        test.env("CONDUIT_TEST_LOG_FILE", &logs);
         let contract = crate::inputs::path("realworld-openapi")?;
         exec(test.env("CONDUIT_REALWORLD_OPENAPI", contract))
     })?;
@@ -117,8 +116,6 @@ fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
 /// semgrep with `observability/<rules>.semgrep.yaml` on `target`, failing on a finding.
 fn semgrep(rules: &str, target: &Path) -> Result<Command> {
     let mut c = cmd(require("semgrep", VENV_HINT)?);
-    c.env("SEMGREP_ENABLE_VERSION_CHECK", "0");
-    c.env("SEMGREP_SEND_METRICS", "off");
     c.args(["scan", "--metrics=off", "--disable-version-check"]);
     c.args(["--quiet", "--error", "--vim", "--config"]);
     c.arg(own(&format!("{rules}.semgrep.yaml"))).arg(target);
@@ -137,13 +134,11 @@ fn files(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
 
 fn copy_into(files: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut copies = vec![];
-    for f in files {
+    let copy = |f: &PathBuf| -> Result<PathBuf> {
         let copy = dir.join(f.file_name().context("a file name")?);
-        std::fs::copy(f, &copy)?;
-        copies.push(copy);
-    }
-    Ok(copies)
+        Ok(std::fs::copy(f, &copy).map(|_| copy)?)
+    };
+    files.iter().map(copy).collect()
 }
 
 /// (name, spec) of every PrometheusRule in a multi-document YAML file.
@@ -152,9 +147,7 @@ fn prometheus_rules(text: &str) -> Result<Vec<(String, Value)>> {
     for doc in text.split("\n---\n") {
         let v: Value = serde_yaml::from_str(doc)?;
         if v["kind"].as_str() == Some("PrometheusRule") {
-            let name = v["metadata"]["name"]
-                .as_str()
-                .context("a rule without a name")?;
+            let name = v["metadata"]["name"].as_str().context("no name")?;
             out.push((name.to_string(), v["spec"].clone()));
         }
     }
@@ -165,13 +158,11 @@ fn prometheus_rules(text: &str) -> Result<Vec<(String, Value)>> {
 /// Each PrometheusRule's groups as the plain rule file promtool reads, `<dir>/<name>.yaml`.
 fn write_groups(dir: &Path, rules: &[(String, Value)]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut written = vec![];
-    for (name, spec) in rules {
+    let write = |(name, spec): &(String, Value)| -> Result<PathBuf> {
         let file = dir.join(format!("{name}.yaml"));
-        std::fs::write(&file, serde_yaml::to_string(spec)?)?;
-        written.push(file);
-    }
-    Ok(written)
+        Ok(std::fs::write(&file, serde_yaml::to_string(spec)?).map(|()| file)?)
+    };
+    rules.iter().map(write).collect()
 }
 
 /// A copy with every alert expression replaced by one that is never true.
@@ -212,26 +203,19 @@ fn dashboard_queries(dir: &Path, out: &Path) -> Result<PathBuf> {
 /// Every alert has a promtool test case where it fires and one where it stays silent, and the
 /// tests name no alert that does not exist.
 fn coverage(rules: &[(String, Value)], tests: &[PathBuf]) -> Result<()> {
-    let mut alerts = BTreeSet::new();
-    for group in rules
-        .iter()
-        .flat_map(|(_, s)| s["groups"].as_sequence())
-        .flatten()
-    {
-        let rules = group["rules"].as_sequence().into_iter().flatten();
-        alerts.extend(rules.filter_map(|r| r["alert"].as_str()));
-    }
+    let groups = rules.iter().flat_map(|(_, s)| s["groups"].as_sequence());
+    let rules = groups.flatten().flat_map(|g| g["rules"].as_sequence());
+    let alerts = rules.flatten().filter_map(|r| r["alert"].as_str());
+    let alerts: BTreeSet<&str> = alerts.collect();
     let (mut fires, mut silent) = (BTreeSet::new(), BTreeSet::new());
     for t in tests {
         let v: Value = serde_yaml::from_str(&std::fs::read_to_string(t)?)?;
-        for test in v["tests"].as_sequence().into_iter().flatten() {
-            for case in test["alert_rule_test"].as_sequence().into_iter().flatten() {
-                let name = case["alertname"].as_str().unwrap_or("?").to_string();
-                let fired = case["exp_alerts"]
-                    .as_sequence()
-                    .is_some_and(|s| !s.is_empty());
-                [&mut silent, &mut fires][usize::from(fired)].insert(name);
-            }
+        let tests = v["tests"].as_sequence().into_iter().flatten();
+        let cases = tests.flat_map(|t| t["alert_rule_test"].as_sequence());
+        for case in cases.flatten() {
+            let name = case["alertname"].as_str().unwrap_or("?").to_string();
+            let fired = case["exp_alerts"].as_sequence().map_or(0, Vec::len) > 0;
+            [&mut silent, &mut fires][usize::from(fired)].insert(name);
         }
     }
     let tested = |a: &&&str| fires.contains(**a) && silent.contains(**a);

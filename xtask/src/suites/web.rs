@@ -26,14 +26,12 @@ pub fn run() -> Result<()> {
     })?;
     let chromium = chromium()?;
     let shots = out.join("screenshots");
-    exec(
-        cmd("node")
-            .arg(root().join("web/tests/e2e.mjs"))
-            .env("BASE_URL", &stack.web_url)
-            .env("CHROMIUM", &chromium)
-            .env("SCREENSHOT_DIR", &shots),
-    )
-    .with_context(|| format!("browser tests failed; server logs in {}", logs.display()))?;
+    let mut e2e = cmd("node");
+    e2e.env("BASE_URL", &stack.web_url)
+        .env("CHROMIUM", &chromium);
+    e2e.env("SCREENSHOT_DIR", &shots);
+    let failed = format!("browser tests failed; server logs in {}", logs.display());
+    exec(e2e.arg(root().join("web/tests/e2e.mjs"))).context(failed)?;
 
     no_http2(&stack.web_url)?;
     // The /api forward reaches only the API's /api/…: dot segments that a URL parser would
@@ -46,10 +44,7 @@ pub fn run() -> Result<()> {
         ("/api/tags", 200),
     ] {
         let (status, _) = http_get(&format!("{web}{path}"))?;
-        ensure!(
-            status == want,
-            "GET {path} through the web server: {status}, not {want}"
-        );
+        ensure!(status == want, "GET {path} via web: {status}, not {want}");
     }
     let (status, metrics) = http_get(&format!("{}/metrics", stack.web_admin))?;
     ensure!(status == 200, "web /metrics answered {status}");
@@ -66,15 +61,9 @@ pub fn run() -> Result<()> {
         "operation=\"get_article\"",
     ];
     let series: Vec<&str> = queried.chain(labels).collect();
-    ensure!(
-        series.len() > labels.len(),
-        "{DASHBOARD} queries no metric of the web server"
-    );
+    ensure!(series.len() > labels.len(), "{DASHBOARD}: no web metric");
     let missing: Vec<_> = series.iter().filter(|s| !metrics.contains(**s)).collect();
-    ensure!(
-        missing.is_empty(),
-        "the web server's /metrics lacks {missing:?}"
-    );
+    ensure!(missing.is_empty(), "web /metrics lacks {missing:?}");
     if which("promtool").is_some() {
         let file = out.join("web-metrics.txt");
         std::fs::write(&file, &metrics)?;
@@ -98,10 +87,7 @@ pub fn run() -> Result<()> {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["trace_id"].as_str().map(str::to_string))
         .any(|id| api_log.contains(&id));
-    ensure!(
-        continued,
-        "no trace id of a rendered article page reached the API's log"
-    );
+    ensure!(continued, "no article page's trace id in the API log");
     eprintln!("web: metrics present, trace context continued web → API, no secrets in logs");
     eprintln!("web: screenshots in {}", shots.display());
     Ok(())
@@ -131,10 +117,7 @@ fn no_http2(web_url: &str) -> Result<()> {
     let _ = s.read_to_end(&mut answer);
     let first = String::from_utf8_lossy(&answer[..answer.len().min(40)]);
     let http1 = answer.is_empty() || answer.starts_with(b"HTTP/1.");
-    ensure!(
-        http1,
-        "the web server answered an HTTP/2 preface with {first:?}"
-    );
+    ensure!(http1, "HTTP/2 preface answered with {first:?}");
     eprintln!("web: HTTP/2 prior knowledge refused ({first:?})");
     Ok(())
 }
