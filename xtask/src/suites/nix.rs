@@ -31,9 +31,8 @@ const SHARED_PINS: &str =
 /// What Nix cannot tell from flake.lock alone; `shared` is the tested lock, when available.
 fn lock_problems(lock: &Value, shared: Option<&Value>) -> Vec<String> {
     let mut problems = Vec::new();
-    let nixpkgs = lock["nodes"]["nixpkgs"]["original"]["ref"]
-        .as_str()
-        .unwrap_or_default();
+    let nixpkgs = lock["nodes"]["nixpkgs"]["original"]["ref"].as_str();
+    let nixpkgs = nixpkgs.unwrap_or_default();
     let release = nixpkgs.strip_prefix("nixos-").is_some_and(|v| {
         v.len() == 5 && v.as_bytes()[2] == b'.' && v.replace('.', "").parse::<u16>().is_ok()
     });
@@ -42,26 +41,23 @@ fn lock_problems(lock: &Value, shared: Option<&Value>) -> Vec<String> {
             "flake.lock: version 7 following a nixpkgs release (nixos-YY.MM), not {nixpkgs:?}"
         ));
     }
+    let version = alejandra::version::VERSION;
     let commit = ALEJANDRA_COMMITS
         .iter()
-        .find(|(v, _)| *v == alejandra::version::VERSION)
+        .find(|c| c.0 == version)
         .map(|c| c.1);
     if lock["nodes"]["alejandra-src"]["locked"]["rev"].as_str() != commit {
-        problems.push(format!(
-            "the flake's formatter must be built from alejandra {}'s commit {commit:?}",
-            alejandra::version::VERSION
-        ));
+        let why = format!("alejandra {version}'s commit {commit:?}");
+        problems.push(format!("the flake's formatter must be built from {why}"));
     }
     let pins = SHARED_PINS.split(' ').filter_map(|p| p.split_once(':'));
-    for (ours, theirs) in pins.filter(|_| shared.is_some()) {
-        let (a, b) = (
-            &lock["nodes"][ours]["locked"],
-            &shared.unwrap_or(&Value::Null)["nodes"][theirs]["locked"],
-        );
+    for (ours, theirs) in pins {
+        let Some(shared) = shared else { break };
+        let a = &lock["nodes"][ours]["locked"];
+        let b = &shared["nodes"][theirs]["locked"];
+        let pin = format!("the shared tested pin `{theirs}` is {b}");
         if a != b {
-            problems.push(format!(
-                "flake.lock `{ours}` is {a}, the shared tested pin `{theirs}` is {b}"
-            ));
+            problems.push(format!("flake.lock `{ours}` is {a}, {pin}"));
         }
     }
     problems
@@ -70,12 +66,8 @@ fn lock_problems(lock: &Value, shared: Option<&Value>) -> Vec<String> {
 /// The advisory ids an `[advisories] ignore` list names (plain ids or `{ id, reason }`).
 fn ignored(toml_text: &str) -> Result<Vec<String>> {
     let doc: Value = toml::from_str(toml_text)?;
-    let ids = doc["advisories"]["ignore"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let ids = doc["advisories"]["ignore"].as_array().into_iter().flatten();
     let mut ids: Vec<String> = ids
-        .iter()
         .filter_map(|i| Some(i.as_str().or(i["id"].as_str())?.into()))
         .collect();
     ids.sort();
@@ -86,17 +78,13 @@ pub fn run() -> Result<()> {
     let root = root();
     let read = |p: &str| std::fs::read_to_string(root.join(p)).with_context(|| p.to_owned());
     let files = nix_files(&root, &root)?;
-    let sources: Vec<(&String, String)> = files
-        .iter()
-        .map(|p| Ok((p, read(p)?)))
-        .collect::<Result<_>>()?;
+    let sources = files.iter().map(|p| Ok((p, read(p)?)));
+    let sources: Vec<(&String, String)> = sources.collect::<Result<_>>()?;
     if sources.len() < 5 {
         bail!("expected flake.nix and nix/*.nix, found only {files:?}");
     }
-    eprintln!(
-        "nix: alejandra {} parse and format check",
-        alejandra::version::VERSION
-    );
+    let version = alejandra::version::VERSION;
+    eprintln!("nix: alejandra {version} parse and format check");
     let formatted = |p: &str, s: &str| match alejandra::format::in_memory(p.into(), s.into()) {
         (alejandra::format::Status::Error(e), _) => Err(anyhow::anyhow!("{p}: {e}")),
         (_, formatted) => Ok(formatted == s),
@@ -136,10 +124,8 @@ pub fn run() -> Result<()> {
     let api = api::Api::load(&read("nix/pinned-api.toml")?, &lock)?;
     let fixtures: toml::Table = toml::from_str(&read("nix/tests/pinned-api-rejects.toml")?)?;
     for fixture in fixtures["rejects"].as_array().into_iter().flatten() {
-        let (nix, name) = (
-            fixture[0].as_str().unwrap_or_default(),
-            fixture[1].as_str().unwrap_or("?"),
-        );
+        let nix = fixture[0].as_str().unwrap_or_default();
+        let name = fixture[1].as_str().unwrap_or("?");
         if !api::check(&api, "fixture.nix", nix)
             .iter()
             .any(|p| p.contains(name))
@@ -147,17 +133,11 @@ pub fn run() -> Result<()> {
             bail!("pinned-API self-test: `{nix}` passed");
         }
     }
-    problems.extend(
-        sources
-            .iter()
-            .flat_map(|(path, src)| api::check(&api, path, src)),
-    );
+    problems.extend(sources.iter().flat_map(|(p, src)| api::check(&api, p, src)));
 
     eprintln!("nix: .cargo/audit.toml (checks.audit) ignores what deny.toml ignores");
-    let (deny, audit) = (
-        ignored(&read("deny.toml")?)?,
-        ignored(&read(".cargo/audit.toml").unwrap_or_default())?,
-    );
+    let deny = ignored(&read("deny.toml")?)?;
+    let audit = ignored(&read(".cargo/audit.toml").unwrap_or_default())?;
     if deny != audit || ignored("[advisories]\nignore = [\"RUSTSEC-0000-0000\"]")? == deny {
         problems.push(format!(
             "deny.toml ignores {deny:?}, .cargo/audit.toml {audit:?}: keep them identical"
@@ -166,10 +146,7 @@ pub fn run() -> Result<()> {
     if !problems.is_empty() {
         bail!("nix:\n  {}", problems.join("\n  "));
     }
-    for (file, _) in sources
-        .iter()
-        .filter(|(_, text)| text.contains("lib.fakeHash"))
-    {
+    for (file, _) in sources.iter().filter(|s| s.1.contains("lib.fakeHash")) {
         eprintln!("nix: NOTE {file} has placeholder hashes (lib.fakeHash): the first Nix build prints the real ones");
     }
     eprintln!("nix: image scanner tests (python3 nix/tests/image_scan_test.py)");
@@ -185,12 +162,9 @@ pub fn run() -> Result<()> {
 
 /// Runs one of the suite's shell scripts (nix/tests/), its report on stderr.
 fn script(path: &str, args: &[String]) -> Result<()> {
-    let status = cmd("bash")
-        .arg(path)
-        .args(args)
-        .stdout(std::io::stderr())
-        .status()?;
-    if !status.success() {
+    let mut bash = cmd("bash");
+    bash.arg(path).args(args).stdout(std::io::stderr());
+    if !bash.status()?.success() {
         bail!("{path} failed");
     }
     Ok(())
@@ -199,16 +173,12 @@ fn script(path: &str, args: &[String]) -> Result<()> {
 /// Every `.nix` file of the repository, relative to it (not build outputs, not dependencies).
 fn nix_files(root: &Path, dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
+    let skip = ["target", "node_modules", ".git", ".terraform", "result"];
     for entry in std::fs::read_dir(dir)? {
-        let (entry, skip) = (
-            entry?,
-            ["target", "node_modules", ".git", ".terraform", "result"],
-        );
+        let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_dir()
-            && !skip.contains(&name.as_str())
-            && !name.starts_with("result-")
-        {
+        let build_output = skip.contains(&name.as_str()) || name.starts_with("result-");
+        if entry.file_type()?.is_dir() && !build_output {
             out.extend(nix_files(root, &entry.path())?);
         } else if name.ends_with(".nix") {
             out.push(entry.path().strip_prefix(root)?.display().to_string());

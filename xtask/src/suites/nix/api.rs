@@ -25,12 +25,12 @@ impl Api {
         let doc: toml::Table = toml::from_str(text).context("nix/pinned-api.toml")?;
         let mut names = BTreeMap::new();
         for (input, section) in &doc {
-            let api = section
-                .get("api")
-                .and_then(Value::as_table)
-                .into_iter()
-                .flatten();
-            names.extend(api.map(|(k, v)| (k.clone(), strings(Some(v)))));
+            let api = section.get("api").and_then(Value::as_table);
+            names.extend(
+                api.into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), strings(Some(v)))),
+            );
             let locked = &lock["nodes"][input]["locked"]["rev"];
             let rev = section.get("rev").and_then(Value::as_str);
             if rev.is_some_and(|r| *locked != r) || rev.is_some() && section.get("read").is_none() {
@@ -55,14 +55,10 @@ impl Api {
 
     /// Whether `function` takes the argument `key` (`config.User`: a key below an argument).
     fn takes(&self, function: &str, key: &str) -> bool {
-        let listed = |f: &str, k: &str| {
-            self.0
-                .get(f)
-                .is_some_and(|a| a.iter().any(|x| x == k || x == "*"))
-        };
-        let env_var = key
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        let takes = |a: &Vec<String>, k: &str| a.iter().any(|x| x == k || x == "*");
+        let listed = |f: &str, k: &str| self.0.get(f).is_some_and(|a| takes(a, k));
+        let upper = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_';
+        let env_var = key.chars().all(upper);
         let crane = function.starts_with("craneLib.") && (listed("derivation", key) || env_var);
         match key.split_once('.') {
             Some((arg, sub)) => {
@@ -88,15 +84,9 @@ fn dotted(node: &SyntaxNode) -> Option<String> {
             let (set, index) = (dotted(&ch.next()?)?, ch.next()?);
             let plain =
                 matches!(index.kind(), NODE_IDENT | NODE_STRING) && index.first_child().is_none();
-            Some(format!(
-                "{set}.{}",
-                if plain {
-                    index.text().to_string()
-                } else {
-                    "*".into()
-                }
-                .trim_matches('"')
-            ))
+            let index = plain.then(|| index.text().to_string());
+            let index = index.unwrap_or_else(|| "*".into());
+            Some(format!("{set}.{}", index.trim_matches('"')))
         }
         _ => None,
     }
@@ -111,12 +101,8 @@ fn keys(arg: &SyntaxNode, prefix: &str, out: &mut Vec<String>) {
     let text = |n: SyntaxNode| format!("{prefix}{}", n.text().to_string().trim_matches('"'));
     for entry in arg.children().filter(|_| arg.kind() == NODE_ATTR_SET) {
         let Some(key) = entry.children().find(|c| c.kind() == NODE_KEY) else {
-            out.extend(
-                entry
-                    .children()
-                    .filter(|c| c.kind() == NODE_IDENT)
-                    .map(text),
-            ); // inherit
+            let inherited = entry.children().filter(|c| c.kind() == NODE_IDENT);
+            out.extend(inherited.map(text));
             continue;
         };
         let parts: Vec<String> = key.children().map(text).collect();
@@ -132,19 +118,16 @@ fn keys(arg: &SyntaxNode, prefix: &str, out: &mut Vec<String>) {
 /// The problems of one file.
 pub fn check(api: &Api, path: &str, source: &str) -> Vec<String> {
     let root = rnix::parse(source).node();
-    let at = |n: &SyntaxNode| {
-        source[..usize::from(n.text_range().start())]
-            .matches('\n')
-            .count()
-            + 1
-    };
+    let before = |n: &SyntaxNode| &source[..usize::from(n.text_range().start())];
+    let at = |n: &SyntaxNode| before(n).matches('\n').count() + 1;
     let checked = |name: &String| {
         ROOTS.split(' ').any(|r| name.starts_with(r)) && !name.starts_with("pkgs.*")
     };
     // Names the file binds shadow `with pkgs;`.
     let binders = root.descendants().filter(|n| {
+        let kind = n.kind();
         matches!(
-            n.kind(),
+            kind,
             NODE_LAMBDA | NODE_PAT_ENTRY | NODE_PAT_BIND | NODE_KEY
         )
     });
@@ -168,25 +151,19 @@ pub fn check(api: &Api, path: &str, source: &str) -> Vec<String> {
                 let Some(f) = dotted(&head).filter(|f| checked(f) && api.0.contains_key(f)) else {
                     continue;
                 };
+                let line = at(&node);
                 let wrong = args.iter().filter(|k| !api.takes(&f, k));
-                problems.extend(wrong.map(|k| {
-                    format!(
-                        "{path}:{}: {f} has no argument `{k}` in nix/pinned-api.toml",
-                        at(&node)
-                    )
-                }));
+                let wrong = wrong.map(|k| format!("{path}:{line}: {f} has no argument `{k}`"));
+                problems.extend(wrong.map(|p| p + " in nix/pinned-api.toml"));
             }
             // `with pkgs; [ a b ]`: list items the file does not bind are packages.
             NODE_WITH if node.first_child().is_some_and(|n| n.text() == "pkgs") => {
                 let items = node.descendants().filter(|n| {
                     n.kind() == NODE_IDENT && n.parent().is_some_and(|p| p.kind() == NODE_LIST)
                 });
-                uses.extend(
-                    items
-                        .map(|i| i.text().to_string())
-                        .filter(|i| !bound.contains(i))
-                        .map(|i| format!("pkgs.{i}")),
-                );
+                let items = items.map(|i| i.text().to_string());
+                let unbound = items.filter(|i| !bound.contains(i));
+                uses.extend(unbound.map(|i| format!("pkgs.{i}")));
             }
             _ => {}
         }
