@@ -38,11 +38,9 @@ pub fn check() -> Result<String> {
     // one, is found by each baseline's detectors in the files that baseline covers.
     let tmp = tempfile::tempdir()?;
     std::fs::create_dir(tmp.path().join("tests"))?;
+    let key = ["key = AK", "IA", &"Q".repeat(16)].concat();
     for (baseline, file) in BASELINES.iter().zip(["leak.env", "tests/leak.env"]) {
-        std::fs::write(
-            tmp.path().join(file),
-            ["key = AK", "IA", &"Q".repeat(16)].concat(),
-        )?;
+        std::fs::write(tmp.path().join(file), &key)?;
         let found = unaudited(tmp.path(), baseline, &[file])?;
         let caught = found.iter().any(|f| f.contains("AWS Access Key"));
         ensure!(
