@@ -33,13 +33,16 @@ fn manifest(kind: &str, pins: &str) -> String {
     format!("{head}\nsource = \"test\"\nlicence = \"MIT\"\nkind = \"{kind}\"\n{pins}\n")
 }
 
-fn resolver(kind: &str, pins: &str, offline: Option<&Path>, cache: &Path) -> Resolver {
-    Resolver {
+/// A resolver of that manifest with its own empty cache directory.
+fn resolver(kind: &str, pins: &str, offline: Option<&Path>) -> (Resolver, tempfile::TempDir) {
+    let cache = temp();
+    let r = Resolver {
         inputs: parse(&manifest(kind, pins)).expect("parses"),
         offline: offline.map(|p| (p.to_path_buf(), OFFLINE_VAR.to_owned())),
-        cache: cache.to_path_buf(),
+        cache: cache.path().to_path_buf(),
         fetch: served,
-    }
+    };
+    (r, cache)
 }
 
 fn file(path: &str) -> String {
@@ -65,32 +68,30 @@ fn empty(dir: &Path) -> bool {
 #[test]
 fn a_file_is_downloaded_verified_cached_and_checked_on_every_use() {
     serve(&[("/c.yml", b"c"), ("/bad.yml", b"tampered")]);
-    let cache = temp();
-    let r = resolver("file", &file("/c.yml"), None, cache.path());
+    let (r, _cache) = resolver("file", &file("/c.yml"), None);
     let path = r.resolve("it").expect("downloaded");
     assert_eq!(std::fs::read(&path).expect("read"), b"c");
     assert_eq!(r.resolve("it").expect("cached"), path);
     assert_eq!(HITS.with(Cell::get), 1, "a cache hit makes no request");
     std::fs::write(&path, "tampered").expect("tamper");
     assert!(err(&r).contains("SHA-256 mismatch"));
-    let cache = temp();
-    let r = resolver("file", &file("/bad.yml"), None, cache.path());
+    let (r, cache) = resolver("file", &file("/bad.yml"), None);
     assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
 }
 
 #[test]
 fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
-    let (offline, cache) = (temp(), temp());
+    let offline = temp();
     put(offline.path(), "spec/c.yml", b"c");
-    let r = resolver("file", &file("/c.yml"), Some(offline.path()), cache.path());
+    let (r, _cache) = resolver("file", &file("/c.yml"), Some(offline.path()));
     let local = offline.path().join("spec/c.yml");
     assert_eq!(r.resolve("it").expect("local"), local);
     put(offline.path(), "spec/c.yml", b"changed");
     let e = err(&r);
     assert!(e.contains("SHA-256"), "no fallback to the network");
     assert_eq!(HITS.with(Cell::get), 0);
-    let nowhere = cache.path().join("none");
-    let r = resolver("file", &file("/c.yml"), Some(&nowhere), cache.path());
+    let nowhere = offline.path().join("none");
+    let (r, _cache) = resolver("file", &file("/c.yml"), Some(&nowhere));
     let e = err(&r);
     assert!(!e.contains('\n'), "one line: {e}");
     for part in ["input it", "https://x/c.yml", "404", OFFLINE_VAR] {
@@ -122,8 +123,7 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     serve(&[("/db.tar.gz", &tar_gz(files))]);
     let pins = "url = \"https://x/db.tar.gz\"\nlocal = \"db\"\nexclude = [\"SNAPSHOT\"]";
     let pins = format!("{pins}\ntree = \"{tree}\"");
-    let cache = temp();
-    let r = resolver("archive", &pins, None, cache.path());
+    let (r, _cache) = resolver("archive", &pins, None);
     let dir = r.resolve("it").expect("downloaded");
     let one = std::fs::read(dir.join("a/RUSTSEC-1.md")).expect("read");
     assert_eq!(one, b"one");
@@ -131,14 +131,13 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     assert_eq!(HITS.with(Cell::get), 1);
     std::fs::write(dir.join("README.md"), "changed").expect("tamper");
     assert!(err(&r).contains("SHA-256 mismatch"), "cache checked on use");
-    let r = resolver("archive", &pins, Some(offline.path()), cache.path());
+    let (r, _cache) = resolver("archive", &pins, Some(offline.path()));
     assert_eq!(r.resolve("it").expect("local"), offline.path().join("db"));
     put(offline.path(), "db/a/RUSTSEC-2.md", b"new");
     assert!(r.resolve("it").is_err(), "an extra file changes the tree");
     // A wrong package digest: nothing is unpacked or cached.
     let pins = format!("{pins}\nsha256 = \"{}\"", sha256_hex(b"another archive"));
-    let cache = temp();
-    let r = resolver("archive", &pins, None, cache.path());
+    let (r, cache) = resolver("archive", &pins, None);
     assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
 }
 
@@ -158,16 +157,14 @@ fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
         let sha = sha256_hex(body);
         format!("url = \"https://x/{file}\"\nsha256 = \"{sha}\"\ntree = \"{sha}\"\nlocal = \"c\"")
     };
-    let cache = temp();
-    let r = resolver("archive", &pins("app.tgz", &app), None, cache.path());
+    let (r, _cache) = resolver("archive", &pins("app.tgz", &app), None);
     let dir = r.resolve("it").expect("downloaded");
     let values = dir.join("charts/sub/charts/leaf/values.yaml");
     assert_eq!(std::fs::read(values).expect("read"), b"a: 1\n");
     assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
     r.resolve("it").expect("cached, by its recorded tree");
     assert_eq!(HITS.with(Cell::get), 1);
-    let cache = temp();
-    let r = resolver("archive", &pins("broken.tgz", &broken), None, cache.path());
+    let (r, cache) = resolver("archive", &pins("broken.tgz", &broken), None);
     let e = err(&r);
     assert!(e.contains("sub-2.0.0.tgz") && empty(cache.path()), "{e}");
 }
@@ -180,12 +177,10 @@ fn a_file_set_holds_exactly_the_pinned_files() {
     let offline = temp();
     put(offline.path(), "s/g/a.json", b"{}");
     put(offline.path(), "s/g/b.json", b"{}");
-    let cache = temp();
-    let r = resolver("files", &pins, Some(offline.path()), cache.path());
+    let (r, _cache) = resolver("files", &pins, Some(offline.path()));
     let dir = r.resolve("it").expect("local");
     assert!(dir.join("g/a.json").is_file() && !dir.join("g/b.json").exists());
-    let cache = temp();
-    let r = resolver("files", &pins, None, cache.path());
+    let (r, _cache) = resolver("files", &pins, None);
     let dir = r.resolve("it").expect("downloaded");
     assert!(dir.join("g/a.json").is_file());
     assert_eq!(HITS.with(Cell::get), 1);
@@ -195,12 +190,7 @@ fn a_file_set_holds_exactly_the_pinned_files() {
 fn the_manifest_declares_every_input_with_its_pins() {
     let path = crate::util::root().join("xtask/inputs.toml");
     let inputs = parse(&std::fs::read_to_string(path).expect("read")).expect("parses");
-    for name in [
-        "realworld-openapi",
-        "crd-schemas",
-        "advisory-db",
-        "nix-pins",
-    ] {
+    for name in "realworld-openapi crd-schemas advisory-db nix-pins".split(' ') {
         assert!(inputs.iter().any(|i| i.name == name), "{name} missing");
     }
     for i in &inputs {
