@@ -23,10 +23,6 @@ fn served(url: &str) -> Result<Vec<u8>> {
     body.context("404 Not Found")
 }
 
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
-
 /// A manifest of one input `it` of `kind` with the extra keys `pins`.
 fn manifest(kind: &str, pins: &str) -> String {
     let head = "[[input]]\nname = \"it\"\nabout = \"a test input\"\nversion = \"1\"";
@@ -35,7 +31,7 @@ fn manifest(kind: &str, pins: &str) -> String {
 
 /// A resolver of that manifest with its own empty cache directory.
 fn resolver(kind: &str, pins: &str, offline: Option<&Path>) -> (Resolver, tempfile::TempDir) {
-    let cache = temp();
+    let cache = tempfile::tempdir().expect("temp dir");
     let r = Resolver {
         inputs: parse(&manifest(kind, pins)).expect("parses"),
         offline: offline.map(|p| (p.to_path_buf(), OFFLINE_VAR.to_owned())),
@@ -66,30 +62,16 @@ fn empty(dir: &Path) -> bool {
 }
 
 #[test]
-fn a_file_is_downloaded_verified_cached_and_checked_on_every_use() {
-    serve(&[("/c.yml", b"c"), ("/bad.yml", b"tampered")]);
-    let (r, _cache) = resolver("file", &file("/c.yml"), None);
-    let path = r.resolve("it").expect("downloaded");
-    assert_eq!(std::fs::read(&path).expect("read"), b"c");
-    assert_eq!(r.resolve("it").expect("cached"), path);
-    assert_eq!(HITS.with(Cell::get), 1, "a cache hit makes no request");
-    std::fs::write(&path, "tampered").expect("tamper");
-    assert!(err(&r).contains("SHA-256 mismatch"));
-    let (r, cache) = resolver("file", &file("/bad.yml"), None);
-    assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
-}
-
-#[test]
-fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
-    let offline = temp();
+fn a_file_is_taken_offline_or_downloaded_verified_cached_and_checked_on_every_use() {
+    let offline = tempfile::tempdir().expect("temp dir");
     put(offline.path(), "spec/c.yml", b"c");
     let (r, _cache) = resolver("file", &file("/c.yml"), Some(offline.path()));
     let local = offline.path().join("spec/c.yml");
     assert_eq!(r.resolve("it").expect("local"), local);
     put(offline.path(), "spec/c.yml", b"changed");
-    let e = err(&r);
-    assert!(e.contains("SHA-256"), "no fallback to the network");
-    assert_eq!(HITS.with(Cell::get), 0);
+    assert!(err(&r).contains("SHA-256 mismatch"));
+    assert_eq!(HITS.with(Cell::get), 0, "no fallback to the network");
+    // Nowhere (nothing served yet): a one-line error.
     let nowhere = offline.path().join("none");
     let (r, _cache) = resolver("file", &file("/c.yml"), Some(&nowhere));
     let e = err(&r);
@@ -97,6 +79,16 @@ fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
     for part in ["input it", "https://x/c.yml", "404", OFFLINE_VAR] {
         assert!(e.contains(part), "`{part}` missing from: {e}");
     }
+    serve(&[("/c.yml", b"c"), ("/bad.yml", b"tampered")]);
+    let (r, _cache) = resolver("file", &file("/c.yml"), None);
+    let path = r.resolve("it").expect("downloaded");
+    assert_eq!(std::fs::read(&path).expect("read"), b"c");
+    assert_eq!(r.resolve("it").expect("cached"), path);
+    assert_eq!(HITS.with(Cell::get), 2, "a cache hit makes no request");
+    std::fs::write(&path, "tampered").expect("tamper");
+    assert!(err(&r).contains("SHA-256 mismatch"));
+    let (r, cache) = resolver("file", &file("/bad.yml"), None);
+    assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
 }
 
 fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -113,7 +105,7 @@ fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
 #[test]
 fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     let files: &[(&str, &[u8])] = &[("db-1/a/RUSTSEC-1.md", b"one"), ("db-1/README.md", b"r")];
-    let offline = temp();
+    let offline = tempfile::tempdir().expect("temp dir");
     for (p, body) in files {
         put(offline.path(), &p.replacen("db-1", "db", 1), body);
     }
@@ -142,7 +134,20 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
 }
 
 #[test]
-fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
+fn a_file_set_and_a_chart_package_hold_exactly_the_pinned_files() {
+    serve(&[("/s/g/a.json", b"{}")]);
+    let pin = format!("\"g/a.json\" = \"{}\"", sha256_hex(b"{}"));
+    let pins = format!("base_url = \"https://x/s/\"\nlocal = \"s\"\nfiles = {{ {pin} }}");
+    let offline = tempfile::tempdir().expect("temp dir");
+    put(offline.path(), "s/g/a.json", b"{}");
+    put(offline.path(), "s/g/b.json", b"{}");
+    let (r, _cache) = resolver("files", &pins, Some(offline.path()));
+    let dir = r.resolve("it").expect("local");
+    assert!(dir.join("g/a.json").is_file() && !dir.join("g/b.json").exists());
+    let (r, _cache) = resolver("files", &pins, None);
+    let dir = r.resolve("it").expect("downloaded");
+    assert!(dir.join("g/a.json").is_file());
+    assert_eq!(HITS.with(Cell::get), 1);
     let leaf = tar_gz(&[("leaf/Chart.yaml", b"x"), ("leaf/values.yaml", b"a: 1\n")]);
     // A chart `name` whose charts/ holds `dependency` packed as `packed`.
     let chart = |name: &str, packed: &str, dependency: &[u8]| {
@@ -163,27 +168,14 @@ fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
     assert_eq!(std::fs::read(values).expect("read"), b"a: 1\n");
     assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
     r.resolve("it").expect("cached, by its recorded tree");
-    assert_eq!(HITS.with(Cell::get), 1);
+    assert_eq!(
+        HITS.with(Cell::get),
+        2,
+        "the file set's download and the chart's"
+    );
     let (r, cache) = resolver("archive", &pins("broken.tgz", &broken), None);
     let e = err(&r);
     assert!(e.contains("sub-2.0.0.tgz") && empty(cache.path()), "{e}");
-}
-
-#[test]
-fn a_file_set_holds_exactly_the_pinned_files() {
-    serve(&[("/s/g/a.json", b"{}")]);
-    let pin = format!("\"g/a.json\" = \"{}\"", sha256_hex(b"{}"));
-    let pins = format!("base_url = \"https://x/s/\"\nlocal = \"s\"\nfiles = {{ {pin} }}");
-    let offline = temp();
-    put(offline.path(), "s/g/a.json", b"{}");
-    put(offline.path(), "s/g/b.json", b"{}");
-    let (r, _cache) = resolver("files", &pins, Some(offline.path()));
-    let dir = r.resolve("it").expect("local");
-    assert!(dir.join("g/a.json").is_file() && !dir.join("g/b.json").exists());
-    let (r, _cache) = resolver("files", &pins, None);
-    let dir = r.resolve("it").expect("downloaded");
-    assert!(dir.join("g/a.json").is_file());
-    assert_eq!(HITS.with(Cell::get), 1);
 }
 
 #[test]

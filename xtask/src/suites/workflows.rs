@@ -33,7 +33,6 @@ const FILES: &[&str] = &[
 ];
 
 /// A finding in tree `real` or `f<N>`: the file in that tree and "<tool> <rule>: …".
-#[derive(Debug)]
 pub struct Finding {
     pub tree: String,
     pub file: String,
@@ -104,19 +103,16 @@ pub fn run() -> Result<()> {
     for (tree, Fixture { what, expect, .. }) in &expected {
         let found = findings.iter().filter(|f| &f.tree == tree);
         let found: Vec<&str> = found.map(|f| f.text.as_str()).collect();
-        for e in expect {
-            if !found.iter().any(|f| f.contains(e.as_str())) {
-                problems.push(format!("fixture `{what}` lacks `{e}`: {found:#?}"));
-            }
+        let lacks = |e: &&String| !found.iter().any(|f| f.contains(e.as_str()));
+        for e in expect.iter().filter(lacks) {
+            problems.push(format!("fixture `{what}` lacks `{e}`: {found:#?}"));
         }
     }
     let rules = std::fs::read_to_string(root().join(".semgrep/workflows.yaml"))?;
-    let rules = rules
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- id: "));
-    let policies = trees["real"]
-        .keys()
-        .filter_map(|f| f.strip_prefix(".github/policy/"));
+    let rules = rules.lines().map(str::trim);
+    let rules = rules.filter_map(|l| l.strip_prefix("- id: "));
+    let policies = trees["real"].keys();
+    let policies = policies.filter_map(|f| f.strip_prefix(".github/policy/"));
     let names = rules.map(|id| format!("semgrep {id}"));
     let names = names.chain(policies.map(|f| format!("schema {} ", f.trim_end_matches(".yaml"))));
     let named: Vec<&String> = expected.values().flat_map(|f| &f.expect).collect();
@@ -134,10 +130,8 @@ pub fn run() -> Result<()> {
     for (mut c, passed) in [(semgrep_test, "All tests passed"), (sbom_test, "\nOK")] {
         let out = c.output().with_context(|| format!("starting {c:?}"))?;
         let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-        ensure!(
-            out.status.success() && log.contains(passed),
-            "{c:?}:\n{log}"
-        );
+        let passes = out.status.success() && log.contains(passed);
+        ensure!(passes, "{c:?}:\n{log}");
         eprintln!("workflows: {c:?}: {}", passed.trim());
     }
     eprintln!("workflows: detect-secrets: {}", secrets::check()?);
@@ -146,8 +140,7 @@ pub fn run() -> Result<()> {
 
 /// `<dir>/<tree>/<file>` (or `<tree>/<file>`) -> (tree, file).
 pub fn split(dir: &Path, path: &str) -> (String, String) {
-    let rel = Path::new(path).strip_prefix(dir).unwrap_or(Path::new(path));
-    let rel = rel.to_string_lossy();
+    let rel = path.strip_prefix(&*dir.to_string_lossy()).unwrap_or(path);
     let rel = rel.trim_start_matches('/');
     let (tree, file) = rel.split_once('/').unwrap_or_default();
     (tree.to_owned(), file.to_owned())

@@ -27,7 +27,10 @@ pub fn check(_: &Path, trees: &Trees) -> Result<Vec<Finding>> {
         let created = tf.flat_map(|l| l.trim_end_matches(']').split(", "));
         let mut sides = vec![("release.yml builds".to_owned(), matrix("build"))];
         sides.push(("Terraform creates".to_owned(), strings(created)));
-        let mut problems = Vec::new();
+        let mut problem = |p: String| {
+            let (tree, file, text) = (tree.clone(), String::new(), format!("layers: {p}"));
+            out.push(Finding { tree, file, text });
+        };
         for env in ["staging", "production"] {
             let vars = text(&format!("kustomize/clusters/{env}/cluster-vars.yaml"))?;
             let vars: Value = serde_yaml::from_str(vars)?;
@@ -35,8 +38,7 @@ pub fn check(_: &Path, trees: &Trees) -> Result<Vec<Finding>> {
             let (registry, region) = (var("ECR_REGISTRY"), var("AWS_REGION"));
             let own = format!("{}.dkr.ecr.{region}.amazonaws.com", var("AWS_ACCOUNT_ID"));
             if registry != own {
-                let p = format!("{env}: ECR_REGISTRY {registry} is not the cluster's own {own}");
-                problems.push(p);
+                problem(format!("{env}: ECR_REGISTRY {registry}, not {own}"));
             }
             let flux = format!("kustomize/clusters/{env}/image-automation/images.yaml");
             let watched = text(&flux)?.lines();
@@ -46,15 +48,9 @@ pub fn check(_: &Path, trees: &Trees) -> Result<Vec<Finding>> {
         let released = matrix("publish");
         for (who, set) in sides {
             if set != released || set.is_empty() {
-                problems.push(format!("{who} {set:?}, release.yml publishes {released:?}"));
+                problem(format!("{who} {set:?}, release.yml publishes {released:?}"));
             }
         }
-        let tree = || tree.clone();
-        out.extend(problems.into_iter().map(|p| Finding {
-            tree: tree(),
-            file: String::new(),
-            text: format!("layers: {p}"),
-        }));
     }
     Ok(out)
 }
