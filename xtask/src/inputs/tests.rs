@@ -12,9 +12,8 @@ thread_local! {
 }
 
 fn serve(files: &[(&str, &[u8])]) {
-    let files = files
-        .iter()
-        .map(|(u, b)| (format!("https://x{u}"), b.to_vec()));
+    let url = |u| format!("https://x{u}");
+    let files = files.iter().map(|(u, b)| (url(u), b.to_vec()));
     SERVED.with(|s| s.borrow_mut().extend(files));
 }
 
@@ -24,27 +23,22 @@ fn served(url: &str) -> Result<Vec<u8>> {
     body.context("404 Not Found")
 }
 
-fn hits() -> usize {
-    HITS.with(Cell::get)
-}
-
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
-
 /// A manifest of one input `it` of `kind` with the extra keys `pins`.
 fn manifest(kind: &str, pins: &str) -> String {
     let head = "[[input]]\nname = \"it\"\nabout = \"a test input\"\nversion = \"1\"";
     format!("{head}\nsource = \"test\"\nlicence = \"MIT\"\nkind = \"{kind}\"\n{pins}\n")
 }
 
-fn resolver(kind: &str, pins: &str, offline: Option<&Path>, cache: &Path) -> Resolver {
-    Resolver {
+/// A resolver of that manifest with its own empty cache directory.
+fn resolver(kind: &str, pins: &str, offline: Option<&Path>) -> (Resolver, tempfile::TempDir) {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let r = Resolver {
         inputs: parse(&manifest(kind, pins)).expect("parses"),
         offline: offline.map(|p| (p.to_path_buf(), OFFLINE_VAR.to_owned())),
-        cache: cache.to_path_buf(),
+        cache: cache.path().to_path_buf(),
         fetch: served,
-    }
+    };
+    (r, cache)
 }
 
 fn file(path: &str) -> String {
@@ -68,39 +62,33 @@ fn empty(dir: &Path) -> bool {
 }
 
 #[test]
-fn a_file_is_downloaded_verified_cached_and_checked_on_every_use() {
-    serve(&[("/c.yml", b"c"), ("/bad.yml", b"tampered")]);
-    let cache = temp();
-    let r = resolver("file", &file("/c.yml"), None, cache.path());
-    let path = r.resolve("it").expect("downloaded");
-    assert_eq!(std::fs::read(&path).expect("read"), b"c");
-    assert_eq!(r.resolve("it").expect("cached"), path);
-    assert_eq!(hits(), 1, "a cache hit makes no request");
-    std::fs::write(&path, "tampered").expect("tamper");
-    assert!(err(&r).contains("SHA-256 mismatch"));
-    let cache = temp();
-    let r = resolver("file", &file("/bad.yml"), None, cache.path());
-    assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
-}
-
-#[test]
-fn the_offline_directory_is_preferred_and_verified_and_nowhere_is_one_line() {
-    let (offline, cache) = (temp(), temp());
+fn a_file_is_taken_offline_or_downloaded_verified_cached_and_checked_on_every_use() {
+    let offline = tempfile::tempdir().expect("temp dir");
     put(offline.path(), "spec/c.yml", b"c");
-    let r = resolver("file", &file("/c.yml"), Some(offline.path()), cache.path());
+    let (r, _cache) = resolver("file", &file("/c.yml"), Some(offline.path()));
     let local = offline.path().join("spec/c.yml");
     assert_eq!(r.resolve("it").expect("local"), local);
     put(offline.path(), "spec/c.yml", b"changed");
-    let e = err(&r);
-    assert!(e.contains("SHA-256 mismatch"), "no fallback to the network");
-    assert_eq!(hits(), 0);
-    let nowhere = cache.path().join("none");
-    let r = resolver("file", &file("/c.yml"), Some(&nowhere), cache.path());
+    assert!(err(&r).contains("SHA-256 mismatch"));
+    assert_eq!(HITS.with(Cell::get), 0, "no fallback to the network");
+    // Nowhere (nothing served yet): a one-line error.
+    let nowhere = offline.path().join("none");
+    let (r, _cache) = resolver("file", &file("/c.yml"), Some(&nowhere));
     let e = err(&r);
     assert!(!e.contains('\n'), "one line: {e}");
     for part in ["input it", "https://x/c.yml", "404", OFFLINE_VAR] {
         assert!(e.contains(part), "`{part}` missing from: {e}");
     }
+    serve(&[("/c.yml", b"c"), ("/bad.yml", b"tampered")]);
+    let (r, _cache) = resolver("file", &file("/c.yml"), None);
+    let path = r.resolve("it").expect("downloaded");
+    assert_eq!(std::fs::read(&path).expect("read"), b"c");
+    assert_eq!(r.resolve("it").expect("cached"), path);
+    assert_eq!(HITS.with(Cell::get), 2, "a cache hit makes no request");
+    std::fs::write(&path, "tampered").expect("tamper");
+    assert!(err(&r).contains("SHA-256 mismatch"));
+    let (r, cache) = resolver("file", &file("/bad.yml"), None);
+    assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
 }
 
 fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -117,7 +105,7 @@ fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
 #[test]
 fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     let files: &[(&str, &[u8])] = &[("db-1/a/RUSTSEC-1.md", b"one"), ("db-1/README.md", b"r")];
-    let offline = temp();
+    let offline = tempfile::tempdir().expect("temp dir");
     for (p, body) in files {
         put(offline.path(), &p.replacen("db-1", "db", 1), body);
     }
@@ -125,91 +113,76 @@ fn an_archive_is_checked_by_its_tree_locally_and_after_download() {
     let (tree, count) = tree_hash(&offline.path().join("db"), &["SNAPSHOT".into()]).expect("tree");
     assert_eq!(count, 2, "SNAPSHOT is left out");
     serve(&[("/db.tar.gz", &tar_gz(files))]);
-    let pins = format!("url = \"https://x/db.tar.gz\"\ntree = \"{tree}\"\nlocal = \"db\"");
-    let pins = format!("{pins}\nexclude = [\"SNAPSHOT\"]");
-    let cache = temp();
-    let r = resolver("archive", &pins, None, cache.path());
+    let pins = "url = \"https://x/db.tar.gz\"\nlocal = \"db\"\nexclude = [\"SNAPSHOT\"]";
+    let pins = format!("{pins}\ntree = \"{tree}\"");
+    let (r, _cache) = resolver("archive", &pins, None);
     let dir = r.resolve("it").expect("downloaded");
     let one = std::fs::read(dir.join("a/RUSTSEC-1.md")).expect("read");
     assert_eq!(one, b"one");
     r.resolve("it").expect("cached");
-    assert_eq!(hits(), 1);
+    assert_eq!(HITS.with(Cell::get), 1);
     std::fs::write(dir.join("README.md"), "changed").expect("tamper");
-    let e = err(&r);
-    assert!(e.contains("SHA-256 mismatch"), "cache checked on use");
-
-    let r = resolver("archive", &pins, Some(offline.path()), cache.path());
+    assert!(err(&r).contains("SHA-256 mismatch"), "cache checked on use");
+    let (r, _cache) = resolver("archive", &pins, Some(offline.path()));
     assert_eq!(r.resolve("it").expect("local"), offline.path().join("db"));
     put(offline.path(), "db/a/RUSTSEC-2.md", b"new");
     assert!(r.resolve("it").is_err(), "an extra file changes the tree");
     // A wrong package digest: nothing is unpacked or cached.
     let pins = format!("{pins}\nsha256 = \"{}\"", sha256_hex(b"another archive"));
-    let cache = temp();
-    let r = resolver("archive", &pins, None, cache.path());
+    let (r, cache) = resolver("archive", &pins, None);
     assert!(err(&r).contains("SHA-256 mismatch") && empty(cache.path()));
 }
 
 #[test]
-fn a_chart_package_has_its_packed_dependencies_unpacked_at_every_depth() {
+fn a_file_set_and_a_chart_package_hold_exactly_the_pinned_files() {
+    serve(&[("/s/g/a.json", b"{}")]);
+    let pin = format!("\"g/a.json\" = \"{}\"", sha256_hex(b"{}"));
+    let pins = format!("base_url = \"https://x/s/\"\nlocal = \"s\"\nfiles = {{ {pin} }}");
+    let offline = tempfile::tempdir().expect("temp dir");
+    put(offline.path(), "s/g/a.json", b"{}");
+    put(offline.path(), "s/g/b.json", b"{}");
+    let (r, _cache) = resolver("files", &pins, Some(offline.path()));
+    let dir = r.resolve("it").expect("local");
+    assert!(dir.join("g/a.json").is_file() && !dir.join("g/b.json").exists());
+    let (r, _cache) = resolver("files", &pins, None);
+    let dir = r.resolve("it").expect("downloaded");
+    assert!(dir.join("g/a.json").is_file());
+    assert_eq!(HITS.with(Cell::get), 1);
     let leaf = tar_gz(&[("leaf/Chart.yaml", b"x"), ("leaf/values.yaml", b"a: 1\n")]);
-    let sub = tar_gz(&[
-        ("sub/Chart.yaml", b"x"),
-        ("sub/charts/leaf-0.1.0.tgz", &leaf),
-    ]);
-    let app = tar_gz(&[("app/Chart.yaml", b"x"), ("app/charts/sub-2.0.0.tgz", &sub)]);
-    let broken = tar_gz(&[
-        ("app/Chart.yaml", b"x"),
-        ("app/charts/sub-2.0.0.tgz", b"no gzip"),
-    ]);
+    // A chart `name` whose charts/ holds `dependency` packed as `packed`.
+    let chart = |name: &str, packed: &str, dependency: &[u8]| {
+        let dep = format!("{name}/charts/{packed}");
+        tar_gz(&[(&format!("{name}/Chart.yaml"), b"x"), (&dep, dependency)])
+    };
+    let sub = chart("sub", "leaf-0.1.0.tgz", &leaf);
+    let app = chart("app", "sub-2.0.0.tgz", &sub);
+    let broken = chart("app", "sub-2.0.0.tgz", b"no gzip");
     serve(&[("/app.tgz", &app), ("/broken.tgz", &broken)]);
-    let chart = |file: &str, body: &[u8]| {
+    let pins = |file: &str, body: &[u8]| {
         let sha = sha256_hex(body);
         format!("url = \"https://x/{file}\"\nsha256 = \"{sha}\"\ntree = \"{sha}\"\nlocal = \"c\"")
     };
-    let cache = temp();
-    let r = resolver("archive", &chart("app.tgz", &app), None, cache.path());
+    let (r, _cache) = resolver("archive", &pins("app.tgz", &app), None);
     let dir = r.resolve("it").expect("downloaded");
     let values = dir.join("charts/sub/charts/leaf/values.yaml");
     assert_eq!(std::fs::read(values).expect("read"), b"a: 1\n");
     assert!(!dir.join("charts/sub-2.0.0.tgz").exists());
     r.resolve("it").expect("cached, by its recorded tree");
-    assert_eq!(hits(), 1);
-    let cache = temp();
-    let r = resolver("archive", &chart("broken.tgz", &broken), None, cache.path());
+    assert_eq!(
+        HITS.with(Cell::get),
+        2,
+        "the file set's download and the chart's"
+    );
+    let (r, cache) = resolver("archive", &pins("broken.tgz", &broken), None);
     let e = err(&r);
     assert!(e.contains("sub-2.0.0.tgz") && empty(cache.path()), "{e}");
-}
-
-#[test]
-fn a_file_set_holds_exactly_the_pinned_files() {
-    serve(&[("/s/g/a.json", b"{}")]);
-    let pin = format!("\"g/a.json\" = \"{}\"", sha256_hex(b"{}"));
-    let pins = format!("base_url = \"https://x/s/\"\nlocal = \"s\"\nfiles = {{ {pin} }}");
-    let offline = temp();
-    put(offline.path(), "s/g/a.json", b"{}");
-    put(offline.path(), "s/g/b.json", b"{}");
-    let cache = temp();
-    let r = resolver("files", &pins, Some(offline.path()), cache.path());
-    let dir = r.resolve("it").expect("local");
-    assert!(dir.join("g/a.json").is_file() && !dir.join("g/b.json").exists());
-    let cache = temp();
-    let r = resolver("files", &pins, None, cache.path());
-    let dir = r.resolve("it").expect("downloaded");
-    assert!(dir.join("g/a.json").is_file());
-    assert_eq!(hits(), 1);
 }
 
 #[test]
 fn the_manifest_declares_every_input_with_its_pins() {
     let path = crate::util::root().join("xtask/inputs.toml");
     let inputs = parse(&std::fs::read_to_string(path).expect("read")).expect("parses");
-    let names = [
-        "realworld-openapi",
-        "crd-schemas",
-        "advisory-db",
-        "nix-pins",
-    ];
-    for name in names {
+    for name in "realworld-openapi crd-schemas advisory-db nix-pins".split(' ') {
         assert!(inputs.iter().any(|i| i.name == name), "{name} missing");
     }
     for i in &inputs {

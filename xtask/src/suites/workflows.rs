@@ -33,7 +33,6 @@ const FILES: &[&str] = &[
 ];
 
 /// A finding in tree `real` or `f<N>`: the file in that tree and "<tool> <rule>: …".
-#[derive(Debug)]
 pub struct Finding {
     pub tree: String,
     pub file: String,
@@ -42,8 +41,18 @@ pub struct Finding {
 
 /// `tree -> file -> text`: the real files, and per fixture the real ones with one changed.
 pub type Trees = BTreeMap<String, BTreeMap<String, String>>;
-/// `tree -> (what the fixture does, the findings it must get)`.
-type Expected = BTreeMap<String, (String, Vec<String>)>;
+/// One `[[fixture]]` of fixtures.toml, by the tree it makes.
+type Expected = BTreeMap<String, Fixture>;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    what: String,
+    file: String,
+    from: String,
+    to: String,
+    expect: Vec<String>,
+}
 
 fn trees() -> Result<(Trees, Expected)> {
     let listed = output(cmd("git").args(["ls-files", "-z", "--"]).args(FILES))?;
@@ -51,32 +60,23 @@ fn trees() -> Result<(Trees, Expected)> {
     for file in listed.split('\0').filter(|f| !f.is_empty()) {
         real.insert(file.to_owned(), std::fs::read_to_string(root().join(file))?);
     }
-    let table: toml::Table = toml::from_str(FIXTURES).context("fixtures.toml")?;
-    let list = table.get("fixture").and_then(toml::Value::as_array);
-    let list = list.context("fixtures.toml: no [[fixture]]")?;
+    let list: BTreeMap<String, Vec<Fixture>> = toml::from_str(FIXTURES).context("fixtures.toml")?;
     let (mut trees, mut expected) = (Trees::new(), Expected::new());
-    for (n, f) in list.iter().enumerate() {
-        let field = |k: &str| f.get(k).and_then(toml::Value::as_str).unwrap_or_default();
-        let (file, from, what) = (field("file"), field("from"), field("what"));
-        let text = real.get(file).map(String::as_str).unwrap_or_default();
+    for (n, f) in list.into_values().flatten().enumerate() {
+        let text = real.get(&f.file).cloned().unwrap_or_default();
         // A fixture whose text is gone from the file tests nothing: it fails as stale.
-        let fresh = !from.is_empty() && text.contains(from);
+        let fresh = !f.from.is_empty() && text.contains(&f.from);
         ensure!(
             fresh,
-            "fixture `{what}` is stale: `{from}` is not in {file}"
+            "fixture `{}` is stale: `{}` is not in {}",
+            f.what,
+            f.from,
+            f.file
         );
         let mut tree = real.clone();
-        tree.insert(file.to_owned(), text.replacen(from, field("to"), 1));
-        let expect = f
-            .get("expect")
-            .and_then(toml::Value::as_array)
-            .into_iter()
-            .flatten();
-        let expect = expect
-            .filter_map(|e| Some(e.as_str()?.to_owned()))
-            .collect();
+        tree.insert(f.file.clone(), text.replacen(&f.from, &f.to, 1));
         trees.insert(format!("f{n}"), tree);
-        expected.insert(format!("f{n}"), (what.to_owned(), expect));
+        expected.insert(format!("f{n}"), f);
     }
     trees.insert("real".to_owned(), real);
     Ok((trees, expected))
@@ -100,33 +100,28 @@ pub fn run() -> Result<()> {
     // .semgrep/workflows.yaml and schema of .github/policy/ is named by a fixture.
     let real = findings.iter().filter(|f| f.tree == "real");
     let mut problems: Vec<String> = real.map(|f| format!("{}: {}", f.file, f.text)).collect();
-    for (tree, (what, expect)) in &expected {
+    for (tree, Fixture { what, expect, .. }) in &expected {
         let found = findings.iter().filter(|f| &f.tree == tree);
         let found: Vec<&str> = found.map(|f| f.text.as_str()).collect();
-        for e in expect {
-            if !found.iter().any(|f| f.contains(e.as_str())) {
-                problems.push(format!("fixture `{what}` lacks `{e}`: {found:#?}"));
-            }
+        let lacks = |e: &&String| !found.iter().any(|f| f.contains(e.as_str()));
+        for e in expect.iter().filter(lacks) {
+            problems.push(format!("fixture `{what}` lacks `{e}`: {found:#?}"));
         }
     }
     let rules = std::fs::read_to_string(root().join(".semgrep/workflows.yaml"))?;
-    let rules = rules
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- id: "));
-    let policies = trees["real"]
-        .keys()
-        .filter_map(|f| f.strip_prefix(".github/policy/"));
+    let rules = rules.lines().map(str::trim);
+    let rules = rules.filter_map(|l| l.strip_prefix("- id: "));
+    let policies = trees["real"].keys();
+    let policies = policies.filter_map(|f| f.strip_prefix(".github/policy/"));
     let names = rules.map(|id| format!("semgrep {id}"));
     let names = names.chain(policies.map(|f| format!("schema {} ", f.trim_end_matches(".yaml"))));
-    let named: Vec<&String> = expected.values().flat_map(|(_, e)| e).collect();
+    let named: Vec<&String> = expected.values().flat_map(|f| &f.expect).collect();
     for rule in names.filter(|r| !named.iter().any(|e| e.starts_with(r))) {
         problems.push(format!("`{rule}` has no fixture in fixtures.toml"));
     }
     ensure!(problems.is_empty(), "{}", problems.join("\n"));
-    eprintln!(
-        "workflows: 0 findings, {} fixtures rejected",
-        expected.len()
-    );
+    let n = expected.len();
+    eprintln!("workflows: 0 findings, {n} fixtures rejected");
     // The code rules' own fixtures (`.semgrep/<rule>.rs`; run inside .semgrep/: given a
     // dot-directory as its target, `--test` finds no tests), and nix/sbom-scan.py's tests.
     let semgrep_test = tools::semgrep_cmd(&root().join(".semgrep"), &["--test", "."])?;
@@ -135,10 +130,8 @@ pub fn run() -> Result<()> {
     for (mut c, passed) in [(semgrep_test, "All tests passed"), (sbom_test, "\nOK")] {
         let out = c.output().with_context(|| format!("starting {c:?}"))?;
         let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
-        ensure!(
-            out.status.success() && log.contains(passed),
-            "{c:?}:\n{log}"
-        );
+        let passes = out.status.success() && log.contains(passed);
+        ensure!(passes, "{c:?}:\n{log}");
         eprintln!("workflows: {c:?}: {}", passed.trim());
     }
     eprintln!("workflows: detect-secrets: {}", secrets::check()?);
@@ -147,12 +140,9 @@ pub fn run() -> Result<()> {
 
 /// `<dir>/<tree>/<file>` (or `<tree>/<file>`) -> (tree, file).
 pub fn split(dir: &Path, path: &str) -> (String, String) {
-    let rel = Path::new(path).strip_prefix(dir).unwrap_or(Path::new(path));
-    let rel = rel.to_string_lossy();
-    let (tree, file) = rel
-        .trim_start_matches('/')
-        .split_once('/')
-        .unwrap_or_default();
+    let rel = path.strip_prefix(&*dir.to_string_lossy()).unwrap_or(path);
+    let rel = rel.trim_start_matches('/');
+    let (tree, file) = rel.split_once('/').unwrap_or_default();
     (tree.to_owned(), file.to_owned())
 }
 

@@ -25,49 +25,32 @@ pub fn check(_: &Path, trees: &Trees) -> Result<Vec<Finding>> {
         let tf = text("terraform/modules/platform/main.tf")?.lines();
         let tf = tf.filter_map(|l| l.trim().strip_prefix("repositories = ["));
         let created = tf.flat_map(|l| l.trim_end_matches(']').split(", "));
-        let mut sides = vec![("release.yml builds", matrix("build"))];
-        sides.push(("Terraform creates", strings(created)));
-        let mut problems = Vec::new();
+        let mut sides = vec![("release.yml builds".to_owned(), matrix("build"))];
+        sides.push(("Terraform creates".to_owned(), strings(created)));
+        let mut problem = |p: String| {
+            let (tree, file, text) = (tree.clone(), String::new(), format!("layers: {p}"));
+            out.push(Finding { tree, file, text });
+        };
         for env in ["staging", "production"] {
             let vars = text(&format!("kustomize/clusters/{env}/cluster-vars.yaml"))?;
             let vars: Value = serde_yaml::from_str(vars)?;
             let var = |k: &str| vars["data"][k].as_str().unwrap_or("?").to_owned();
-            let (account, region) = (var("AWS_ACCOUNT_ID"), var("AWS_REGION"));
-            let own = format!("{account}.dkr.ecr.{region}.amazonaws.com");
-            if var("ECR_REGISTRY") != own {
-                let registry = var("ECR_REGISTRY");
-                problems.push(format!(
-                    "{env}: ECR_REGISTRY {registry} is not the cluster's own {own}"
-                ));
+            let (registry, region) = (var("ECR_REGISTRY"), var("AWS_REGION"));
+            let own = format!("{}.dkr.ecr.{region}.amazonaws.com", var("AWS_ACCOUNT_ID"));
+            if registry != own {
+                problem(format!("{env}: ECR_REGISTRY {registry}, not {own}"));
             }
-            let flux = text(&format!(
-                "kustomize/clusters/{env}/image-automation/images.yaml"
-            ))?;
-            let watched = flux
-                .lines()
-                .filter_map(|l| l.strip_prefix("  image: ${ECR_REGISTRY}/"));
-            sides.push((
-                if env == "staging" {
-                    "staging watches"
-                } else {
-                    "production watches"
-                },
-                strings(watched),
-            ));
+            let flux = format!("kustomize/clusters/{env}/image-automation/images.yaml");
+            let watched = text(&flux)?.lines();
+            let watched = watched.filter_map(|l| l.strip_prefix("  image: ${ECR_REGISTRY}/"));
+            sides.push((format!("{env} watches"), strings(watched)));
         }
         let released = matrix("publish");
-        for (who, set) in sides
-            .into_iter()
-            .filter(|(_, set)| *set != released || set.is_empty())
-        {
-            problems.push(format!("{who} {set:?}, release.yml publishes {released:?}"));
+        for (who, set) in sides {
+            if set != released || set.is_empty() {
+                problem(format!("{who} {set:?}, release.yml publishes {released:?}"));
+            }
         }
-        let text = |p: String| format!("layers: {p}");
-        out.extend(problems.into_iter().map(|p| Finding {
-            tree: tree.clone(),
-            file: String::new(),
-            text: text(p),
-        }));
     }
     Ok(out)
 }

@@ -73,18 +73,14 @@ fn report(dir: &Path, tool: &str, c: &mut Command, shape: [&str; 3]) -> Result<V
         Some(Value::String(s)) => s.clone(),
         other => other.map(Value::to_string).unwrap_or_default(),
     };
-    let mut found = Vec::new();
     let items = shape[0].split(' ').filter_map(|l| v.pointer(l)?.as_array());
-    for item in items.flatten() {
+    let found = items.flatten().map(|item| {
         let (tree, file) = split(dir, &at(item, shape[1]));
         let ids: Vec<String> = shape[2].split(' ').map(|p| at(item, p)).collect();
-        found.push(Finding {
-            tree,
-            file,
-            text: format!("{tool} {}", ids.join(": ")),
-        });
-    }
-    Ok(found)
+        let text = format!("{tool} {}", ids.join(": "));
+        Finding { tree, file, text }
+    });
+    Ok(found.collect())
 }
 
 fn schemas(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
@@ -102,10 +98,8 @@ fn schemas(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
         for f in report(dir, &format!("schema {schema}"), &mut c, shape)? {
             // `$.jobs['plan-staging']` -> `$.jobs.plan-staging`; the message without the instance.
             let text = f.text.replace("['", ".").replace("']", "");
-            out.push(Finding {
-                text: text.chars().take(200).collect(),
-                ..f
-            });
+            let text = text.chars().take(200).collect();
+            out.push(Finding { text, ..f });
         }
     }
     Ok(out)
@@ -113,18 +107,10 @@ fn schemas(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
 
 fn zizmor(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
     let mut c = Command::new(require("zizmor")?);
-    c.args([
-        "--offline",
-        "--persona",
-        "pedantic",
-        "--format",
-        "json",
-        "--config",
-    ]);
-    c.arg(root().join(".github/zizmor.yml"));
-    c.args(files(dir, trees, |f| {
-        is_workflow(f) || f == ".github/dependabot.yml"
-    }));
+    c.args(["--offline", "--persona=pedantic", "--format=json"]);
+    c.arg("--config").arg(root().join(".github/zizmor.yml"));
+    let keep = |f: &str| is_workflow(f) || f == ".github/dependabot.yml";
+    c.args(files(dir, trees, keep));
     let at = "/locations/0/symbolic/key/Local/verbatim_path";
     report(dir, "zizmor", &mut c, ["", at, "/ident /desc"])
 }
@@ -132,9 +118,8 @@ fn zizmor(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
 /// semgrep with metrics and the version check (a network call that stalls offline) off.
 pub fn semgrep_cmd(dir: &Path, args: &[&str]) -> Result<Command> {
     let mut c = Command::new(require("semgrep")?);
-    c.current_dir(dir)
-        .env("SEMGREP_ENABLE_VERSION_CHECK", "0")
-        .args(args);
+    c.current_dir(dir).args(args);
+    c.env("SEMGREP_ENABLE_VERSION_CHECK", "0");
     c.args(["--metrics=off", "--disable-version-check"]);
     Ok(c)
 }
@@ -192,10 +177,6 @@ fn shellcheck(dir: &Path, trees: &Trees) -> Result<Vec<Finding>> {
             c.arg(target);
         }
     }
-    report(
-        tmp.path(),
-        "shellcheck",
-        &mut c,
-        ["", "/file", "/code /message"],
-    )
+    let shape = ["", "/file", "/code /message"];
+    report(tmp.path(), "shellcheck", &mut c, shape)
 }
