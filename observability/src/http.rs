@@ -52,18 +52,13 @@ fn request_id(req: &ServiceRequest) -> String {
 
 /// Known methods keep their name; anything else is `_OTHER` (bounded cardinality).
 pub fn method_label(m: &Method) -> &'static str {
-    match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "_OTHER",
-    }
+    const KNOWN: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|k| *k == m.as_str())
+        .unwrap_or("_OTHER")
 }
 
 /// Decrements the in-flight gauge even when the client goes away mid-request.
@@ -111,6 +106,7 @@ pub async fn observe<B: MessageBody>(
         Routes::Classified(classify) => Some(classify(req.path())),
         Routes::Matched => None,
     };
+    let unmatched = || classified.unwrap_or("unmatched").to_string();
     let http = metrics::http();
     http.active.with_label_values(&[method]).inc();
     let active = Active(method);
@@ -119,21 +115,14 @@ pub async fn observe<B: MessageBody>(
     let elapsed = started.elapsed().as_secs_f64();
     drop(active);
     let (route, status) = match &result {
-        Ok(res) => {
-            let route = match classified {
-                Some(route) => route.to_string(),
-                None => res
-                    .request()
-                    .match_pattern()
-                    .unwrap_or_else(|| "unmatched".into()),
-            };
-            (route, res.status().as_u16())
-        }
-        Err(e) => (
-            classified.unwrap_or("unmatched").to_string(),
-            e.as_response_error().status_code().as_u16(),
+        Ok(res) if classified.is_none() => (
+            res.request().match_pattern().unwrap_or_else(unmatched),
+            res.status(),
         ),
+        Ok(res) => (unmatched(), res.status()),
+        Err(e) => (unmatched(), e.as_response_error().status_code()),
     };
+    let status = status.as_u16();
     http.duration
         .with_label_values(&[method, &route, &status.to_string()])
         .observe(elapsed);
@@ -146,13 +135,12 @@ pub async fn observe<B: MessageBody>(
     }
     if !options.unlogged.contains(&route.as_str()) {
         let latency_ms = elapsed * 1000.0;
-        span.in_scope(|| {
-            if status >= 500 {
-                tracing::warn!(method, route, status, latency_ms, "request");
-            } else {
-                tracing::info!(method, route, status, latency_ms, "request");
-            }
-        });
+        let _entered = span.enter();
+        if status >= 500 {
+            tracing::warn!(method, route, status, latency_ms, "request");
+        } else {
+            tracing::info!(method, route, status, latency_ms, "request");
+        }
     }
     if let (Ok(res), Ok(v)) = (&mut result, HeaderValue::from_str(&id)) {
         res.headers_mut().insert(REQUEST_ID, v);

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
-use tracing::field::{Field, Visit};
+use time::format_description::well_known::Rfc3339;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
@@ -75,91 +75,50 @@ pub fn sensitive(name: &str) -> bool {
     SENSITIVE.iter().any(|s| name.contains(s))
 }
 
-fn redacted(name: &str, value: Value) -> Value {
-    if sensitive(name) {
-        Value::String("[redacted]".into())
-    } else {
-        value
-    }
-}
-
 /// One JSON object per event, span fields flattened into it.
 struct JsonLines;
 
-impl<S, N> FormatEvent<S, N> for JsonLines
+impl<S> FormatEvent<S, JsonFields> for JsonLines
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, N>,
+        ctx: &FmtContext<'_, S, JsonFields>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
         let meta = event.metadata();
-        let mut line = Map::new();
         let now = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
+            .format(&Rfc3339)
             .unwrap_or_default();
-        line.insert("timestamp".into(), Value::String(now));
-        line.insert("level".into(), Value::String(meta.level().to_string()));
-        line.insert("target".into(), Value::String(meta.target().to_string()));
-        for span in ctx.event_scope().into_iter().flat_map(|s| s.from_root()) {
-            let extensions = span.extensions();
-            let Some(fields) = extensions.get::<FormattedFields<N>>() else {
+        let mut line = Map::new();
+        line.insert("timestamp".into(), now.into());
+        line.insert("level".into(), meta.level().as_str().into());
+        line.insert("target".into(), meta.target().into());
+        // Fields as `JsonFields` writes them: the spans' (kept in their extensions), then the
+        // event's own, which win.
+        let mut event_fields = String::new();
+        ctx.format_fields(Writer::new(&mut event_fields), event)?;
+        let spans = ctx.event_scope().into_iter().flat_map(|s| s.from_root());
+        let span_fields = spans.filter_map(|span| {
+            let ext = span.extensions();
+            Some(ext.get::<FormattedFields<JsonFields>>()?.fields.clone())
+        });
+        for fields in span_fields.chain([event_fields]) {
+            let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&fields) else {
                 continue;
             };
-            if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(fields) {
-                for (k, v) in fields.into_iter().filter(|(k, _)| !k.contains('.')) {
-                    let v = redacted(&k, v);
-                    line.insert(k, v);
-                }
+            for (k, v) in fields.into_iter().filter(|(k, _)| !k.contains('.')) {
+                let v = if sensitive(&k) {
+                    "[redacted]".into()
+                } else {
+                    v
+                };
+                line.insert(k, v);
             }
         }
-        event.record(&mut Fields(&mut line));
-        let text = serde_json::to_string(&Value::Object(line)).map_err(|_| fmt::Error)?;
+        let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
         writeln!(writer, "{text}")
-    }
-}
-
-struct Fields<'a>(&'a mut Map<String, Value>);
-
-impl Fields<'_> {
-    fn put(&mut self, field: &Field, value: Value) {
-        let name = field.name();
-        self.0.insert(name.to_string(), redacted(name, value));
-    }
-}
-
-impl Visit for Fields<'_> {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, serde_json::json!(value));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, value.into());
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, value.into());
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, value.into());
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, value.into());
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        // The whole cause chain, outermost first.
-        let mut text = value.to_string();
-        let mut source = value.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        self.put(field, text.into());
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, format!("{value:?}").into());
     }
 }
