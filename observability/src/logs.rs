@@ -1,12 +1,7 @@
-//! Structured logs: one JSON object per line, levels from `RUST_LOG` (default: `info` for the
-//! service and this crate, `warn` for libraries).
-//!
-//! Every line carries `timestamp`, `level`, `target`, `message`, the event's fields and the
-//! fields of the spans it happened in, flattened (the request's `request_id`, `trace_id`,
-//! `span_id`). Span fields with a dot in their name are OpenTelemetry attributes for the
-//! trace (`http.route`, `otel.name`) and stay out of the line. Fields whose name suggests a
-//! secret or personal data are written as `[redacted]`: a safety net, the code does not log
-//! them in the first place.
+//! Logs: one JSON object per line (`timestamp`, `level`, `target`, `message`, the event's fields
+//! and its spans' flattened in, such as `request_id` and `trace_id`), levels from `RUST_LOG`.
+//! Dotted span fields (`http.route`) are trace attributes and stay out. Fields named like a
+//! secret or personal data are `[redacted]`: a safety net, the code does not log them.
 
 use serde_json::{Map, Value};
 use std::fmt;
@@ -19,13 +14,6 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
-
-/// The filter from `RUST_LOG`, else `info` for `service` (a crate name) and this crate.
-pub fn default_filter(service: &str) -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new(format!("warn,{service}=info,conduit_observability=info"))
-    })
-}
 
 /// The JSON-lines subscriber writing to `writer` (tests capture the output with it), and the
 /// OpenTelemetry layer for the spans of Conduit's crates (see [`crate::traces`]). `filter`
@@ -56,9 +44,12 @@ where
     tracing_subscriber::registry().with(logs).with(spans)
 }
 
-/// Logs to stdout; a second call (tests spawn several apps in one process) keeps the first.
+/// Logs to stdout at `RUST_LOG`'s levels, else `info` for `service` (a crate name) and this
+/// crate. A second call (tests spawn several apps in one process) keeps the first.
 pub fn init(service: &str) {
-    let _ = subscriber(default_filter(service), std::io::stdout).try_init();
+    let filter = EnvFilter::try_from_default_env();
+    let default = || EnvFilter::new(format!("warn,{service}=info,conduit_observability=info"));
+    let _ = subscriber(filter.unwrap_or_else(|_| default()), std::io::stdout).try_init();
 }
 
 const SENSITIVE: [&str; 6] = [

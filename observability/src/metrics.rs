@@ -1,11 +1,10 @@
-//! Prometheus metrics: one registry per process with the process collector of the
-//! `prometheus` crate, a build-info gauge, the HTTP server metrics of the OpenTelemetry
-//! semantic conventions (recorded by [`crate::http`]), and whatever the service registers.
-//! Served in the text format on the admin listener ([`admin_server`]), never the public one.
+//! Prometheus metrics in the `prometheus` crate's default registry (which carries its process
+//! collector on Linux): build info, the semantic conventions' HTTP server metrics (recorded by
+//! [`crate::http`]) and the services' own, served on the admin listener, never the public one.
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntGaugeVec, Opts, Registry};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntGaugeVec, Opts};
 use std::net::TcpListener;
 use std::sync::{Mutex, OnceLock};
 
@@ -17,22 +16,9 @@ pub const HTTP_BUCKETS: [f64; 14] = [
 /// Run before each scrape (see [`before_scrape`]).
 static HOOKS: Mutex<Vec<Box<dyn Fn() + Send + Sync>>> = Mutex::new(Vec::new());
 
-/// The process's registry, with the process metrics (`process_*`, Linux) registered.
-pub fn registry() -> &'static Registry {
-    static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let registry = Registry::new();
-        let process = prometheus::process_collector::ProcessCollector::for_self();
-        if let Err(e) = registry.register(Box::new(process)) {
-            tracing::warn!(error = %e, "process metrics unavailable");
-        }
-        registry
-    })
-}
-
-/// Registers `collector` in [`registry`] and returns it (a clone shares the series).
+/// Registers `collector` in the default registry and returns it (a clone shares the series).
 pub fn register<C: prometheus::core::Collector + Clone + 'static>(collector: C) -> C {
-    if let Err(e) = registry().register(Box::new(collector.clone())) {
+    if let Err(e) = prometheus::register(Box::new(collector.clone())) {
         tracing::warn!(error = %e, "registering a metric");
     }
     collector
@@ -106,7 +92,7 @@ pub fn render() -> String {
         hook();
     }
     let mut out = Vec::new();
-    if let Err(e) = prometheus::TextEncoder::new().encode(&registry().gather(), &mut out) {
+    if let Err(e) = prometheus::TextEncoder::new().encode(&prometheus::gather(), &mut out) {
         tracing::warn!(error = %e, "encoding metrics");
     }
     String::from_utf8(out).unwrap_or_default()

@@ -32,13 +32,12 @@ fn exported(key: &str) -> bool {
     http.contains(&key) || db.contains(&key)
 }
 
-/// Where and how to export, from the standard OpenTelemetry variables.
+/// Where to export (the full `…/v1/traces` URL) and the share of new traces sampled, from the
+/// standard OpenTelemetry variables.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TracesConfig {
-    /// The full URL spans are POSTed to (`…/v1/traces`).
     pub endpoint: String,
     pub service_name: String,
-    /// Share of new traces (no sampled parent decision) that are exported, 0.0..=1.0.
     pub sample_ratio: f64,
 }
 
@@ -125,7 +124,11 @@ pub(crate) fn tracer() -> SdkTracer {
 
 /// Whether spans are being exported by this process.
 pub fn active() -> bool {
-    EXPORT.read().is_ok_and(|e| e.is_some())
+    running(|_| ()).is_some()
+}
+
+fn running<T>(f: impl FnOnce(&BatchSpanProcessor) -> T) -> Option<T> {
+    EXPORT.read().ok()?.as_ref().map(f)
 }
 
 /// Hands finished spans to the running export, keeping only the [`exported`] attributes.
@@ -135,16 +138,11 @@ struct Switch;
 impl SpanProcessor for Switch {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
     fn on_end(&self, mut span: SpanData) {
-        if let Some(p) = EXPORT.read().ok().as_ref().and_then(|e| e.as_ref()) {
-            span.attributes.retain(|kv| exported(kv.key.as_str()));
-            p.on_end(span);
-        }
+        span.attributes.retain(|kv| exported(kv.key.as_str()));
+        running(|p| p.on_end(span));
     }
     fn force_flush(&self) -> OTelSdkResult {
-        match EXPORT.read().ok().as_ref().and_then(|e| e.as_ref()) {
-            Some(p) => p.force_flush(),
-            None => Ok(()),
-        }
+        running(|p| p.force_flush()).unwrap_or(Ok(()))
     }
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
         Ok(())
@@ -266,12 +264,8 @@ impl<E: SpanExporter> SpanExporter for Reporting<E> {
         }
         result
     }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.0.shutdown_with_timeout(timeout)
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.0.force_flush()
-    }
+    // The OTLP exporter keeps the defaults of shutdown and flush (nothing buffered); the
+    // resource must reach it.
     fn set_resource(&mut self, resource: &Resource) {
         self.0.set_resource(resource);
     }
