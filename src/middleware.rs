@@ -8,11 +8,11 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{web, ResponseError};
 
-use conduit_observability::http::{observe, Options, Routes};
+use conduit_observability::http::{observe, Options};
 pub use conduit_observability::http::{RequestId, REQUEST_ID};
 
 const TELEMETRY: Options = Options {
-    routes: Routes::Matched,
+    classify: None,
     unlogged: &[],
 };
 

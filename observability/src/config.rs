@@ -1,24 +1,16 @@
-//! The variables both services read, declared once as a `clap::Args` struct that each binary
-//! flattens into its command line (so `--help` lists them with their variables), and parsed
-//! the same way in both.
+//! The variables both services read: one `clap::Args` struct each binary flattens into its
+//! command line (so `--help` lists them), parsed the same way in both.
 
 use crate::traces::TracesConfig;
 
 /// A variable with a value the service cannot use. The message names the variable and never
 /// repeats a value that could be secret.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{name} is invalid: {reason}")]
 pub struct VarError {
     pub name: &'static str,
     pub reason: String,
 }
-
-impl std::fmt::Display for VarError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} is invalid: {}", self.name, self.reason)
-    }
-}
-
-impl std::error::Error for VarError {}
 
 /// Common settings, as raw text: validation happens in [`CommonArgs::validate`] so that an
 /// error message never echoes a value (an OTLP URL may carry credentials).
@@ -26,12 +18,7 @@ impl std::error::Error for VarError {}
 pub struct CommonArgs {
     /// Behind a TLS-terminating load balancer: send HSTS (and, in the API, mark cookies
     /// Secure). true/false, 1/0, yes/no.
-    #[arg(
-        long,
-        env = "CONDUIT_BEHIND_TLS",
-        value_name = "BOOL",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "CONDUIT_BEHIND_TLS", value_name = "BOOL")]
     pub behind_tls: Option<String>,
     /// Base URL of an OTLP/HTTP collector (`/v1/traces` is appended); unset: no trace export.
     #[arg(
@@ -50,44 +37,23 @@ pub struct CommonArgs {
     )]
     pub otlp_traces_endpoint: Option<String>,
     /// OTLP protocol: only `http/protobuf`.
-    #[arg(
-        long,
-        env = "OTEL_EXPORTER_OTLP_PROTOCOL",
-        value_name = "PROTOCOL",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL", value_name = "PROTOCOL")]
     pub otlp_protocol: Option<String>,
     /// OTLP protocol of traces: only `http/protobuf`.
     #[arg(
         long,
         env = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-        value_name = "PROTOCOL",
-        hide_env_values = true
+        value_name = "PROTOCOL"
     )]
     pub otlp_traces_protocol: Option<String>,
     /// `service.name` of exported spans (default: the binary's name).
-    #[arg(
-        long,
-        env = "OTEL_SERVICE_NAME",
-        value_name = "NAME",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "OTEL_SERVICE_NAME", value_name = "NAME")]
     pub otel_service_name: Option<String>,
     /// Share of new traces exported, 0..=1 (default 1); callers' sampled flags are honoured.
-    #[arg(
-        long,
-        env = "OTEL_TRACES_SAMPLER_ARG",
-        value_name = "RATIO",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG", value_name = "RATIO")]
     pub otel_sampler_ratio: Option<String>,
     /// `true`: no trace export whatever the endpoint says.
-    #[arg(
-        long,
-        env = "OTEL_SDK_DISABLED",
-        value_name = "BOOL",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "OTEL_SDK_DISABLED", value_name = "BOOL")]
     pub otel_sdk_disabled: Option<String>,
 }
 
@@ -100,11 +66,6 @@ pub struct Common {
 }
 
 impl CommonArgs {
-    /// Reads the arguments through `get`, as clap would from the environment.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        args_from_lookup(get).unwrap_or_default()
-    }
-
     /// Validates: `service` is the default `service.name`.
     pub fn validate(&self, service: &str) -> Result<Common, VarError> {
         Ok(Common {
@@ -139,9 +100,9 @@ pub fn flag(value: Option<&str>, name: &'static str, default: bool) -> Result<bo
         None | Some("") => Ok(default),
         Some("true" | "1" | "yes") => Ok(true),
         Some("false" | "0" | "no") => Ok(false),
-        Some(other) => Err(VarError {
+        Some(v) => Err(VarError {
             name,
-            reason: format!("`{other}` is not true or false"),
+            reason: format!("`{v}` is not true or false"),
         }),
     }
 }

@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use opentelemetry::trace::TraceContextExt;
 use std::time::Instant;
-use tracing::field::Empty;
+use tracing::field::{display, Empty};
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
@@ -22,17 +22,10 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
-/// How a service names its routes for labels and spans.
-#[derive(Clone, Copy)]
-pub enum Routes {
-    /// The pattern of the actix route that matched (`/api/articles/{slug}`), else `unmatched`.
-    Matched,
-    /// A function of the path, for catch-all routing (the web server's pages).
-    Classified(fn(&str) -> &'static str),
-}
-
 pub struct Options {
-    pub routes: Routes,
+    /// The route of a path, for catch-all routing (the web server's pages); `None`: the
+    /// pattern of the actix route that matched (`/api/articles/{slug}`), else `unmatched`.
+    pub classify: Option<fn(&str) -> &'static str>,
     /// Routes without an access-log line (probes), still measured and traced.
     pub unlogged: &'static [&'static str],
 }
@@ -52,18 +45,13 @@ fn request_id(req: &ServiceRequest) -> String {
 
 /// Known methods keep their name; anything else is `_OTHER` (bounded cardinality).
 pub fn method_label(m: &Method) -> &'static str {
-    match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "_OTHER",
-    }
+    const KNOWN: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|k| *k == m.as_str())
+        .unwrap_or("_OTHER")
 }
 
 /// Decrements the in-flight gauge even when the client goes away mid-request.
@@ -99,41 +87,31 @@ pub async fn observe<B: MessageBody>(
     let _ = span.set_parent(crate::traces::extract(req.headers()));
     let cx = span.context();
     let ids = cx.span().span_context().clone();
-    span.record("trace_id", tracing::field::display(ids.trace_id()));
-    span.record("span_id", tracing::field::display(ids.span_id()));
+    span.record("trace_id", display(ids.trace_id()));
+    span.record("span_id", display(ids.span_id()));
     // Calls this request makes to other services (the web server's API calls) continue it.
     for (name, value) in crate::traces::inject(&cx) {
         if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
             req.headers_mut().insert(n, v);
         }
     }
-    let classified = match options.routes {
-        Routes::Classified(classify) => Some(classify(req.path())),
-        Routes::Matched => None,
-    };
+    let classified = options.classify.map(|classify| classify(req.path()));
+    let unmatched = || classified.unwrap_or("unmatched").to_string();
     let http = metrics::http();
     http.active.with_label_values(&[method]).inc();
-    let active = Active(method);
-    let started = Instant::now();
+    let (active, started) = (Active(method), Instant::now());
     let mut result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed().as_secs_f64();
     drop(active);
     let (route, status) = match &result {
-        Ok(res) => {
-            let route = match classified {
-                Some(route) => route.to_string(),
-                None => res
-                    .request()
-                    .match_pattern()
-                    .unwrap_or_else(|| "unmatched".into()),
-            };
-            (route, res.status().as_u16())
-        }
-        Err(e) => (
-            classified.unwrap_or("unmatched").to_string(),
-            e.as_response_error().status_code().as_u16(),
+        Ok(res) if classified.is_none() => (
+            res.request().match_pattern().unwrap_or_else(unmatched),
+            res.status(),
         ),
+        Ok(res) => (unmatched(), res.status()),
+        Err(e) => (unmatched(), e.as_response_error().status_code()),
     };
+    let status = status.as_u16();
     http.duration
         .with_label_values(&[method, &route, &status.to_string()])
         .observe(elapsed);
@@ -146,13 +124,12 @@ pub async fn observe<B: MessageBody>(
     }
     if !options.unlogged.contains(&route.as_str()) {
         let latency_ms = elapsed * 1000.0;
-        span.in_scope(|| {
-            if status >= 500 {
-                tracing::warn!(method, route, status, latency_ms, "request");
-            } else {
-                tracing::info!(method, route, status, latency_ms, "request");
-            }
-        });
+        let _entered = span.enter();
+        if status >= 500 {
+            tracing::warn!(method, route, status, latency_ms, "request");
+        } else {
+            tracing::info!(method, route, status, latency_ms, "request");
+        }
     }
     if let (Ok(res), Ok(v)) = (&mut result, HeaderValue::from_str(&id)) {
         res.headers_mut().insert(REQUEST_ID, v);

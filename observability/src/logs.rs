@@ -1,16 +1,11 @@
-//! Structured logs: one JSON object per line, levels from `RUST_LOG` (default: `info` for the
-//! service and this crate, `warn` for libraries).
-//!
-//! Every line carries `timestamp`, `level`, `target`, `message`, the event's fields and the
-//! fields of the spans it happened in, flattened (the request's `request_id`, `trace_id`,
-//! `span_id`). Span fields with a dot in their name are OpenTelemetry attributes for the
-//! trace (`http.route`, `otel.name`) and stay out of the line. Fields whose name suggests a
-//! secret or personal data are written as `[redacted]`: a safety net, the code does not log
-//! them in the first place.
+//! Logs: one JSON object per line (`timestamp`, `level`, `target`, `message`, the event's fields
+//! and its spans' flattened in, such as `request_id` and `trace_id`), levels from `RUST_LOG`.
+//! Dotted span fields (`http.route`) are trace attributes and stay out. Fields named like a
+//! secret or personal data are `[redacted]`: a safety net, the code does not log them.
 
 use serde_json::{Map, Value};
 use std::fmt;
-use tracing::field::{Field, Visit};
+use time::format_description::well_known::Rfc3339;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
@@ -19,13 +14,6 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
-
-/// The filter from `RUST_LOG`, else `info` for `service` (a crate name) and this crate.
-pub fn default_filter(service: &str) -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new(format!("warn,{service}=info,conduit_observability=info"))
-    })
-}
 
 /// The JSON-lines subscriber writing to `writer` (tests capture the output with it), and the
 /// OpenTelemetry layer for the spans of Conduit's crates (see [`crate::traces`]). `filter`
@@ -56,9 +44,12 @@ where
     tracing_subscriber::registry().with(logs).with(spans)
 }
 
-/// Logs to stdout; a second call (tests spawn several apps in one process) keeps the first.
+/// Logs to stdout at `RUST_LOG`'s levels, else `info` for `service` (a crate name) and this
+/// crate. A second call (tests spawn several apps in one process) keeps the first.
 pub fn init(service: &str) {
-    let _ = subscriber(default_filter(service), std::io::stdout).try_init();
+    let filter = EnvFilter::try_from_default_env();
+    let default = || EnvFilter::new(format!("warn,{service}=info,conduit_observability=info"));
+    let _ = subscriber(filter.unwrap_or_else(|_| default()), std::io::stdout).try_init();
 }
 
 const SENSITIVE: [&str; 6] = [
@@ -75,91 +66,50 @@ pub fn sensitive(name: &str) -> bool {
     SENSITIVE.iter().any(|s| name.contains(s))
 }
 
-fn redacted(name: &str, value: Value) -> Value {
-    if sensitive(name) {
-        Value::String("[redacted]".into())
-    } else {
-        value
-    }
-}
-
 /// One JSON object per event, span fields flattened into it.
 struct JsonLines;
 
-impl<S, N> FormatEvent<S, N> for JsonLines
+impl<S> FormatEvent<S, JsonFields> for JsonLines
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, N>,
+        ctx: &FmtContext<'_, S, JsonFields>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
         let meta = event.metadata();
-        let mut line = Map::new();
         let now = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
+            .format(&Rfc3339)
             .unwrap_or_default();
-        line.insert("timestamp".into(), Value::String(now));
-        line.insert("level".into(), Value::String(meta.level().to_string()));
-        line.insert("target".into(), Value::String(meta.target().to_string()));
-        for span in ctx.event_scope().into_iter().flat_map(|s| s.from_root()) {
-            let extensions = span.extensions();
-            let Some(fields) = extensions.get::<FormattedFields<N>>() else {
+        let mut line = Map::new();
+        line.insert("timestamp".into(), now.into());
+        line.insert("level".into(), meta.level().as_str().into());
+        line.insert("target".into(), meta.target().into());
+        // Fields as `JsonFields` writes them: the spans' (kept in their extensions), then the
+        // event's own, which win.
+        let mut event_fields = String::new();
+        ctx.format_fields(Writer::new(&mut event_fields), event)?;
+        let spans = ctx.event_scope().into_iter().flat_map(|s| s.from_root());
+        let span_fields = spans.filter_map(|span| {
+            let ext = span.extensions();
+            Some(ext.get::<FormattedFields<JsonFields>>()?.fields.clone())
+        });
+        for fields in span_fields.chain([event_fields]) {
+            let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&fields) else {
                 continue;
             };
-            if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(fields) {
-                for (k, v) in fields.into_iter().filter(|(k, _)| !k.contains('.')) {
-                    let v = redacted(&k, v);
-                    line.insert(k, v);
-                }
+            for (k, v) in fields.into_iter().filter(|(k, _)| !k.contains('.')) {
+                let v = if sensitive(&k) {
+                    "[redacted]".into()
+                } else {
+                    v
+                };
+                line.insert(k, v);
             }
         }
-        event.record(&mut Fields(&mut line));
-        let text = serde_json::to_string(&Value::Object(line)).map_err(|_| fmt::Error)?;
+        let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;
         writeln!(writer, "{text}")
-    }
-}
-
-struct Fields<'a>(&'a mut Map<String, Value>);
-
-impl Fields<'_> {
-    fn put(&mut self, field: &Field, value: Value) {
-        let name = field.name();
-        self.0.insert(name.to_string(), redacted(name, value));
-    }
-}
-
-impl Visit for Fields<'_> {
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, serde_json::json!(value));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, value.into());
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, value.into());
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, value.into());
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, value.into());
-    }
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        // The whole cause chain, outermost first.
-        let mut text = value.to_string();
-        let mut source = value.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        self.put(field, text.into());
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, format!("{value:?}").into());
     }
 }

@@ -1,11 +1,10 @@
-//! Prometheus metrics: one registry per process with the process collector of the
-//! `prometheus` crate, a build-info gauge, the HTTP server metrics of the OpenTelemetry
-//! semantic conventions (recorded by [`crate::http`]), and whatever the service registers.
-//! Served in the text format on the admin listener ([`admin_server`]), never the public one.
+//! Prometheus metrics in the `prometheus` crate's default registry (which carries its process
+//! collector on Linux): build info, the semantic conventions' HTTP server metrics (recorded by
+//! [`crate::http`]) and the services' own, served on the admin listener, never the public one.
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntGaugeVec, Opts, Registry};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntGaugeVec, Opts};
 use std::net::TcpListener;
 use std::sync::{Mutex, OnceLock};
 
@@ -14,24 +13,12 @@ pub const HTTP_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
-type Hook = Box<dyn Fn() + Send + Sync>;
+/// Run before each scrape (see [`before_scrape`]).
+static HOOKS: Mutex<Vec<Box<dyn Fn() + Send + Sync>>> = Mutex::new(Vec::new());
 
-/// The process's registry, with the process metrics (`process_*`, Linux) registered.
-pub fn registry() -> &'static Registry {
-    static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let registry = Registry::new();
-        let process = prometheus::process_collector::ProcessCollector::for_self();
-        if let Err(e) = registry.register(Box::new(process)) {
-            tracing::warn!(error = %e, "process metrics unavailable");
-        }
-        registry
-    })
-}
-
-/// Registers `collector` in [`registry`] and returns it (a clone shares the series).
+/// Registers `collector` in the default registry and returns it (a clone shares the series).
 pub fn register<C: prometheus::core::Collector + Clone + 'static>(collector: C) -> C {
-    if let Err(e) = registry().register(Box::new(collector.clone())) {
+    if let Err(e) = prometheus::register(Box::new(collector.clone())) {
         tracing::warn!(error = %e, "registering a metric");
     }
     collector
@@ -50,28 +37,22 @@ pub fn gauge(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
 
 /// `name{labels…, version, revision} 1`; the revision is `CONDUIT_GIT_REVISION` at build time.
 pub fn build_info(name: &str, labels: &[(&str, &str)], version: &str, revision: Option<&str>) {
-    let mut names: Vec<&str> = labels.iter().map(|(k, _)| *k).collect();
-    names.extend(["version", "revision"]);
-    let mut values: Vec<&str> = labels.iter().map(|(_, v)| *v).collect();
-    values.extend([
-        version,
-        revision.filter(|r| !r.is_empty()).unwrap_or("unknown"),
-    ]);
+    let revision = revision.filter(|r| !r.is_empty()).unwrap_or("unknown");
+    let all = labels
+        .iter()
+        .copied()
+        .chain([("version", version), ("revision", revision)]);
+    let (names, values): (Vec<&str>, Vec<&str>) = all.unzip();
     let help = "Build information: version and git revision; always 1.";
     gauge(name, help, &names).with_label_values(&values).set(1);
 }
 
 /// `f` runs before each scrape (gauges read from elsewhere, such as a connection pool).
 pub fn before_scrape(f: impl Fn() + Send + Sync + 'static) {
-    hooks()
+    HOOKS
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(Box::new(f));
-}
-
-fn hooks() -> &'static Mutex<Vec<Hook>> {
-    static HOOKS: Mutex<Vec<Hook>> = Mutex::new(Vec::new());
-    &HOOKS
 }
 
 /// The HTTP server metrics of the semantic conventions.
@@ -107,11 +88,11 @@ pub(crate) fn http() -> &'static Http {
 /// The Prometheus text exposition of every metric.
 pub fn render() -> String {
     http();
-    for hook in hooks().lock().unwrap_or_else(|p| p.into_inner()).iter() {
+    for hook in HOOKS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
         hook();
     }
     let mut out = Vec::new();
-    if let Err(e) = prometheus::TextEncoder::new().encode(&registry().gather(), &mut out) {
+    if let Err(e) = prometheus::TextEncoder::new().encode(&prometheus::gather(), &mut out) {
         tracing::warn!(error = %e, "encoding metrics");
     }
     String::from_utf8(out).unwrap_or_default()
@@ -121,10 +102,10 @@ pub fn render() -> String {
 pub fn admin_server(listener: TcpListener) -> std::io::Result<Server> {
     http();
     Ok(HttpServer::new(|| {
-        App::new().route("/metrics", web::get().to(scrape)).route(
-            "/healthz",
-            web::get().to(|| async { HttpResponse::Ok().body("ok") }),
-        )
+        let healthz = || async { HttpResponse::Ok().body("ok") };
+        App::new()
+            .route("/metrics", web::get().to(scrape))
+            .route("/healthz", web::get().to(healthz))
     })
     .listen(listener)?
     .workers(1)

@@ -1,10 +1,7 @@
-//! Traces: every request is an OpenTelemetry server span (made by `tracing-opentelemetry`
-//! from the request's `tracing` span), SQL statements and Redis commands its client
-//! children. Ids always exist (the log lines carry them); spans are exported over OTLP/HTTP
-//! only while [`start`] runs.
-//!
-//! One tracer provider lives for the whole process because the `tracing` subscriber is
-//! global; export is a switch inside it ([`Switch`]), so tests can start and stop it.
+//! Traces: `tracing-opentelemetry` turns each request's span into a server span, SQL and Redis
+//! spans into its children. Ids always exist (log lines carry them); spans are exported over
+//! OTLP/HTTP only while [`start`] runs. The `tracing` subscriber is global, so one tracer
+//! provider lives as long as the process and export is a switch inside it ([`Switch`]).
 
 use crate::config::{CommonArgs, VarError};
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
@@ -18,40 +15,37 @@ use opentelemetry_sdk::trace::{
     SpanData, SpanExporter, SpanProcessor,
 };
 use opentelemetry_sdk::Resource;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{OnceLock, RwLock};
 use std::time::Duration;
 
 /// The only span attributes that leave the process: request line and statement names,
 /// never headers, paths, queries, bodies or statement values.
-pub const EXPORTED_ATTRIBUTES: [&str; 6] = [
-    "http.request.method",
-    "http.route",
-    "http.response.status_code",
-    "db.system.name",
-    "db.operation.name",
-    "db.collection.name",
-];
+fn exported(key: &str) -> bool {
+    let http = [
+        "http.request.method",
+        "http.route",
+        "http.response.status_code",
+    ];
+    let db = ["db.system.name", "db.operation.name", "db.collection.name"];
+    http.contains(&key) || db.contains(&key)
+}
 
-/// Where and how to export, from the standard OpenTelemetry variables.
+/// Where to export (the full `…/v1/traces` URL) and the share of new traces sampled, from the
+/// standard OpenTelemetry variables.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TracesConfig {
-    /// The full URL spans are POSTed to (`…/v1/traces`).
     pub endpoint: String,
     pub service_name: String,
-    /// Share of new traces (no sampled parent decision) that are exported, 0.0..=1.0.
     pub sample_ratio: f64,
 }
 
 impl TracesConfig {
     /// `None` without an endpoint or with `OTEL_SDK_DISABLED=true`: no export.
     pub fn from_args(args: &CommonArgs, service: &str) -> Result<Option<Self>, VarError> {
-        let set = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-        };
+        let set =
+            |v: &Option<String>| Some(v.as_deref()?.trim().to_string()).filter(|v| !v.is_empty());
         if set(&args.otel_sdk_disabled).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
             return Ok(None);
         }
@@ -61,28 +55,24 @@ impl TracesConfig {
             (None, Some(url)) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_ENDPOINT", true)?,
             (None, None) => return Ok(None),
         };
-        for (name, value) in [
-            (
-                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-                &args.otlp_traces_protocol,
-            ),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", &args.otlp_protocol),
-        ] {
+        let protocols = [&args.otlp_traces_protocol, &args.otlp_protocol];
+        let names = [
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ];
+        for (name, value) in names.into_iter().zip(protocols) {
             if let Some(p) = set(value).filter(|p| p != "http/protobuf") {
                 let reason = format!("`{p}` is not supported: only `http/protobuf`");
                 return Err(VarError { name, reason });
             }
         }
-        let sample_ratio = match set(&args.otel_sampler_ratio) {
-            None => 1.0,
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|r| (0.0..=1.0).contains(r))
-                .ok_or_else(|| VarError {
-                    name: "OTEL_TRACES_SAMPLER_ARG",
-                    reason: format!("`{v}` is not a ratio between 0 and 1"),
-                })?,
+        let ratio = set(&args.otel_sampler_ratio).unwrap_or_else(|| "1".into());
+        let Some(sample_ratio) = ratio.parse().ok().filter(|r| (0.0..=1.0).contains(r)) else {
+            let reason = format!("`{ratio}` is not a ratio between 0 and 1");
+            return Err(VarError {
+                name: "OTEL_TRACES_SAMPLER_ARG",
+                reason,
+            });
         };
         Ok(Some(Self {
             endpoint,
@@ -98,15 +88,15 @@ fn endpoint_url(value: &str, name: &'static str, base: bool) -> Result<String, V
     let invalid = |reason: String| VarError { name, reason };
     let mut url = otlp_http::Url::parse(value)
         .map_err(|e| invalid(format!("not a URL ({e}); e.g. http://otel-collector:4318")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(invalid(
-            "must be an http:// or https:// URL with a host".into(),
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "must not contain credentials; use OTEL_EXPORTER_OTLP_HEADERS".into(),
-        ));
+    let reason = if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        "must be an http:// or https:// URL with a host"
+    } else if !url.username().is_empty() || url.password().is_some() {
+        "must not contain credentials; use OTEL_EXPORTER_OTLP_HEADERS"
+    } else {
+        ""
+    };
+    if !reason.is_empty() {
+        return Err(invalid(reason.into()));
     }
     if base {
         let path = format!("{}/v1/traces", url.path().trim_end_matches('/'));
@@ -117,7 +107,6 @@ fn endpoint_url(value: &str, name: &'static str, base: bool) -> Result<String, V
 
 /// The running export, if any, and the ratio new traces are sampled at.
 static EXPORT: RwLock<Option<BatchSpanProcessor>> = RwLock::new(None);
-static ACTIVE: AtomicBool = AtomicBool::new(false);
 static RATIO_BITS: AtomicU64 = AtomicU64::new(0x3FF0_0000_0000_0000); // 1.0
 
 /// The process's tracer, for the `tracing-opentelemetry` layer.
@@ -135,29 +124,25 @@ pub(crate) fn tracer() -> SdkTracer {
 
 /// Whether spans are being exported by this process.
 pub fn active() -> bool {
-    ACTIVE.load(Ordering::Relaxed)
+    running(|_| ()).is_some()
 }
 
-/// Hands finished spans to the running export, keeping only [`EXPORTED_ATTRIBUTES`].
+fn running<T>(f: impl FnOnce(&BatchSpanProcessor) -> T) -> Option<T> {
+    EXPORT.read().ok()?.as_ref().map(f)
+}
+
+/// Hands finished spans to the running export, keeping only the [`exported`] attributes.
 #[derive(Debug)]
 struct Switch;
 
 impl SpanProcessor for Switch {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
     fn on_end(&self, mut span: SpanData) {
-        if let Ok(export) = EXPORT.read() {
-            if let Some(p) = export.as_ref() {
-                span.attributes
-                    .retain(|kv| EXPORTED_ATTRIBUTES.contains(&kv.key.as_str()));
-                p.on_end(span);
-            }
-        }
+        span.attributes.retain(|kv| exported(kv.key.as_str()));
+        running(|p| p.on_end(span));
     }
     fn force_flush(&self) -> OTelSdkResult {
-        match EXPORT.read().ok().as_ref().and_then(|e| e.as_ref()) {
-            Some(p) => p.force_flush(),
-            None => Ok(()),
-        }
+        running(|p| p.force_flush()).unwrap_or(Ok(()))
     }
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
         Ok(())
@@ -178,16 +163,14 @@ impl ShouldSample for Ratio {
         attributes: &[KeyValue],
         links: &[Link],
     ) -> SamplingResult {
-        let ratio = f64::from_bits(RATIO_BITS.load(Ordering::Relaxed));
+        let ratio = f64::from_bits(RATIO_BITS.load(Relaxed));
         Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio)))
             .should_sample(parent, trace_id, name, kind, attributes, links)
     }
 }
 
 /// Running trace export; dropping it exports what is queued and stops the exporter thread.
-pub struct Traces {
-    _private: (),
-}
+pub struct Traces(());
 
 impl Traces {
     /// Exports every finished span now.
@@ -200,9 +183,7 @@ impl Traces {
 
 impl Drop for Traces {
     fn drop(&mut self) {
-        let export = EXPORT.write().ok().and_then(|mut e| e.take());
-        ACTIVE.store(false, Ordering::Relaxed);
-        if let Some(p) = export {
+        if let Some(p) = EXPORT.write().ok().and_then(|mut e| e.take()) {
             if let Err(e) = p.shutdown() {
                 tracing::warn!(error = %e, "flushing traces at shutdown failed");
             }
@@ -227,27 +208,23 @@ pub fn start(config: Option<&TracesConfig>, version: &str) -> anyhow::Result<Opt
         .with_endpoint(config.endpoint.clone())
         .build()
         .map_err(|e| anyhow::anyhow!("OTLP trace exporter: {e}"))?;
-    let mut processor = BatchSpanProcessor::builder(Reporting {
-        inner: exporter,
-        failing: AtomicBool::new(false),
-    })
-    .build();
+    let mut processor =
+        BatchSpanProcessor::builder(Reporting(exporter, AtomicBool::new(false))).build();
     processor.set_resource(
         &Resource::builder()
             .with_service_name(config.service_name.clone())
             .with_attribute(KeyValue::new("service.version", version.to_string()))
             .build(),
     );
-    RATIO_BITS.store(config.sample_ratio.to_bits(), Ordering::Relaxed);
+    RATIO_BITS.store(config.sample_ratio.to_bits(), Relaxed);
     *export = Some(processor);
-    ACTIVE.store(true, Ordering::Relaxed);
     tracing::info!(
         endpoint = %config.endpoint,
         service = %config.service_name,
         sample_ratio = config.sample_ratio,
         "exporting traces over OTLP/HTTP"
     );
-    Ok(Some(Traces { _private: () }))
+    Ok(Some(Traces(())))
 }
 
 /// HTTP/1.1 with rustls (ring) and the web PKI roots. The blocking client owns a runtime:
@@ -274,16 +251,12 @@ fn http_client() -> anyhow::Result<otlp_http::blocking::Client> {
 
 /// Logs when export starts failing and when it recovers, not once per batch.
 #[derive(Debug)]
-struct Reporting<E> {
-    inner: E,
-    failing: AtomicBool,
-}
+struct Reporting<E>(E, AtomicBool);
 
 impl<E: SpanExporter> SpanExporter for Reporting<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let result = self.inner.export(batch).await;
-        let failed = result.is_err();
-        if self.failing.swap(failed, Ordering::Relaxed) != failed {
+        let result = self.0.export(batch).await;
+        if self.1.swap(result.is_err(), Relaxed) != result.is_err() {
             match &result {
                 Err(e) => tracing::warn!(error = %e, "trace export failing"),
                 Ok(()) => tracing::info!("trace export recovered"),
@@ -291,14 +264,10 @@ impl<E: SpanExporter> SpanExporter for Reporting<E> {
         }
         result
     }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
+    // The OTLP exporter keeps the defaults of shutdown and flush (nothing buffered); the
+    // resource must reach it.
     fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
+        self.0.set_resource(resource);
     }
 }
 
@@ -308,8 +277,8 @@ pub fn extract(headers: &actix_web::http::header::HeaderMap) -> Context {
 }
 
 /// The `traceparent` (and `tracestate`) headers that continue `cx` in another service.
-pub fn inject(cx: &Context) -> std::collections::HashMap<String, String> {
-    let mut headers = std::collections::HashMap::new();
+pub fn inject(cx: &Context) -> HashMap<String, String> {
+    let mut headers = HashMap::new();
     TraceContextPropagator::new().inject_context(cx, &mut headers);
     headers
 }

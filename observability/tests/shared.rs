@@ -11,7 +11,8 @@ use conduit_observability::traces::{extract, TracesConfig};
 #[test]
 fn both_services_read_behind_tls_alike() {
     let common = |v: &str| {
-        CommonArgs::from_lookup(|k| (k == "CONDUIT_BEHIND_TLS").then(|| v.to_string()))
+        args_from_lookup::<CommonArgs>(|k| (k == "CONDUIT_BEHIND_TLS").then(|| v.to_string()))
+            .unwrap()
             .validate("x")
     };
     for v in ["true", "1", "yes", "YES"] {
@@ -80,11 +81,12 @@ fn traceparent_is_validated() {
 }
 
 fn config(vars: &[(&str, &str)]) -> Result<Option<TracesConfig>, String> {
-    let args = CommonArgs::from_lookup(|name| {
+    let args: CommonArgs = args_from_lookup(|name| {
         vars.iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.to_string())
-    });
+    })
+    .unwrap();
     TracesConfig::from_args(&args, "svc").map_err(|e| e.to_string())
 }
 

@@ -8,7 +8,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use conduit_observability::http::{observe, Options, Routes};
+use conduit_observability::http::{observe, Options};
 use conduit_observability::metrics::{self as shared, HTTP_BUCKETS};
 use prometheus::HistogramVec;
 use std::sync::OnceLock;
@@ -63,7 +63,7 @@ pub fn api_call(operation: &'static str, status: u16, elapsed: Duration) {
 
 /// Probes are measured but not logged.
 const TELEMETRY: Options = Options {
-    routes: Routes::Classified(route),
+    classify: Some(route),
     unlogged: &["/healthz", "/readyz"],
 };
 
