@@ -3,7 +3,7 @@
 //! OTLP/HTTP only while [`start`] runs. The `tracing` subscriber is global, so one tracer
 //! provider lives as long as the process and export is a switch inside it ([`Switch`]).
 
-use crate::config::{CommonArgs, VarError};
+pub use crate::config::TracesConfig;
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{Link, SpanKind, TraceId, TracerProvider as _};
 use opentelemetry::{Context, KeyValue};
@@ -30,79 +30,6 @@ fn exported(key: &str) -> bool {
     ];
     let db = ["db.system.name", "db.operation.name", "db.collection.name"];
     http.contains(&key) || db.contains(&key)
-}
-
-/// Where to export (the full `…/v1/traces` URL) and the share of new traces sampled, from the
-/// standard OpenTelemetry variables.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TracesConfig {
-    pub endpoint: String,
-    pub service_name: String,
-    pub sample_ratio: f64,
-}
-
-impl TracesConfig {
-    /// `None` without an endpoint or with `OTEL_SDK_DISABLED=true`: no export.
-    pub fn from_args(args: &CommonArgs, service: &str) -> Result<Option<Self>, VarError> {
-        let set =
-            |v: &Option<String>| Some(v.as_deref()?.trim().to_string()).filter(|v| !v.is_empty());
-        if set(&args.otel_sdk_disabled).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            return Ok(None);
-        }
-        let endpoint = match (set(&args.otlp_traces_endpoint), set(&args.otlp_endpoint)) {
-            // The signal's own URL is used as it is; the base URL gets `v1/traces`.
-            (Some(url), _) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", false)?,
-            (None, Some(url)) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_ENDPOINT", true)?,
-            (None, None) => return Ok(None),
-        };
-        let protocols = [&args.otlp_traces_protocol, &args.otlp_protocol];
-        let names = [
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_PROTOCOL",
-        ];
-        for (name, value) in names.into_iter().zip(protocols) {
-            if let Some(p) = set(value).filter(|p| p != "http/protobuf") {
-                let reason = format!("`{p}` is not supported: only `http/protobuf`");
-                return Err(VarError { name, reason });
-            }
-        }
-        let ratio = set(&args.otel_sampler_ratio).unwrap_or_else(|| "1".into());
-        let Some(sample_ratio) = ratio.parse().ok().filter(|r| (0.0..=1.0).contains(r)) else {
-            let reason = format!("`{ratio}` is not a ratio between 0 and 1");
-            return Err(VarError {
-                name: "OTEL_TRACES_SAMPLER_ARG",
-                reason,
-            });
-        };
-        Ok(Some(Self {
-            endpoint,
-            service_name: set(&args.otel_service_name).unwrap_or_else(|| service.into()),
-            sample_ratio,
-        }))
-    }
-}
-
-/// An absolute http(s) URL without credentials (they would end up in error messages;
-/// authentication goes in `OTEL_EXPORTER_OTLP_HEADERS`).
-fn endpoint_url(value: &str, name: &'static str, base: bool) -> Result<String, VarError> {
-    let invalid = |reason: String| VarError { name, reason };
-    let mut url = otlp_http::Url::parse(value)
-        .map_err(|e| invalid(format!("not a URL ({e}); e.g. http://otel-collector:4318")))?;
-    let reason = if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        "must be an http:// or https:// URL with a host"
-    } else if !url.username().is_empty() || url.password().is_some() {
-        "must not contain credentials; use OTEL_EXPORTER_OTLP_HEADERS"
-    } else {
-        ""
-    };
-    if !reason.is_empty() {
-        return Err(invalid(reason.into()));
-    }
-    if base {
-        let path = format!("{}/v1/traces", url.path().trim_end_matches('/'));
-        url.set_path(&path);
-    }
-    Ok(url.into())
 }
 
 /// The running export, if any, and the ratio new traces are sampled at.
