@@ -12,13 +12,13 @@ mod calibrate;
 mod fault;
 mod size;
 
-use crate::stack::wait_ready;
+use crate::stack::{wait_ready, Server};
 use crate::util::{cmd, exec, http, require};
 use crate::web::BundleSize;
 use anyhow::{bail, Context, Result};
 use conduit_testkit::{free_port, Postgres};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -47,16 +47,6 @@ pub struct Args {
     /// Run the fault drill (writers and readers while Redis and PostgreSQL restart) instead.
     #[arg(long)]
     fault: bool,
-}
-
-/// A child process, killed when dropped.
-pub(crate) struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Starts `bin` with only `env` (and warnings-only logs) and waits until `ready` (a path on

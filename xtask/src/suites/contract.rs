@@ -4,23 +4,13 @@
 //! user. Zero failures and zero 5xx pass. A self-test first serves schemathesis a document with
 //! the password rule removed: it must report the server's 422 as a failure.
 
-use crate::stack::{http_get, wait_ready};
+use crate::stack::{http_get, wait_ready, Server};
 use crate::util::{cargo, cmd, exec, require, root, target_dir};
 use anyhow::{bail, Context, Result};
 use conduit_testkit::{free_port, Postgres, Redis};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::Instant;
-
-/// The API as a child process that is stopped when this value drops.
-struct Api(Child);
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 pub fn run() -> Result<()> {
     let t = Instant::now();
@@ -45,7 +35,7 @@ pub fn run() -> Result<()> {
     for limit in "LOGIN_PER_IP LOGIN_PER_ACCOUNT REGISTER_PER_IP WRITES_PER_USER".split(' ') {
         api.env(format!("CONDUIT_RATE_LIMIT_{limit}"), "1000000/60");
     }
-    let mut api = Api(api.spawn().context("starting conduit-api")?);
+    let mut api = Server(api.spawn().context("starting conduit-api")?);
     wait_ready(&format!("{base}/readyz"), &mut api.0)?;
     let token = register(&base)?;
     let served = format!("{base}/api/openapi.json");
