@@ -8,34 +8,52 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-/// A `redis-server` of our own on 127.0.0.1, without persistence.
+/// A `redis-server` of our own on 127.0.0.1, without persistence unless made durable.
 pub struct Redis {
     child: Option<Child>,
     port: u16,
     dir: std::path::PathBuf,
+    durable: bool,
     _temp: Option<tempfile::TempDir>,
 }
 
 impl Redis {
     pub fn start_temporary() -> Result<Self> {
+        Self::temporary(false)
+    }
+
+    /// A throwaway server whose data survives its own restart (append-only file, fsync on
+    /// every write): fault drills use it to model production's replicated Redis, where a
+    /// failed node's sessions live on in its replica.
+    pub fn start_durable() -> Result<Self> {
+        Self::temporary(true)
+    }
+
+    fn temporary(durable: bool) -> Result<Self> {
         let temp = tempfile::Builder::new()
             .prefix("conduit-redis-")
             .tempdir()?;
-        let mut r = Self::start_in(temp.path(), free_port()?)?;
+        let mut r = Self::new(temp.path(), free_port()?, durable)?;
         r._temp = Some(temp);
+        r.resume()?;
         Ok(r)
     }
 
     pub fn start_in(dir: &Path, port: u16) -> Result<Self> {
+        let mut r = Self::new(dir, port, false)?;
+        r.resume()?;
+        Ok(r)
+    }
+
+    fn new(dir: &Path, port: u16, durable: bool) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let mut r = Self {
+        Ok(Self {
             child: None,
             port,
             dir: dir.to_path_buf(),
+            durable,
             _temp: None,
-        };
-        r.resume()?;
-        Ok(r)
+        })
     }
 
     /// Stops the server: for fault-injection tests.
@@ -52,6 +70,10 @@ impl Redis {
         // A server already on the port would answer in our place: refuse before starting.
         ensure_port_free(self.port, "Redis")?;
         let mut cmd = Command::new(find_binary("redis-server", &[])?);
+        let (appendonly, fsync) = match self.durable {
+            true => ("yes", "always"),
+            false => ("no", "everysec"),
+        };
         cmd.args([
             "--port",
             &self.port.to_string(),
@@ -60,7 +82,9 @@ impl Redis {
             "--save",
             "",
             "--appendonly",
-            "no",
+            appendonly,
+            "--appendfsync",
+            fsync,
         ])
         .arg("--dir")
         .arg(&self.dir)

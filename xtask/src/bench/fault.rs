@@ -51,7 +51,10 @@ pub fn run(api_bin: &std::path::Path) -> Result<()> {
     let _ = std::fs::remove_dir_all(&pg_dir);
     let mut pg = Postgres::start_in(&pg_dir, free_port()?)?;
     let db = super::database(&pg, "conduit_fault")?;
-    let mut redis = Redis::start_temporary()?;
+    // Production's Redis is a replication group with automatic failover: sessions outlive
+    // the loss of a node. A single durable server models that; a throwaway one would sign
+    // everyone out on restart and turn valid tokens into 401s.
+    let mut redis = Redis::start_durable()?;
     // All writers share one address and few accounts: the limits are not under test.
     let env = [
         ("REDIS_URL", redis.url()),
@@ -199,7 +202,7 @@ impl Drill {
                 let post = |op, path: &str, body| self.call(op, path, &token, Some(body));
                 let article = json!({"article": {"title": format!("Fault {w} {n}"), "description": "d", "body": "b", "tagList": ["fault"]}});
                 let (status, created) = post("create article", "/api/articles", article);
-                // Sessions live in Redis, without persistence: a restart signs everyone out.
+                // A session lost anyway (it should not be) costs one round, not the rest.
                 account = account.filter(|_| status != 401);
                 if let Some(slug) = created.as_ref().and_then(|a| a["article"]["slug"].as_str()) {
                     self.ack(ARTICLE, &[slug]);
