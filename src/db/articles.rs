@@ -299,12 +299,16 @@ pub async fn update(
     )))
 }
 
-pub async fn delete(db: &impl GenericClient, id: ArticleId) -> DbResult<()> {
+/// Deletes the article with its links to tags, which go first and in the lock order of
+/// [`tags::set_for_article`] (the cascade would unlink them in no set order); in the caller's
+/// transaction, so that the article keeps its tags if the delete fails.
+pub async fn delete(tx: &Transaction<'_>, id: ArticleId) -> DbResult<()> {
+    tags::set_for_article(tx, id, &[]).await?;
     let _timed = super::timed("articles_delete");
-    let stmt = db
+    let stmt = tx
         .prepare_cached("DELETE FROM articles WHERE id = $1")
         .await?;
-    db.execute(&stmt, &[&id.get()]).await?;
+    tx.execute(&stmt, &[&id.get()]).await?;
     Ok(())
 }
 

@@ -12,7 +12,8 @@ pub enum DbError {
     /// A constraint turned into the field it concerns (a taken username, following yourself).
     #[error("invalid fields: {0:?}")]
     Invalid(FieldErrors),
-    /// PostgreSQL is down, saturated or cancelled the statement: worth retrying later.
+    /// PostgreSQL is down, saturated, cancelled the statement or chose it as a deadlock's
+    /// victim: worth retrying later.
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("database error")]
@@ -44,6 +45,10 @@ impl From<tokio_postgres::Error> for DbError {
                     SqlState::ADMIN_SHUTDOWN,
                     SqlState::CANNOT_CONNECT_NOW,
                     SqlState::TOO_MANY_CONNECTIONS,
+                    // Transient conflicts between transactions: the same request succeeds
+                    // when sent again.
+                    SqlState::T_R_DEADLOCK_DETECTED,
+                    SqlState::T_R_SERIALIZATION_FAILURE,
                 ]
                 .contains(c)
                     || c.code().starts_with("08") // connection exceptions

@@ -4,13 +4,13 @@ use super::error::DbResult;
 use crate::domain::{ArticleId, Tag};
 use deadpool_postgres::GenericClient;
 
-/// Tags in use, most used first.
+/// Tags in use, most used first: an index scan of the counts the schema keeps on each tag
+/// (migration V3), instead of counting every article's links on every read.
 pub async fn in_use(db: &impl GenericClient) -> DbResult<Vec<String>> {
     let _timed = super::timed("tags_in_use");
     let stmt = db
         .prepare_cached(
-            "SELECT t.name FROM tags t JOIN article_tags at ON at.tag_id = t.id
-             GROUP BY t.id, t.name ORDER BY count(*) DESC, t.name",
+            "SELECT name FROM tags WHERE article_count > 0 ORDER BY article_count DESC, name",
         )
         .await?;
     Ok(db
@@ -35,11 +35,20 @@ pub async fn set_for_article(
             "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING",
         )
         .await?;
+    // Linking and unlinking move the tags' use counts (a trigger): lock those rows first, in
+    // id order, so that two writers sharing tags wait for each other instead of deadlocking.
+    let lock = db
+        .prepare_cached(
+            "SELECT 1 FROM tags WHERE name = ANY($2)
+                OR id IN (SELECT tag_id FROM article_tags WHERE article_id = $1)
+             ORDER BY id FOR NO KEY UPDATE",
+        )
+        .await?;
     let unlink = db
         .prepare_cached("DELETE FROM article_tags WHERE article_id = $1")
         .await?;
     let link = db
-        .prepare_cached("INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name = ANY($2)")
+        .prepare_cached("INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name = ANY($2) ORDER BY id")
         .await?;
     // The article row keeps a sorted copy for lists.
     let copy = db
@@ -49,9 +58,12 @@ pub async fn set_for_article(
              WHERE id = $1",
         )
         .await?;
-    db.execute(&unlink, &[&article_id]).await?;
     if !tags.is_empty() {
         db.execute(&insert, &[&tags]).await?;
+    }
+    db.execute(&lock, &[&article_id, &tags]).await?;
+    db.execute(&unlink, &[&article_id]).await?;
+    if !tags.is_empty() {
         db.execute(&link, &[&article_id, &tags]).await?;
     }
     db.execute(&copy, &[&article_id]).await?;

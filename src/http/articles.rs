@@ -331,12 +331,14 @@ pub async fn delete(
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let slug = self::slug(&slug)?;
-    let client = state.pool.get().await?;
+    let mut client = state.pool.get().await?;
     let (id, author) = articles::find(&client, &slug).await?;
     if author != user.id {
         return Err(ApiError::Forbidden);
     }
-    articles::delete(&client, id).await?;
+    let tx = client.transaction().await?;
+    articles::delete(&tx, id).await?;
+    tx.commit().await?;
     state.cache.invalidate().await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -477,8 +477,41 @@ async fn tags_in_use_most_popular_first() {
     assert_eq!(app.get("/api/tags", None).await.body, json!({"tags": []}));
     app.article(&jake, "One", &["rust", "nix"]).await;
     app.article(&jake, "Two", &["rust"]).await;
-    app.article(&jake, "Three", &["aws", "rust", "nix"]).await;
+    let three = app.article(&jake, "Three", &["aws", "rust", "nix"]).await;
     let tags = app.get("/api/tags", None).await;
     assert_eq!(tags.status, StatusCode::OK);
     assert_eq!(tags.body, json!({"tags": ["rust", "nix", "aws"]}));
+
+    // The counts follow a change of an article's tags and its deletion; ties go by name.
+    let update = json!({"article": {"tagList": ["aws", "go"]}});
+    let res = app
+        .put(&format!("/api/articles/{three}"), Some(&jake), update)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let body = app.get("/api/tags", None).await.body;
+    assert_eq!(body, json!({"tags": ["rust", "aws", "go", "nix"]}));
+    let res = app
+        .delete(&format!("/api/articles/{three}"), Some(&jake))
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let body = app.get("/api/tags", None).await.body;
+    assert_eq!(body, json!({"tags": ["rust", "nix"]}));
+}
+
+#[tokio::test]
+async fn writers_sharing_tags_do_not_deadlock() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    // Tags named in opposite orders by concurrent writers: their use counts are locked in one
+    // order, so every write succeeds (a deadlock would abort one of them).
+    let writes = (0..8).map(|i| {
+        let tags: &[&str] = if i % 2 == 0 { &["a", "b", "c"] } else { &["c", "b", "a"] };
+        let body = json!({"article": {"title": format!("Race {i}"), "description": "d", "body": "b", "tagList": tags}});
+        app.post("/api/articles", Some(&jake), body)
+    });
+    for res in futures_util::future::join_all(writes).await {
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+    let body = app.get("/api/tags", None).await.body;
+    assert_eq!(body, json!({"tags": ["a", "b", "c"]}));
 }
