@@ -10,42 +10,24 @@ use std::time::{Duration, Instant};
 
 const SESSION_COOKIE: &str = "conduit_session";
 
-/// `CONDUIT_API_URL` without its trailing `/`, set once at start-up.
-static BASE: OnceLock<String> = OnceLock::new();
-
-thread_local! {
-    /// One HTTP client (and connection pool) per server worker thread. hyper drives each
-    /// pooled connection as a task spawned on the runtime that opened it
-    /// (hyperium/hyper-util@23a868965964c1d6bb1b94f30ba4c420a4bebe7c
-    /// src/client/legacy/client.rs, `executor.execute(conn…)`, and src/rt/tokio.rs:
-    /// `tokio::spawn`), and every actix-web worker is its own single-threaded runtime. With
-    /// one shared client, a call from one worker often went over a connection owned by the
-    /// other: two thread hand-offs per call, and the call waited until that worker finished
-    /// the page it was rendering. Per thread, a worker's calls stay on its own runtime.
-    static HTTP: std::cell::OnceCell<Result<reqwest::Client, String>> =
-        const { std::cell::OnceCell::new() };
+struct Client {
+    http: reqwest::Client,
+    base: String,
 }
 
-fn http_client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+static CLIENT: OnceLock<Client> = OnceLock::new();
+
+/// Sets the API base URL (`CONDUIT_API_URL`) once at start-up.
+pub fn init(base: &str) -> Result<(), String> {
+    let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(1))
         .timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| e.to_string())
-}
-
-/// This thread's client (a cheap handle on its pool).
-fn thread_client() -> Result<reqwest::Client, String> {
-    HTTP.with(|c| c.get_or_init(http_client).clone())
-}
-
-/// Sets the API base URL (`CONDUIT_API_URL`) once at start-up, and checks that a client
-/// can be built (each worker thread builds its own on first use).
-pub fn init(base: &str) -> Result<(), String> {
-    http_client()?;
+        .map_err(|e| e.to_string())?;
     let base = base.trim_end_matches('/').to_string();
-    BASE.set(base)
+    CLIENT
+        .set(Client { http, base })
         .map_err(|_| "the API client is already configured".to_string())
 }
 
@@ -105,10 +87,10 @@ impl Caller {
         path: &str,
         with_session: bool,
     ) -> Result<T, Failure> {
-        let (Some(base), Ok(http)) = (BASE.get(), thread_client()) else {
+        let Some(c) = CLIENT.get() else {
             return Err(Failure::network("the API client is not configured"));
         };
-        let mut req = http.get(format!("{base}/api{path}"));
+        let mut req = c.http.get(format!("{}/api{path}", c.base));
         if let (true, Some(s)) = (with_session, &self.session) {
             req = req.header(reqwest::header::COOKIE, format!("{SESSION_COOKIE}={s}"));
         }
