@@ -19,6 +19,17 @@ mod templates;
 
 use perseus::prelude::*;
 
+/// The engine's allocator. A page render allocates and frees thousands of small objects
+/// (Sycamore nodes, JSON values, strings) and several page-sized strings; under glibc's
+/// malloc that was about a third of the server's CPU time (`malloc`, `_int_free`,
+/// `malloc_consolidate` at the top of `perf record` under load), and the same binary with
+/// another allocator preloaded used a quarter less CPU per page (docs/benchmark.md).
+/// Usage as documented in purpleprotocol/mimalloc_rust@abcd2be6171e89190f8087fcaccf001d8bd5bc96
+/// README.md ("Usage"); the browser half keeps Rust's wasm allocator.
+#[cfg(engine)]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The browser entry point: hydrate the server-rendered page and take over navigation.
 #[cfg(client)]
 pub fn main() -> perseus::client::ClientReturn {

@@ -120,25 +120,30 @@ pub fn content_security_policy(script_hashes: &[String]) -> String {
 
 /// Escapes `<` inside the template literals of every inline script and returns the page
 /// with the SHA-256 (base64) of each inline script's final text.
+///
+/// This runs on every page (the home page is ~20 KB, half of it page state), so it works on
+/// bytes: it jumps from one `<` to the next (`str::find` with a `char` uses `memchr`) and
+/// copies unchanged runs whole. Every byte it looks for is ASCII, so a slice boundary can
+/// never fall inside a multi-byte UTF-8 character.
 pub fn harden_inline_scripts(html: &str) -> (String, Vec<String>) {
     let mut out = String::with_capacity(html.len() + 256);
     let mut hashes = Vec::new();
     let mut rest = html;
-    while let Some(start) = find_ascii_ci(rest, "<script") {
+    while let Some(start) = find_script_open(rest) {
         let Some(open_len) = rest[start..].find('>') else {
             break;
         };
         let body_start = start + open_len + 1;
         let tag = &rest[start..body_start];
         out.push_str(&rest[..body_start]);
-        let (content, consumed) = lex_script(&rest[body_start..]);
+        let script_start = out.len();
+        let consumed = lex_script(&rest[body_start..], &mut out);
         if !tag.contains(" src=") {
             hashes.push(
                 base64::engine::general_purpose::STANDARD
-                    .encode(Sha256::digest(content.as_bytes())),
+                    .encode(Sha256::digest(&out.as_bytes()[script_start..])),
             );
         }
-        out.push_str(&content);
         rest = &rest[body_start + consumed..];
         // `rest` now starts at `</script` (or is empty): copy the closing tag.
         match rest.find('>') {
@@ -153,38 +158,37 @@ pub fn harden_inline_scripts(html: &str) -> (String, Vec<String>) {
     (out, hashes)
 }
 
-/// The script text up to its real `</script` (one not inside a template literal), with
-/// `<` in template literals written as `\x3C`; returns it and the bytes of input consumed.
-fn lex_script(s: &str) -> (String, usize) {
-    let mut out = String::with_capacity(s.len());
+/// Appends the script text up to its real `</script` (one not inside a template literal) to
+/// `out`, with `<` in template literals written as `\x3C`; returns the bytes of `s` consumed.
+fn lex_script(s: &str, out: &mut String) -> usize {
+    let bytes = s.as_bytes();
     let mut in_template = false;
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if in_template {
-            match c {
-                '\\' => {
-                    out.push('\\');
-                    if let Some((_, next)) = chars.next() {
-                        out.push(next);
-                    }
-                }
-                '`' => {
-                    in_template = false;
-                    out.push('`');
-                }
-                '<' => out.push_str("\\x3C"),
-                c => out.push(c),
+    // `s[copied..i]` is still to be copied unchanged.
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            // An escape inside a literal: the next character is data whatever it is (a
+            // multi-byte one has no ASCII bytes, so skipping only its first byte is safe).
+            b'\\' if in_template => i += 2,
+            b'`' => {
+                in_template = !in_template;
+                i += 1;
             }
-        } else if c == '<' && starts_with_ascii_ci(&s[i..], "</script") {
-            return (out, i);
-        } else {
-            if c == '`' {
-                in_template = true;
+            b'<' if in_template => {
+                out.push_str(&s[copied..i]);
+                out.push_str("\\x3C");
+                i += 1;
+                copied = i;
             }
-            out.push(c);
+            b'<' if starts_with_ascii_ci(&s[i..], "</script") => {
+                out.push_str(&s[copied..i]);
+                return i;
+            }
+            _ => i += 1,
         }
     }
-    (out, s.len())
+    out.push_str(&s[copied..]);
+    s.len()
 }
 
 /// Whether `s` begins with `prefix`, ignoring ASCII case (HTML tag names).
@@ -194,13 +198,17 @@ fn starts_with_ascii_ci(s: &str, prefix: &str) -> bool {
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
-fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
-    let h = haystack.as_bytes();
-    let n = needle.as_bytes();
-    if n.len() > h.len() {
-        return None;
+/// The byte offset of the next `<script` (any case) in `html`.
+fn find_script_open(html: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = html[from..].find('<') {
+        let at = from + at;
+        if starts_with_ascii_ci(&html[at..], "<script") {
+            return Some(at);
+        }
+        from = at + 1;
     }
-    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+    None
 }
 
 #[cfg(test)]

@@ -288,11 +288,6 @@ async fn get_request_state(
     })
 }
 
-#[engine_only_fn]
-fn set_headers(_cx: Scope, _state: ArticleState) -> perseus::http::HeaderMap {
-    super::private_headers()
-}
-
 pub fn get_template<G: Html>() -> Template<G> {
     Template::build("article")
         .view_with_unreactive_state(article_page)
@@ -300,7 +295,7 @@ pub fn get_template<G: Html>() -> Template<G> {
         .build_paths_fn(super::no_prebuilt_paths)
         .incremental_generation()
         .request_state_fn(get_request_state)
-        .set_headers_with_state(set_headers)
+        .set_headers(super::private_headers)
         .build()
 }
 

@@ -135,11 +135,6 @@ async fn get_request_state(
 }
 
 #[engine_only_fn]
-fn set_headers(_cx: Scope, _state: AuthState) -> perseus::http::HeaderMap {
-    super::private_headers()
-}
-
-#[engine_only_fn]
 fn login_head(cx: Scope) -> View<SsrNode> {
     view! { cx, title { "Sign in — Conduit" } }
 }
@@ -154,7 +149,7 @@ pub fn login_template<G: Html>() -> Template<G> {
         .view_with_unreactive_state(login_page)
         .head(login_head)
         .request_state_fn(get_request_state)
-        .set_headers_with_state(set_headers)
+        .set_headers(super::private_headers)
         .build()
 }
 
@@ -163,6 +158,6 @@ pub fn register_template<G: Html>() -> Template<G> {
         .view_with_unreactive_state(register_page)
         .head(register_head)
         .request_state_fn(get_request_state)
-        .set_headers_with_state(set_headers)
+        .set_headers(super::private_headers)
         .build()
 }

@@ -197,11 +197,6 @@ async fn get_request_state(
 }
 
 #[engine_only_fn]
-fn set_headers(_cx: Scope, _state: EditorState) -> perseus::http::HeaderMap {
-    super::private_headers()
-}
-
-#[engine_only_fn]
 fn head(cx: Scope) -> View<SsrNode> {
     view! { cx, title { "Editor — Conduit" } }
 }
@@ -213,7 +208,7 @@ pub fn get_template<G: Html>() -> Template<G> {
         .build_paths_fn(get_build_paths)
         .incremental_generation()
         .request_state_fn(get_request_state)
-        .set_headers_with_state(set_headers)
+        .set_headers(super::private_headers)
         .build()
 }
 

@@ -166,17 +166,12 @@ async fn get_request_state(
     })
 }
 
-#[engine_only_fn]
-fn set_headers(_cx: Scope, _state: HomeState) -> perseus::http::HeaderMap {
-    super::private_headers()
-}
-
 pub fn get_template<G: Html>() -> Template<G> {
     Template::build("index")
         .view_with_unreactive_state(home_page)
         .head_with_state(head)
         .request_state_fn(get_request_state)
-        .set_headers_with_state(set_headers)
+        .set_headers(super::private_headers)
         .build()
 }
 

@@ -80,9 +80,11 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Request-state pages depend on the visitor's cookie: never cache them anywhere.
-#[cfg(engine)]
-pub fn private_headers() -> perseus::http::HeaderMap {
+/// Request-state pages depend on the visitor's cookie: never cache them anywhere. Stateless
+/// (`set_headers`, not `set_headers_with_state`), so Perseus does not decode the page state
+/// once more per request just to call it.
+#[perseus::prelude::engine_only_fn]
+pub fn private_headers(_cx: sycamore::prelude::Scope) -> perseus::http::HeaderMap {
     let mut h = perseus::http::HeaderMap::new();
     h.insert(
         perseus::http::header::CACHE_CONTROL,

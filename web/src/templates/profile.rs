@@ -148,11 +148,6 @@ async fn get_request_state(
     })
 }
 
-#[engine_only_fn]
-fn set_headers(_cx: Scope, _state: ProfileState) -> perseus::http::HeaderMap {
-    super::private_headers()
-}
-
 pub fn get_template<G: Html>() -> Template<G> {
     Template::build("profile")
         .view_with_unreactive_state(profile_page)
@@ -160,6 +155,6 @@ pub fn get_template<G: Html>() -> Template<G> {
         .build_paths_fn(super::no_prebuilt_paths)
         .incremental_generation()
         .request_state_fn(get_request_state)
-        .set_headers_with_state(set_headers)
+        .set_headers(super::private_headers)
         .build()
 }

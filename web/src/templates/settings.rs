@@ -158,11 +158,6 @@ async fn get_request_state(
 }
 
 #[engine_only_fn]
-fn set_headers(_cx: Scope, _state: SettingsState) -> perseus::http::HeaderMap {
-    super::private_headers()
-}
-
-#[engine_only_fn]
 fn head(cx: Scope) -> View<SsrNode> {
     view! { cx, title { "Settings — Conduit" } }
 }
@@ -172,6 +167,6 @@ pub fn get_template<G: Html>() -> Template<G> {
         .view_with_unreactive_state(settings_page)
         .head(head)
         .request_state_fn(get_request_state)
-        .set_headers_with_state(set_headers)
+        .set_headers(super::private_headers)
         .build()
 }
