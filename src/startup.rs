@@ -103,6 +103,7 @@ impl Application {
                 .service(resource("/healthz").get(http::health::healthz))
                 .service(resource("/readyz").get(http::health::readyz))
                 .service(resource("/statusz").get(http::health::statusz))
+                .service(http::swagger_assets::resources("/api/docs").collect::<Vec<_>>())
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
                 )
