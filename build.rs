@@ -1,8 +1,8 @@
 //! Gzips Swagger UI's three large assets (bundle, standalone preset, CSS: 1.8 MB, 0.5 MB
 //! gzipped) into `OUT_DIR` for `src/http/swagger_assets.rs`, from the same vendored archive
 //! utoipa-swagger-ui embeds (utoipa-swagger-ui-vendored, whose `SWAGGER_UI_VENDORED` is the
-//! zip of swagger-ui's release: juhaku/utoipa@85952757ee50632be4b84e6580f16530397808d1
-//! utoipa-swagger-ui-vendored/src/lib.rs). `.cargo/swagger-ui-overwrite` empties
+//! zip of swagger-ui's release: juhaku/utoipa@77526812c6afd49acfb2be986e922affb76cc227
+//! utoipa-swagger-ui-vendored/src/lib.rs, version 0.1.2). `.cargo/swagger-ui-overwrite` empties
 //! utoipa-swagger-ui's own copies of these files.
 
 use std::io::{Cursor, Read, Write};

@@ -46,7 +46,9 @@ pub fn resources(docs: &str) -> impl Iterator<Item = Resource> + '_ {
 }
 
 /// Gzip as stored when the client accepts it (every browser does); otherwise decompressed
-/// here. The Compress middleware leaves a response that has a Content-Encoding alone.
+/// here. The Compress middleware leaves a response that has a Content-Encoding alone
+/// (`should_encode` in actix/actix-web@88d7742dae62672d9771666a75a0360e3d63c906
+/// actix-http/src/encoding/encoder.rs, actix-http 3.20.0).
 fn serve(req: &HttpRequest, asset: &Asset) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type(asset.content_type)
@@ -66,6 +68,8 @@ fn serve(req: &HttpRequest, asset: &Asset) -> HttpResponse {
     }
 }
 
+/// `negotiate` answers identity when the header is absent (RFC 9110 §12.5.3; actix/actix-web@
+/// 9ed549db1490ca93837593dc2917b04bb30c2115 actix-web/src/http/header/accept_encoding.rs).
 fn accepts_gzip(req: &HttpRequest) -> bool {
     let Ok(accept) = AcceptEncoding::parse(req) else {
         return false;
