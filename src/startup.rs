@@ -74,7 +74,9 @@ impl Application {
         let admin_listener = TcpListener::bind(settings.admin_listen)?;
         let port = listener.local_addr()?.port();
         let admin_port = admin_listener.local_addr()?.port();
-        let openapi = http::openapi::document();
+        // Serialised once and shared by the workers (a Bytes clone counts a reference): the
+        // OpenApi value is about 1 MB of heap, and SwaggerUi::url kept one clone per worker.
+        let openapi_json = web::Bytes::from(serde_json::to_vec(&http::openapi::document())?);
         let cors_origins = settings.cors_allowed_origins.clone();
         let max_body = settings.max_body_bytes;
         let server = HttpServer::new(move || {
@@ -103,8 +105,14 @@ impl Application {
                 .service(resource("/healthz").get(http::health::healthz))
                 .service(resource("/readyz").get(http::health::readyz))
                 .service(resource("/statusz").get(http::health::statusz))
+                .service(resource("/api/openapi.json").get({
+                    let json = openapi_json.clone();
+                    move || http::openapi::serve(json.clone())
+                }))
+                .service(http::swagger_assets::resources("/api/docs").collect::<Vec<_>>())
                 .service(
-                    SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
+                    SwaggerUi::new("/api/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])),
                 )
                 .configure(http::api)
                 .default_service(web::to(mw::not_found))

@@ -13,6 +13,7 @@ mod extractors;
 pub mod health;
 pub mod openapi;
 pub mod profiles;
+pub mod swagger_assets;
 pub mod tags;
 pub mod users;
 

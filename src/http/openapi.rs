@@ -6,6 +6,13 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
+/// `GET /api/openapi.json`: the document, serialised once at start-up.
+pub async fn serve(json: actix_web::web::Bytes) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(json)
+}
+
 /// The whole document: the API's description and security, and each resource's paths.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();

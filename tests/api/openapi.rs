@@ -120,3 +120,35 @@ async fn swagger_ui_is_served_from_our_own_origin() {
     assert!(init.text().await.unwrap().contains("/api/openapi.json"));
     let _: Value = app.get("/api/openapi.json", None).await.body;
 }
+
+#[tokio::test]
+async fn swagger_ui_assets_are_served_gzipped_or_plain() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/docs/swagger-ui-bundle.js", app.address);
+    let gz = app
+        .http
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.status(), StatusCode::OK);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz = gz.bytes().await.unwrap();
+    assert_eq!(&gz[..2], &[0x1f, 0x8b], "a gzip stream");
+    // No Accept-Encoding: the same file, decompressed by the server.
+    let plain = app.http.get(&url).send().await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let plain = plain.bytes().await.unwrap();
+    assert!(
+        plain.len() > 3 * gz.len(),
+        "{} vs {}",
+        plain.len(),
+        gz.len()
+    );
+}
