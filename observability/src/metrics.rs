@@ -5,7 +5,7 @@
 use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
 use prometheus::core::Collector;
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// Request duration buckets (seconds): 5 ms … 10 s, the semantic conventions' advice.
 pub const HTTP_BUCKETS: [f64; 14] = [
@@ -13,7 +13,10 @@ pub const HTTP_BUCKETS: [f64; 14] = [
 ];
 
 /// Run before each scrape (see [`before_scrape`]).
-static HOOKS: Mutex<Vec<Box<dyn Fn() + Send + Sync>>> = Mutex::new(Vec::new());
+fn hooks() -> MutexGuard<'static, Vec<Box<dyn Fn() + Send + Sync>>> {
+    static HOOKS: Mutex<Vec<Box<dyn Fn() + Send + Sync>>> = Mutex::new(Vec::new());
+    HOOKS.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Registers `collector` in the default registry and returns it (a clone shares the series).
 pub fn register<C: Collector + Clone + 'static>(collector: prometheus::Result<C>) -> C {
@@ -54,10 +57,7 @@ pub fn build_info(name: &str, labels: &[(&str, &str)], version: &str, revision: 
 
 /// `f` runs before each scrape (gauges read from elsewhere, such as a connection pool).
 pub fn before_scrape(f: impl Fn() + Send + Sync + 'static) {
-    HOOKS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(Box::new(f));
+    hooks().push(Box::new(f));
 }
 
 /// The HTTP server metrics of the semantic conventions.
@@ -91,11 +91,7 @@ pub(crate) fn http() -> &'static Http {
 /// The Prometheus text exposition of every metric.
 pub fn render() -> String {
     http();
-    HOOKS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .for_each(|hook| hook());
+    hooks().iter().for_each(|hook| hook());
     let mut out = Vec::new();
     if let Err(e) = prometheus::TextEncoder::new().encode(&prometheus::gather(), &mut out) {
         tracing::warn!(error = %e, "encoding metrics");

@@ -121,13 +121,10 @@ pub fn start(config: Option<&TracesConfig>, version: &str) -> anyhow::Result<Opt
     let Some(config) = config else {
         return Ok(None);
     };
-    let mut export = EXPORT
-        .write()
-        .map_err(|_| anyhow::anyhow!("trace export state poisoned"))?;
-    anyhow::ensure!(
-        export.is_none(),
-        "trace export is already running in this process"
-    );
+    let mut export = EXPORT.write().unwrap_or_else(|p| p.into_inner());
+    if export.is_some() {
+        anyhow::bail!("trace export is already running in this process");
+    }
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
         .with_http_client(http_client()?)
