@@ -49,7 +49,10 @@ fn running<T>(f: impl FnOnce(&BatchSpanProcessor) -> T) -> Option<T> {
 }
 
 /// Spans reach the OpenTelemetry layer only while exporting: its filter reads [`active`] and
-/// is cached per call site, hence the rebuild.
+/// is cached per call site (`FilterFn::is_callsite_enabled` returns always/never:
+/// tracing-subscriber 0.3.23 src/filter/filter_fn.rs, as in tokio-rs/tracing@3fdecb822659),
+/// hence the rebuild. (A `reload` layer would not do: it forwards no `downcast_raw`, which
+/// `OpenTelemetrySpanExt` needs; tracing-subscriber 0.3.23 src/reload.rs.)
 fn set_active(active: bool) {
     ACTIVE.store(active, Relaxed);
     tracing::callsite::rebuild_interest_cache();
@@ -197,7 +200,9 @@ impl<E: SpanExporter> SpanExporter for Reporting<E> {
 }
 
 /// A request's context while nothing is exported: the caller's trace (and sampled flag)
-/// continues under a new span id, as the SDK would do, or a new sampled trace starts.
+/// continues under a new span id, as the SDK's tracer does for a child, or a new trace starts,
+/// sampled like the default ratio of 1 (opentelemetry_sdk 0.33.1 src/trace/tracer.rs,
+/// `build_with_context`; open-telemetry/opentelemetry-rust@0b12dbc8d3de).
 pub(crate) fn local(parent: Context) -> Context {
     let ids = RandomIdGenerator::default();
     let caller = parent.span().span_context().clone();
