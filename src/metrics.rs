@@ -4,8 +4,8 @@
 //! zero exists from the first scrape, so alert rules and dashboards find it. The catalogue is
 //! in `docs/observability.md`.
 
-use conduit_observability::metrics::{self as shared, HTTP_BUCKETS};
-use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts};
+use conduit_observability::metrics::{build_info, counter, gauge, histogram, HTTP_BUCKETS};
+use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -14,11 +14,11 @@ const REDIS_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 /// Pool name label of the `db_client_connections_*` series.
-pub const POOL_NAME: &str = "conduit";
+const POOL_NAME: &str = "conduit";
 /// Caches whose hit/miss series exist from the start (others appear on first use).
-pub const KNOWN_CACHES: [&str; 2] = ["articles", "tags"];
+const KNOWN_CACHES: [&str; 2] = ["articles", "tags"];
 /// Redis commands whose duration series exist from the start.
-pub const KNOWN_REDIS_COMMANDS: [&str; 6] = ["get", "set", "del", "incr", "expire", "ping"];
+const KNOWN_REDIS_COMMANDS: [&str; 6] = ["get", "set", "del", "incr", "expire", "ping"];
 
 type PoolStatus = Box<dyn Fn() -> Option<deadpool_postgres::Status> + Send + Sync>;
 
@@ -37,12 +37,9 @@ pub struct Metrics {
     pools: Mutex<Vec<PoolStatus>>,
 }
 
-fn counter(name: &str, help: &str) -> IntCounter {
-    shared::register(IntCounter::new(name, help).expect("a valid counter"))
-}
-
-fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    shared::register(IntCounterVec::new(Opts::new(name, help), labels).expect("a valid counter"))
+/// A counter without labels (its one series exists, at zero, from the start).
+fn total(name: &str, help: &str) -> IntCounter {
+    counter(name, help, &[]).with_label_values::<&str>(&[])
 }
 
 /// The process-wide instruments, created (at zero) on first use.
@@ -50,122 +47,96 @@ pub fn global() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
     METRICS.get_or_init(|| {
         let m = Metrics {
-            db_operation_duration: shared::histogram(
+            db_operation_duration: histogram(
                 "db_client_operation_duration_seconds",
                 "Duration of database client operations, by statement name.",
                 &["db_operation_name"],
                 &HTTP_BUCKETS,
             ),
-            db_errors: counter_vec(
+            db_errors: counter(
                 "conduit_db_errors_total",
                 "Requests that failed because of the database, by kind (unavailable: pool timeout, refused or lost connection; internal: any other database error).",
                 &["kind"],
             ),
-            users_registered: counter("conduit_users_registered_total", "Users registered."),
-            articles_published: counter("conduit_articles_published_total", "Articles published."),
-            comments_posted: counter("conduit_comments_posted_total", "Comments posted."),
-            logins_failed: counter(
+            users_registered: total("conduit_users_registered_total", "Users registered."),
+            articles_published: total("conduit_articles_published_total", "Articles published."),
+            comments_posted: total("conduit_comments_posted_total", "Comments posted."),
+            logins_failed: total(
                 "conduit_logins_failed_total",
                 "Login attempts rejected for a wrong email or password.",
             ),
-            cache_requests: counter_vec(
+            cache_requests: counter(
                 "conduit_cache_requests_total",
                 "Cache lookups, by cache and result (hit, miss).",
                 &["cache", "result"],
             ),
-            ratelimit_rejections: counter(
+            ratelimit_rejections: total(
                 "conduit_ratelimit_rejections_total",
                 "Requests rejected by the rate limiter (429).",
             ),
-            redis_errors: counter(
+            redis_errors: total(
                 "conduit_redis_errors_total",
                 "Redis commands that failed (connection or command error).",
             ),
-            redis_duration: shared::histogram(
+            redis_duration: histogram(
                 "conduit_redis_command_duration_seconds",
                 "Duration of Redis commands, by command.",
                 &["command"],
                 &REDIS_BUCKETS,
             ),
-            redis_fallback: shared::register(
-                IntGauge::new(
-                    "conduit_redis_fallback_active",
-                    "1 while Redis is unreachable and sessions, cache and rate limits run in their degraded in-process mode.",
-                )
-                .expect("a valid gauge"),
-            ),
+            redis_fallback: gauge(
+                "conduit_redis_fallback_active",
+                "1 while Redis is unreachable and sessions, cache and rate limits run in their degraded in-process mode.",
+                &[],
+            ).with_label_values::<&str>(&[]),
             pools: Mutex::default(),
         };
-        m.zero();
-        shared::build_info(
-            "conduit_build_info",
-            &[("service", "conduit-api")],
-            env!("CARGO_PKG_VERSION"),
-            option_env!("CONDUIT_GIT_REVISION"),
-        );
+        // The labelled series that alerts and dashboards read exist at zero too.
+        for kind in ["unavailable", "internal"] {
+            m.db_errors.with_label_values(&[kind]);
+        }
+        for (cache, result) in KNOWN_CACHES.iter().flat_map(|c| [(c, "hit"), (c, "miss")]) {
+            m.cache_requests.with_label_values(&[cache, result]);
+        }
+        for command in KNOWN_REDIS_COMMANDS {
+            m.redis_duration.with_label_values(&[command]);
+        }
+        let (version, revision) = (env!("CARGO_PKG_VERSION"), option_env!("CONDUIT_GIT_REVISION"));
+        build_info("conduit_build_info", &[("service", "conduit-api")], version, revision);
         observe_pools();
         m
     })
 }
 
-impl Metrics {
-    /// Creates the series that alerts and dashboards read at zero.
-    fn zero(&self) {
-        for kind in ["unavailable", "internal"] {
-            self.db_errors.with_label_values(&[kind]);
-        }
-        for cache in KNOWN_CACHES {
-            for result in ["hit", "miss"] {
-                self.cache_requests.with_label_values(&[cache, result]);
-            }
-        }
-        for command in KNOWN_REDIS_COMMANDS {
-            self.redis_duration.with_label_values(&[command]);
-        }
-    }
-}
-
 /// `db_client_connections_*`, summed over the pools of the process, read at each scrape.
 fn observe_pools() {
-    let attrs = [
+    let labels = [
         "db_client_connections_pool_name",
         "db_client_connections_state",
     ];
-    let usage = shared::gauge(
-        "db_client_connections_usage",
-        "Connections in the pool, by state (idle, used).",
-        &attrs,
-    );
-    let max = shared::gauge(
-        "db_client_connections_max",
-        "Maximum number of connections the pool opens.",
-        &attrs[..1],
-    );
-    let pending = shared::gauge(
-        "db_client_connections_pending_requests",
-        "Requests waiting for a connection from the pool.",
-        &attrs[..1],
-    );
-    shared::before_scrape(move || {
-        let (mut max_size, mut size, mut idle, mut waiting) = (0i64, 0i64, 0i64, 0i64);
+    let help = "Connections in the pool, by state (idle, used).";
+    let usage = gauge("db_client_connections_usage", help, &labels);
+    let [idle_now, used_now] = ["idle", "used"].map(|s| usage.with_label_values(&[POOL_NAME, s]));
+    let help = "Maximum number of connections the pool opens.";
+    let max = gauge("db_client_connections_max", help, &labels[..1]);
+    let help = "Requests waiting for a connection from the pool.";
+    let pending = gauge("db_client_connections_pending_requests", help, &labels[..1]);
+    let [max, pending] = [max, pending].map(|g| g.with_label_values(&[POOL_NAME]));
+    conduit_observability::metrics::before_scrape(move || {
+        let mut sums = [0usize; 4]; // max size, size, idle, waiting
         if let Ok(mut pools) = global().pools.lock() {
-            pools.retain(|status| match status() {
-                Some(s) => {
-                    max_size += s.max_size as i64;
-                    size += s.size as i64;
-                    idle += s.available as i64;
-                    waiting += s.waiting as i64;
-                    true
-                }
-                None => false,
+            pools.retain(|status| {
+                let counts = status().map(|s| [s.max_size, s.size, s.available, s.waiting]);
+                counts
+                    .map(|c| sums.iter_mut().zip(c).for_each(|(sum, n)| *sum += n))
+                    .is_some()
             });
         }
-        usage.with_label_values(&[POOL_NAME, "idle"]).set(idle);
-        usage
-            .with_label_values(&[POOL_NAME, "used"])
-            .set((size - idle).max(0));
-        max.with_label_values(&[POOL_NAME]).set(max_size);
-        pending.with_label_values(&[POOL_NAME]).set(waiting);
+        let [max_size, size, idle, waiting] = sums.map(|n| n as i64);
+        idle_now.set(idle);
+        used_now.set((size - idle).max(0));
+        max.set(max_size);
+        pending.set(waiting);
     });
 }
 
@@ -180,8 +151,8 @@ pub fn observe_pool(pool: &deadpool_postgres::Pool) {
 
 /// A database statement finished (`statement`: a fixed name such as `articles_list`, never SQL).
 pub fn db_operation(statement: &'static str, elapsed: Duration) {
-    global()
-        .db_operation_duration
+    let histogram = &global().db_operation_duration;
+    histogram
         .with_label_values(&[statement])
         .observe(elapsed.as_secs_f64());
 }
@@ -239,12 +210,10 @@ pub fn set_redis_fallback(active: bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn the_scrape_names_follow_the_conventions() {
-        global();
-        let text = shared::render();
+        super::global();
+        let text = conduit_observability::metrics::render();
         for name in [
             "conduit_build_info{",
             "conduit_users_registered_total 0",

@@ -10,48 +10,43 @@ pub struct VarError {
     pub reason: String,
 }
 
+fn invalid<T>(name: &'static str, reason: impl Into<String>) -> Result<T, VarError> {
+    let reason = reason.into();
+    Err(VarError { name, reason })
+}
+
 /// Common settings, as raw text: validation happens in [`CommonArgs::validate`] so that an
 /// error message never echoes a value (an OTLP URL may carry credentials).
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct CommonArgs {
     /// Behind a TLS-terminating load balancer: send HSTS (and, in the API, mark cookies
     /// Secure). true/false, 1/0, yes/no.
-    #[arg(long, env = "CONDUIT_BEHIND_TLS", value_name = "BOOL")]
+    #[arg(long, env = "CONDUIT_BEHIND_TLS")]
     pub behind_tls: Option<String>,
     /// Base URL of an OTLP/HTTP collector (`/v1/traces` is appended); unset: no trace export.
-    #[arg(
-        long,
-        env = "OTEL_EXPORTER_OTLP_ENDPOINT",
-        value_name = "URL",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", hide_env_values = true)]
     pub otlp_endpoint: Option<String>,
     /// Full URL traces are sent to; wins over OTEL_EXPORTER_OTLP_ENDPOINT.
     #[arg(
         long,
         env = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-        value_name = "URL",
         hide_env_values = true
     )]
     pub otlp_traces_endpoint: Option<String>,
     /// OTLP protocol: only `http/protobuf`.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL", value_name = "PROTOCOL")]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL")]
     pub otlp_protocol: Option<String>,
     /// OTLP protocol of traces: only `http/protobuf`.
-    #[arg(
-        long,
-        env = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-        value_name = "PROTOCOL"
-    )]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")]
     pub otlp_traces_protocol: Option<String>,
     /// `service.name` of exported spans (default: the binary's name).
-    #[arg(long, env = "OTEL_SERVICE_NAME", value_name = "NAME")]
+    #[arg(long, env = "OTEL_SERVICE_NAME")]
     pub otel_service_name: Option<String>,
     /// Share of new traces exported, 0..=1 (default 1); callers' sampled flags are honoured.
-    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG", value_name = "RATIO")]
+    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG")]
     pub otel_sampler_ratio: Option<String>,
     /// `true`: no trace export whatever the endpoint says.
-    #[arg(long, env = "OTEL_SDK_DISABLED", value_name = "BOOL")]
+    #[arg(long, env = "OTEL_SDK_DISABLED")]
     pub otel_sdk_disabled: Option<String>,
 }
 
@@ -98,10 +93,7 @@ pub fn flag(value: Option<&str>, name: &'static str, default: bool) -> Result<bo
         None | Some("") => Ok(default),
         Some("true" | "1" | "yes") => Ok(true),
         Some("false" | "0" | "no") => Ok(false),
-        Some(v) => Err(VarError {
-            name,
-            reason: format!("`{v}` is not true or false"),
-        }),
+        Some(v) => invalid(name, format!("`{v}` is not true or false")),
     }
 }
 
@@ -122,34 +114,29 @@ impl TracesConfig {
         if set(&args.otel_sdk_disabled).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
             return Ok(None);
         }
+        // The signal's own URL is used as it is; the base URL gets `v1/traces`.
         let endpoint = match (set(&args.otlp_traces_endpoint), set(&args.otlp_endpoint)) {
-            // The signal's own URL is used as it is; the base URL gets `v1/traces`.
             (Some(url), _) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", false)?,
             (None, Some(url)) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_ENDPOINT", true)?,
             (None, None) => return Ok(None),
         };
+        let names = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL OTEL_EXPORTER_OTLP_PROTOCOL";
         let protocols = [&args.otlp_traces_protocol, &args.otlp_protocol];
-        let names = [
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_PROTOCOL",
-        ];
-        for (name, value) in names.into_iter().zip(protocols) {
+        for (name, value) in names.split(' ').zip(protocols) {
             if let Some(p) = set(value).filter(|p| p != "http/protobuf") {
                 let reason = format!("`{p}` is not supported: only `http/protobuf`");
-                return Err(VarError { name, reason });
+                return invalid(name, reason);
             }
         }
         let ratio = set(&args.otel_sampler_ratio).unwrap_or_else(|| "1".into());
         let Some(sample_ratio) = ratio.parse().ok().filter(|r| (0.0..=1.0).contains(r)) else {
             let reason = format!("`{ratio}` is not a ratio between 0 and 1");
-            return Err(VarError {
-                name: "OTEL_TRACES_SAMPLER_ARG",
-                reason,
-            });
+            return invalid("OTEL_TRACES_SAMPLER_ARG", reason);
         };
+        let service_name = set(&args.otel_service_name).unwrap_or_else(|| service.into());
         Ok(Some(Self {
             endpoint,
-            service_name: set(&args.otel_service_name).unwrap_or_else(|| service.into()),
+            service_name,
             sample_ratio,
         }))
     }
@@ -158,18 +145,18 @@ impl TracesConfig {
 /// An absolute http(s) URL without credentials (they would end up in error messages;
 /// authentication goes in `OTEL_EXPORTER_OTLP_HEADERS`).
 fn endpoint_url(value: &str, name: &'static str, base: bool) -> Result<String, VarError> {
-    let invalid = |reason: String| VarError { name, reason };
-    let mut url = otlp_http::Url::parse(value)
-        .map_err(|e| invalid(format!("not a URL ({e}); e.g. http://otel-collector:4318")))?;
-    let reason = if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        "must be an http:// or https:// URL with a host"
-    } else if !url.username().is_empty() || url.password().is_some() {
-        "must not contain credentials; use OTEL_EXPORTER_OTLP_HEADERS"
-    } else {
-        ""
+    let parsed = otlp_http::Url::parse(value);
+    let parsed = parsed.map_err(|e| format!("not a URL ({e}); e.g. http://otel-collector:4318"));
+    let mut url = match parsed {
+        Ok(url) => url,
+        Err(reason) => return invalid(name, reason),
     };
-    if !reason.is_empty() {
-        return Err(invalid(reason.into()));
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return invalid(name, "must be an http:// or https:// URL with a host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        let reason = "must not contain credentials; use OTEL_EXPORTER_OTLP_HEADERS";
+        return invalid(name, reason);
     }
     if base {
         let path = format!("{}/v1/traces", url.path().trim_end_matches('/'));

@@ -31,27 +31,17 @@ pub struct Options {
 }
 
 fn request_id(req: &ServiceRequest) -> String {
-    req.headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+    let sane = |v: &&str| v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let given = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok());
+    let given = given.filter(|v| (1..=64).contains(&v.len()) && sane(v));
+    given.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
 }
 
 /// Known methods keep their name; anything else is `_OTHER` (bounded cardinality).
 pub fn method_label(m: &Method) -> &'static str {
-    const KNOWN: [&str; 9] = [
-        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
-    ];
-    KNOWN
-        .into_iter()
-        .find(|k| *k == m.as_str())
-        .unwrap_or("_OTHER")
+    let known = "GET POST PUT DELETE PATCH HEAD OPTIONS CONNECT TRACE";
+    let found = known.split(' ').find(|k| *k == m.as_str());
+    found.unwrap_or("_OTHER")
 }
 
 /// Decrements the in-flight gauge even when the client goes away mid-request.
@@ -83,9 +73,16 @@ pub async fn observe<B: MessageBody>(
         trace_id = Empty,
         span_id = Empty,
     );
-    // The caller's trace continues here (an invalid or missing header starts a new one).
-    let _ = span.set_parent(crate::traces::extract(req.headers()));
-    let cx = span.context();
+    // The caller's trace continues here (an invalid or missing header starts a new one). The
+    // span reaches OpenTelemetry only while spans are exported: otherwise the ids are made here.
+    let parent = crate::traces::extract(req.headers());
+    let exported = crate::traces::active();
+    let cx = if exported {
+        let _ = span.set_parent(parent);
+        span.context()
+    } else {
+        crate::traces::local(parent)
+    };
     let ids = cx.span().span_context().clone();
     span.record("trace_id", display(ids.trace_id()));
     span.record("span_id", display(ids.span_id()));
@@ -96,27 +93,26 @@ pub async fn observe<B: MessageBody>(
         }
     }
     let classified = options.classify.map(|classify| classify(req.path()));
-    let unmatched = || classified.unwrap_or("unmatched").to_string();
     let http = metrics::http();
     http.active.with_label_values(&[method]).inc();
     let (active, started) = (Active(method), Instant::now());
     let mut result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed().as_secs_f64();
     drop(active);
-    let (route, status) = match &result {
-        Ok(res) if classified.is_none() => (
-            res.request().match_pattern().unwrap_or_else(unmatched),
-            res.status(),
-        ),
-        Ok(res) => (unmatched(), res.status()),
-        Err(e) => (unmatched(), e.as_response_error().status_code()),
+    let status = match &result {
+        Ok(res) => res.status(),
+        Err(e) => e.as_response_error().status_code(),
     };
     let status = status.as_u16();
-    http.duration
-        .with_label_values(&[method, &route, &status.to_string()])
-        .observe(elapsed);
+    let matched = result.as_ref().ok().filter(|_| classified.is_none());
+    let route = matched.and_then(|res| res.request().match_pattern());
+    let route = route.unwrap_or_else(|| classified.unwrap_or("unmatched").to_string());
+    let labels = [method, &route, &status.to_string()];
+    http.duration.with_label_values(&labels).observe(elapsed);
     // Started above (for its ids): the name is set on the OpenTelemetry span itself.
-    cx.span().update_name(format!("{method} {route}"));
+    if exported {
+        cx.span().update_name(format!("{method} {route}"));
+    }
     span.record("http.route", route.as_str());
     span.record("http.response.status_code", i64::from(status));
     if status >= 500 {

@@ -6,8 +6,8 @@
 use serde_json::{Map, Value};
 use std::fmt;
 use time::format_description::well_known::Rfc3339;
-use tracing::{Event, Subscriber};
-use tracing_subscriber::filter::filter_fn;
+use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::filter::{filter_fn, FilterExt};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
@@ -16,22 +16,23 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 /// The JSON-lines subscriber writing to `writer` (tests capture the output with it), and the
-/// OpenTelemetry layer for the spans of Conduit's crates (see [`crate::traces`]). `filter`
-/// applies to the logs only: spans get their ids whatever `RUST_LOG` says.
+/// OpenTelemetry layer for the spans of Conduit's crates while they are exported (see
+/// [`crate::traces`]). `filter` applies to the logs only.
 pub fn subscriber<W>(filter: EnvFilter, writer: W) -> impl Subscriber + Send + Sync + 'static
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    // A span whose fields are all trace attributes (dotted: SQL, Redis) adds nothing to a line.
+    let fields = |meta: &Metadata| meta.fields().iter().any(|f| !f.name().contains('.'));
     let logs = tracing_subscriber::fmt::layer()
         .fmt_fields(JsonFields::new())
         .event_format(JsonLines)
         .with_writer(writer)
-        .with_filter(filter);
+        .with_filter(filter.and(filter_fn(move |meta| !meta.is_span() || fields(meta))));
     // Spans only (events would become span events carrying field values), INFO and up.
     let ours = filter_fn(|meta| {
-        meta.is_span()
-            && *meta.level() <= tracing::Level::INFO
-            && meta.target().starts_with("conduit_")
+        let conduit = meta.is_span() && meta.target().starts_with("conduit_");
+        conduit && *meta.level() <= Level::INFO && crate::traces::active()
     });
     let spans = tracing_opentelemetry::layer()
         .with_tracer(crate::traces::tracer())
@@ -52,18 +53,10 @@ pub fn init(service: &str) {
     let _ = subscriber(filter.unwrap_or_else(|_| default()), std::io::stdout).try_init();
 }
 
-const SENSITIVE: [&str; 6] = [
-    "password",
-    "token",
-    "secret",
-    "cookie",
-    "authorization",
-    "email",
-];
-
 pub fn sensitive(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    SENSITIVE.iter().any(|s| name.contains(s))
+    let sensitive = "password token secret cookie authorization email";
+    sensitive.split(' ').any(|s| name.contains(s))
 }
 
 /// One JSON object per event, span fields flattened into it.
@@ -101,12 +94,8 @@ where
                 continue;
             };
             for (k, v) in fields.into_iter().filter(|(k, _)| !k.contains('.')) {
-                let v = if sensitive(&k) {
-                    "[redacted]".into()
-                } else {
-                    v
-                };
-                line.insert(k, v);
+                let redacted = sensitive(&k).then(|| "[redacted]".into());
+                line.insert(k, redacted.unwrap_or(v));
             }
         }
         let text = serde_json::to_string(&line).map_err(|_| fmt::Error)?;

@@ -2,11 +2,10 @@
 //! collector on Linux): build info, the semantic conventions' HTTP server metrics (recorded by
 //! [`crate::http`]) and the services' own, served on the admin listener, never the public one.
 
-use actix_web::dev::Server;
-use actix_web::{web, App, HttpResponse, HttpServer};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntGaugeVec, Opts};
-use std::net::TcpListener;
-use std::sync::{Mutex, OnceLock};
+use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
+use prometheus::core::Collector;
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// Request duration buckets (seconds): 5 ms … 10 s, the semantic conventions' advice.
 pub const HTTP_BUCKETS: [f64; 14] = [
@@ -14,10 +13,14 @@ pub const HTTP_BUCKETS: [f64; 14] = [
 ];
 
 /// Run before each scrape (see [`before_scrape`]).
-static HOOKS: Mutex<Vec<Box<dyn Fn() + Send + Sync>>> = Mutex::new(Vec::new());
+fn hooks() -> MutexGuard<'static, Vec<Box<dyn Fn() + Send + Sync>>> {
+    static HOOKS: Mutex<Vec<Box<dyn Fn() + Send + Sync>>> = Mutex::new(Vec::new());
+    HOOKS.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// Registers `collector` in the default registry and returns it (a clone shares the series).
-pub fn register<C: prometheus::core::Collector + Clone + 'static>(collector: C) -> C {
+pub fn register<C: Collector + Clone + 'static>(collector: prometheus::Result<C>) -> C {
+    let collector = collector.expect("a valid metric definition");
     if let Err(e) = prometheus::register(Box::new(collector.clone())) {
         tracing::warn!(error = %e, "registering a metric");
     }
@@ -27,12 +30,17 @@ pub fn register<C: prometheus::core::Collector + Clone + 'static>(collector: C) 
 /// A histogram of seconds with `buckets`.
 pub fn histogram(name: &str, help: &str, labels: &[&str], buckets: &[f64]) -> HistogramVec {
     let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
-    register(HistogramVec::new(opts, labels).expect("a valid histogram definition"))
+    register(HistogramVec::new(opts, labels))
+}
+
+/// A counter with `labels`.
+pub fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    register(IntCounterVec::new(Opts::new(name, help), labels))
 }
 
 /// A gauge with `labels`.
 pub fn gauge(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
-    register(IntGaugeVec::new(Opts::new(name, help), labels).expect("a valid gauge definition"))
+    register(IntGaugeVec::new(Opts::new(name, help), labels))
 }
 
 /// `name{labels…, version, revision} 1`; the revision is `CONDUIT_GIT_REVISION` at build time.
@@ -49,10 +57,7 @@ pub fn build_info(name: &str, labels: &[(&str, &str)], version: &str, revision: 
 
 /// `f` runs before each scrape (gauges read from elsewhere, such as a connection pool).
 pub fn before_scrape(f: impl Fn() + Send + Sync + 'static) {
-    HOOKS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(Box::new(f));
+    hooks().push(Box::new(f));
 }
 
 /// The HTTP server metrics of the semantic conventions.
@@ -64,21 +69,19 @@ pub(crate) struct Http {
 pub(crate) fn http() -> &'static Http {
     static HTTP: OnceLock<Http> = OnceLock::new();
     HTTP.get_or_init(|| {
+        let labels = [
+            "http_request_method",
+            "http_route",
+            "http_response_status_code",
+        ];
         let duration = histogram(
             "http_server_request_duration_seconds",
             "Duration of HTTP server requests.",
-            &[
-                "http_request_method",
-                "http_route",
-                "http_response_status_code",
-            ],
+            &labels,
             &HTTP_BUCKETS,
         );
-        let active = gauge(
-            "http_server_active_requests",
-            "Number of active HTTP server requests.",
-            &["http_request_method"],
-        );
+        let help = "Number of active HTTP server requests.";
+        let active = gauge("http_server_active_requests", help, &labels[..1]);
         // The series alerts read exists from the first scrape.
         let _ = active.with_label_values(&["GET"]);
         Http { duration, active }
@@ -88,9 +91,7 @@ pub(crate) fn http() -> &'static Http {
 /// The Prometheus text exposition of every metric.
 pub fn render() -> String {
     http();
-    for hook in HOOKS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-        hook();
-    }
+    hooks().iter().for_each(|hook| hook());
     let mut out = Vec::new();
     if let Err(e) = prometheus::TextEncoder::new().encode(&prometheus::gather(), &mut out) {
         tracing::warn!(error = %e, "encoding metrics");
@@ -99,18 +100,19 @@ pub fn render() -> String {
 }
 
 /// The admin listener: `/metrics` (text format 0.0.4) and `/healthz`, one worker.
-pub fn admin_server(listener: TcpListener) -> std::io::Result<Server> {
+pub fn admin_server(listener: std::net::TcpListener) -> std::io::Result<Server> {
     http();
-    Ok(HttpServer::new(|| {
+    let app = || {
         let healthz = || async { HttpResponse::Ok().body("ok") };
         App::new()
             .route("/metrics", web::get().to(scrape))
             .route("/healthz", web::get().to(healthz))
-    })
-    .listen(listener)?
-    .workers(1)
-    .disable_signals()
-    .run())
+    };
+    Ok(HttpServer::new(app)
+        .listen(listener)?
+        .workers(1)
+        .disable_signals()
+        .run())
 }
 
 async fn scrape() -> HttpResponse {
