@@ -28,7 +28,11 @@ pub async fn set_for_article(
     tags: &[Tag],
 ) -> DbResult<()> {
     let article_id = article_id.get();
-    let tags: Vec<&str> = tags.iter().map(Tag::as_str).collect();
+    // In one order for every writer: two inserting the same new tags in opposite orders would
+    // each wait for the other's uncommitted row (a deadlock).
+    let mut tags: Vec<&str> = tags.iter().map(Tag::as_str).collect();
+    tags.sort_unstable();
+    tags.dedup();
     let _timed = super::timed("tags_set_for_article");
     let insert = db
         .prepare_cached(
