@@ -17,6 +17,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use utoipa_swagger_ui::SwaggerUi;
 
+/// Where the OpenAPI document is served: Swagger UI loads it, and so does the ZAP API scan
+/// in security.yml.
+const OPENAPI_JSON: &str = "/api/openapi.json";
+
 pub struct Application {
     port: u16,
     admin_port: u16,
@@ -105,14 +109,14 @@ impl Application {
                 .service(resource("/healthz").get(http::health::healthz))
                 .service(resource("/readyz").get(http::health::readyz))
                 .service(resource("/statusz").get(http::health::statusz))
-                .service(resource("/api/openapi.json").get({
+                .service(resource(OPENAPI_JSON).get({
                     let json = openapi_json.clone();
                     move || http::openapi::serve(json.clone())
                 }))
                 .service(http::swagger_assets::resources("/api/docs").collect::<Vec<_>>())
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}")
-                        .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])),
+                        .config(utoipa_swagger_ui::Config::new([OPENAPI_JSON])),
                 )
                 .configure(http::api)
                 .default_service(web::to(mw::not_found))
