@@ -21,32 +21,42 @@ fn invalid<T>(name: &'static str, reason: impl Into<String>) -> Result<T, VarErr
 pub struct CommonArgs {
     /// Behind a TLS-terminating load balancer: send HSTS (and, in the API, mark cookies
     /// Secure). true/false, 1/0, yes/no.
-    #[arg(long, env = "CONDUIT_BEHIND_TLS")]
+    #[arg(long, env = "CONDUIT_BEHIND_TLS", value_name = "BOOL")]
     pub behind_tls: Option<String>,
     /// Base URL of an OTLP/HTTP collector (`/v1/traces` is appended); unset: no trace export.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_OTLP_ENDPOINT",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub otlp_endpoint: Option<String>,
     /// Full URL traces are sent to; wins over OTEL_EXPORTER_OTLP_ENDPOINT.
     #[arg(
         long,
         env = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        value_name = "URL",
         hide_env_values = true
     )]
     pub otlp_traces_endpoint: Option<String>,
     /// OTLP protocol: only `http/protobuf`.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL")]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL", value_name = "PROTOCOL")]
     pub otlp_protocol: Option<String>,
     /// OTLP protocol of traces: only `http/protobuf`.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")]
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        value_name = "PROTOCOL"
+    )]
     pub otlp_traces_protocol: Option<String>,
     /// `service.name` of exported spans (default: the binary's name).
-    #[arg(long, env = "OTEL_SERVICE_NAME")]
+    #[arg(long, env = "OTEL_SERVICE_NAME", value_name = "NAME")]
     pub otel_service_name: Option<String>,
     /// Share of new traces exported, 0..=1 (default 1); callers' sampled flags are honoured.
-    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG")]
+    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG", value_name = "RATIO")]
     pub otel_sampler_ratio: Option<String>,
     /// `true`: no trace export whatever the endpoint says.
-    #[arg(long, env = "OTEL_SDK_DISABLED")]
+    #[arg(long, env = "OTEL_SDK_DISABLED", value_name = "BOOL")]
     pub otel_sdk_disabled: Option<String>,
 }
 
@@ -120,9 +130,12 @@ impl TracesConfig {
             (None, Some(url)) => endpoint_url(&url, "OTEL_EXPORTER_OTLP_ENDPOINT", true)?,
             (None, None) => return Ok(None),
         };
-        let names = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL OTEL_EXPORTER_OTLP_PROTOCOL";
+        let names = [
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ];
         let protocols = [&args.otlp_traces_protocol, &args.otlp_protocol];
-        for (name, value) in names.split(' ').zip(protocols) {
+        for (name, value) in names.into_iter().zip(protocols) {
             if let Some(p) = set(value).filter(|p| p != "http/protobuf") {
                 let reason = format!("`{p}` is not supported: only `http/protobuf`");
                 return invalid(name, reason);

@@ -55,8 +55,15 @@ pub fn init(service: &str) {
 
 pub fn sensitive(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    let sensitive = "password token secret cookie authorization email";
-    sensitive.split(' ').any(|s| name.contains(s))
+    const SENSITIVE: [&str; 6] = [
+        "password",
+        "token",
+        "secret",
+        "cookie",
+        "authorization",
+        "email",
+    ];
+    SENSITIVE.iter().any(|s| name.contains(s))
 }
 
 /// One JSON object per event, span fields flattened into it.
