@@ -31,6 +31,11 @@ pub struct Args {
     /// wrk and pgbench threads.
     #[arg(long, default_value_t = 2)]
     threads: u32,
+    /// Rounds per endpoint: each round loads every server in turn (the order rotating from
+    /// round to round), and the medians are printed with every round's p99, because one
+    /// run's tail on a shared machine is noise as much as signal.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=15))]
+    rounds: u32,
     /// Skip the web server (server-side rendering) phase.
     #[arg(long)]
     no_web: bool,
@@ -170,9 +175,16 @@ pub fn run(args: Args) -> Result<()> {
     let user_id = calibrate::user_id(&ours_db, "bench0")?;
     let mut list_rate = None;
     println!(
-        "{:<18} {:<20} {:>8} {:>9} {:>9} {:>7} {:>10} {:>6}",
-        "endpoint", "server", "req/s", "p50", "p99", "errors", "pgbench/s", "share"
+        "{:<18} {:<20} {:>8} {:>9} {:>9} {:>7} {:>10} {:>6} {:>7}",
+        "endpoint", "server", "req/s", "p50", "p99", "errors", "pgbench/s", "share", "queued"
     );
+    // Time the server's threads were runnable but waited for a CPU, per second of load: on a
+    // machine that runs load generator, servers and PostgreSQL on the same cores, it is what
+    // the tail follows.
+    println!("(queued: the server's threads' run-queue wait per second of load)");
+    if args.rounds > 1 {
+        println!("(medians of {} rounds; then each round's p99 in ms)", args.rounds);
+    }
     // Each read endpoint: name, path, signed in, and the values of its SQL's `$1`, `$2`, ...
     // for pgbench (the anonymous list runs LIMIT $1 OFFSET $2, and its count without any).
     let (user_id, article) = (user_id.to_string(), "bench-article-250");
@@ -189,23 +201,39 @@ pub fn run(args: Args) -> Result<()> {
     for (endpoint, path, params) in endpoints {
         let auth = path == "/api/user";
         calibrate::reset(&ours_db)?;
+        let mut runs: Vec<Vec<WrkStats>> = targets.iter().map(|_| Vec::new()).collect();
         let mut tps = None;
-        for (i, t) in targets.iter().enumerate() {
-            let s = wrk(&args, t.port, auth.then_some(t.token.as_str()), path)?;
-            // Ours with the cache off comes first: its statements are the endpoint's SQL.
-            if i == 0 {
-                let statements = calibrate::captured(&ours_db, s.requests / 2)?;
-                tps = Some(calibrate::pgbench(&args, &pg, &statements, &params)?);
-                list_rate = list_rate.or(Some(s.rps));
+        for round in 0..args.rounds as usize {
+            for k in 0..targets.len() {
+                // Ours with the cache off opens round 0: its statements are the endpoint's SQL.
+                let i = (k + round) % targets.len();
+                let t = &targets[i];
+                let waited = run_delay(t.server.0.id());
+                let mut s = wrk(&args, t.port, auth.then_some(t.token.as_str()), path)?;
+                let waited = run_delay(t.server.0.id()).zip(waited).map(|(a, b)| a - b);
+                s.queued = waited.map_or(f64::NAN, |ns| ns / 1e6 / f64::from(args.duration));
+                if round == 0 && i == 0 {
+                    let statements = calibrate::captured(&ours_db, s.requests / 2)?;
+                    tps = Some(calibrate::pgbench(&args, &pg, &statements, &params)?);
+                }
+                runs[i].push(s);
             }
+        }
+        for (i, (t, runs)) in targets.iter().zip(&runs).enumerate() {
+            let s = WrkStats::median(runs);
+            list_rate = list_rate.or(Some(s.rps));
             let share = tps.map_or(String::new(), |p| format!("{:.0}%", s.rps / p * 100.0));
             let (label, pgb) = match (i, tps) {
                 (0, Some(p)) => (endpoint, format!("{p:.0}")),
                 _ => ("", String::new()),
             };
+            let each = match runs.len() {
+                1 => String::new(),
+                _ => runs.iter().map(|r| format!(" {:.1}", r.p99)).collect(),
+            };
             println!(
-                "{label:<18} {:<20} {:>8.0} {:>9} {:>9} {:>7} {pgb:>10} {share:>6}",
-                t.name, s.rps, s.p50, s.p99, s.errors
+                "{label:<18} {:<20} {:>8.0} {:>7.2}ms {:>7.2}ms {:>7} {pgb:>10} {share:>6} {:>5.0}ms{each}",
+                t.name, s.rps, s.p50, s.p99, s.errors, s.queued
             );
         }
     }
@@ -265,10 +293,13 @@ fn web(
     );
     println!("page                req/s       p50       p99  errors  of uncached API list");
     for (name, path) in [("home", "/"), ("article", "/article/bench-article-250")] {
-        let s = wrk(args, port, None, path)?;
+        let runs = (0..args.rounds)
+            .map(|_| wrk(args, port, None, path))
+            .collect::<Result<Vec<_>>>()?;
+        let s = WrkStats::median(&runs);
         let share = list.map_or(String::new(), |l| format!("{:.0}%", s.rps / l * 100.0));
         println!(
-            "{name:<16} {:>8.0} {:>9} {:>9} {:>7}  {share}",
+            "{name:<16} {:>8.0} {:>7.2}ms {:>7.2}ms {:>7}  {share}",
             s.rps, s.p50, s.p99, s.errors
         );
     }
@@ -279,12 +310,48 @@ fn web(
 const BENCH_USER: &str =
     r#"{"user":{"username":"bench0","email":"bench0@example.com","password":"bench-password"}}"#;
 
+/// One wrk run; latencies in milliseconds.
 struct WrkStats {
     rps: f64,
     requests: u64,
-    p50: String,
-    p99: String,
+    p50: f64,
+    p99: f64,
     errors: u64,
+    /// The server's run-queue wait in ms per second of load (NaN: unknown).
+    queued: f64,
+}
+
+impl WrkStats {
+    /// Per-field medians of `runs` (the upper one of an even count); errors are summed.
+    fn median(runs: &[WrkStats]) -> WrkStats {
+        let mid = |f: fn(&WrkStats) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        WrkStats {
+            rps: mid(|r| r.rps),
+            requests: runs.iter().map(|r| r.requests).sum(),
+            p50: mid(|r| r.p50),
+            p99: mid(|r| r.p99),
+            errors: runs.iter().map(|r| r.errors).sum(),
+            queued: mid(|r| r.queued),
+        }
+    }
+}
+
+/// wrk's latency text (`810.00us`, `1.60ms`, `2.01s`) in milliseconds.
+fn millis(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (value, unit) = text.split_at(split);
+    let scale = match unit {
+        "us" => 0.001,
+        "ms" => 1.0,
+        "s" => 1000.0,
+        "m" => 60_000.0,
+        _ => return None,
+    };
+    Some(value.parse::<f64>().ok()? * scale)
 }
 
 fn parse_wrk(out: &str) -> Option<WrkStats> {
@@ -308,9 +375,10 @@ fn parse_wrk(out: &str) -> Option<WrkStats> {
     Some(WrkStats {
         rps: field("Requests/sec:")?.parse().ok()?,
         requests: requests.trim().parse().ok()?,
-        p50: field("50%")?,
-        p99: field("99%")?,
+        p50: millis(&field("50%")?)?,
+        p99: millis(&field("99%")?)?,
         errors: non_2xx + socket,
+        queued: f64::NAN,
     })
 }
 
@@ -318,6 +386,17 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Nanoseconds `pid`'s threads have spent runnable but waiting for a CPU
+/// (`/proc/PID/task/TID/schedstat`, second field; see the kernel's sched-stats document).
+fn run_delay(pid: u32) -> Option<f64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let waits = tasks.flatten().filter_map(|task| {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        stat.split_whitespace().nth(1)?.parse::<f64>().ok()
+    });
+    Some(waits.sum())
 }
 
 /// Resident set size in MB.
@@ -365,11 +444,11 @@ pub(crate) fn query<T>(
 mod tests {
     #[test]
     fn parses_wrk_output() {
-        let out = "Running 1s test\n  Latency Distribution\n     50%    1.20ms\n     75%    2ms\n     99%    9.50ms\n  1000 requests in 1.00s, 1MB read\n  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 4\nRequests/sec:   4321.50\n";
+        let out = "Running 1s test\n  Latency Distribution\n     50%  810.00us\n     75%    2ms\n     99%    1.05s\n  1000 requests in 1.00s, 1MB read\n  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 4\nRequests/sec:   4321.50\n";
         let s = super::parse_wrk(out).unwrap();
         assert_eq!(
-            (s.rps, s.requests, s.p50.as_str(), s.p99.as_str(), s.errors),
-            (4321.5, 1000, "1.20ms", "9.50ms", 9)
+            (s.rps, s.requests, s.p50, s.p99, s.errors),
+            (4321.5, 1000, 0.81, 1050.0, 9)
         );
         assert!(super::parse_wrk("garbage").is_none());
     }
