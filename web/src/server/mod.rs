@@ -11,12 +11,12 @@
 
 pub mod config;
 pub mod metrics;
+mod pages;
 mod proxy;
 pub mod security;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use perseus::i18n::TranslationsManager;
-use perseus::server::ServerOptions;
 use perseus::stores::MutableStore;
 use perseus::turbine::Turbine;
 
@@ -80,7 +80,7 @@ where
         // The server runs until the process ends; Perseus' server integration wants a
         // 'static turbine, as its own engine does.
         let turbine: &'static _ = Box::leak(Box::new(turbine));
-        match run(turbine, ServerOptions::default(), &args).await {
+        match run(turbine, &args).await {
             Ok(()) => 0,
             Err(e) => {
                 tracing::error!(error = %e, "conduit-web stopped");
@@ -92,7 +92,6 @@ where
 
 async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
     turbine: &'static Turbine<M, T>,
-    opts: ServerOptions,
     args: &config::WebArgs,
 ) -> Result<(), String> {
     let cfg = config::Config::from_args(args)?;
@@ -112,7 +111,6 @@ async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
     tokio::spawn(admin);
 
     let server = HttpServer::new(move || {
-        let opts = opts.clone();
         App::new()
             .wrap(actix_web::middleware::from_fn(security::headers))
             .wrap(actix_web::middleware::Compress::default())
@@ -125,10 +123,7 @@ async fn run<M: MutableStore + 'static, T: TranslationsManager + 'static>(
             )
             .route("/readyz", web::get().to(proxy::readyz))
             .service(web::resource("/api/{tail:.*}").to(proxy::forward))
-            // Perseus' configurer is async but awaits nothing: it resolves at once.
-            .configure(futures::executor::block_on(perseus_actix_web::configurer(
-                turbine, opts,
-            )))
+            .configure(|cfg| pages::configure(turbine, cfg))
     })
     .shutdown_timeout(10)
     .bind(&cfg.listen)

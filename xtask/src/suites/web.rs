@@ -104,9 +104,10 @@ fn chromium() -> Result<PathBuf> {
         .context("Chromium not found: install Debian's `chromium` package (.ci/apt-packages.txt)")
 }
 
-/// The web server must not speak HTTP/2 (see the RUSTSEC-2026-0258 exception in deny.toml):
-/// an h2c prior-knowledge preface plus SETTINGS gets an HTTP/1 error or a closed connection,
-/// never an HTTP/2 frame.
+/// The web server speaks HTTP/1.x only (HTTP/2 ends at the load balancer; actix-web's `http2`
+/// feature stays off, and with it an HTTP/2 parser that has had advisories): an h2c
+/// prior-knowledge preface plus SETTINGS gets an HTTP/1 error or a closed connection, never
+/// an HTTP/2 frame.
 fn no_http2(web_url: &str) -> Result<()> {
     use std::io::{Read, Write};
     let host = web_url.trim_start_matches("http://");
