@@ -183,7 +183,10 @@ pub fn run(args: Args) -> Result<()> {
     // the tail follows.
     println!("(queued: the server's threads' run-queue wait per second of load)");
     if args.rounds > 1 {
-        println!("(medians of {} rounds; then each round's p99 in ms)", args.rounds);
+        println!(
+            "(medians of {} rounds; then each round's p99/queued in ms)",
+            args.rounds
+        );
     }
     // Each read endpoint: name, path, signed in, and the values of its SQL's `$1`, `$2`, ...
     // for pgbench (the anonymous list runs LIMIT $1 OFFSET $2, and its count without any).
@@ -198,6 +201,7 @@ pub fn run(args: Args) -> Result<()> {
         ("tags", "/api/tags", vec![]),
         ("current user", "/api/user", vec![&user_id]),
     ];
+    let stolen = steal_seconds();
     for (endpoint, path, params) in endpoints {
         let auth = path == "/api/user";
         calibrate::reset(&ours_db)?;
@@ -229,13 +233,24 @@ pub fn run(args: Args) -> Result<()> {
             };
             let each = match runs.len() {
                 1 => String::new(),
-                _ => runs.iter().map(|r| format!(" {:.1}", r.p99)).collect(),
+                _ => runs
+                    .iter()
+                    .map(|r| format!(" {:.1}/{:.0}", r.p99, r.queued))
+                    .collect(),
             };
             println!(
                 "{label:<18} {:<20} {:>8.0} {:>7.2}ms {:>7.2}ms {:>7} {pgb:>10} {share:>6} {:>5.0}ms{each}",
                 t.name, s.rps, s.p50, s.p99, s.errors, s.queued
             );
         }
+    }
+    // A virtual machine's host can take CPU time from the guest: a share that varies between
+    // runs would explain swings that nothing in the servers does.
+    if let (Some(before), Some(after)) = (stolen, steal_seconds()) {
+        println!(
+            "CPU time taken by the host (steal) during the endpoints: {:.1} s",
+            after - before
+        );
     }
     println!("\nserver                RSS before   RSS after");
     for t in &targets {
@@ -397,6 +412,14 @@ fn run_delay(pid: u32) -> Option<f64> {
         stat.split_whitespace().nth(1)?.parse::<f64>().ok()
     });
     Some(waits.sum())
+}
+
+/// The machine's CPU steal time in seconds (`/proc/stat`, eighth value of the `cpu` line, in
+/// USER_HZ ticks, 100 per second on Linux).
+fn steal_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
+    Some(cpu.split_whitespace().nth(8)?.parse::<f64>().ok()? / 100.0)
 }
 
 /// Resident set size in MB.
