@@ -1,15 +1,17 @@
 //! Read-through cache of anonymous reads: tags, single articles and article lists.
 //!
 //! Only the anonymous representation is cached, so per-user fields (`favorited`,
-//! `following`) are never served from someone else's entry. Entries are keyed by a content
-//! generation that every write bumps *before it responds*: a client never reads its own
-//! write stale, and a reader that loaded old data stores it under an old generation that
-//! nobody reads again. TTLs are bounded; when Redis fails, reads go to PostgreSQL.
+//! `following`) are never served from someone else's entry. Entries carry the content
+//! generation they were loaded under, and every write bumps the generation *before it
+//! responds*: a client never reads its own write stale, and a reader that loaded old data
+//! stores it under an old generation that no lookup accepts. TTLs are bounded; when Redis
+//! fails, reads go to PostgreSQL. Values are shared bytes, handed to the response uncopied.
 
 use crate::kv::Kv;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub struct Cache {
@@ -19,21 +21,15 @@ pub struct Cache {
 }
 
 enum Store {
-    Redis(Arc<Kv>),
+    Redis(std::sync::Arc<Kv>),
     Memory(Memory),
 }
 
 #[derive(Default)]
 struct Memory {
     generation: AtomicU64,
-    entries: Mutex<HashMap<String, (Instant, Arc<str>)>>,
+    entries: Mutex<HashMap<String, (Instant, Bytes)>>,
 }
-
-/// Reads the generation and the entry in one round trip.
-const GET_SCRIPT: &str = r"
-local gen = redis.call('GET', KEYS[1]) or '0'
-return {gen, redis.call('GET', KEYS[2] .. gen .. ':' .. ARGV[1])}
-";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -43,7 +39,7 @@ pub enum Lookup {
 }
 
 impl Cache {
-    pub fn new(redis: Option<Arc<Kv>>, ttl: Duration, enabled: bool) -> Self {
+    pub fn new(redis: Option<std::sync::Arc<Kv>>, ttl: Duration, enabled: bool) -> Self {
         let store = match redis {
             Some(kv) => Store::Redis(kv),
             None => Store::Memory(Memory::default()),
@@ -62,7 +58,7 @@ impl Cache {
         cache: &'static str,
         key: &str,
         load: F,
-    ) -> Result<(Arc<str>, Lookup), E>
+    ) -> Result<(Bytes, Lookup), E>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<String, E>>,
@@ -75,13 +71,13 @@ impl Cache {
         result
     }
 
-    async fn lookup<F, Fut, E>(&self, key: &str, load: F) -> Result<(Arc<str>, Lookup), E>
+    async fn lookup<F, Fut, E>(&self, key: &str, load: F) -> Result<(Bytes, Lookup), E>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<String, E>>,
     {
         if !self.enabled {
-            return Ok((load().await?.into(), Lookup::Bypass));
+            return Ok((Bytes::from(load().await?), Lookup::Bypass));
         }
         match &self.store {
             Store::Memory(m) => {
@@ -97,7 +93,7 @@ impl Cache {
                         return Ok((v.clone(), Lookup::Hit));
                     }
                 }
-                let value: Arc<str> = load().await?.into();
+                let value = Bytes::from(load().await?);
                 let mut entries = m.entries.lock().unwrap_or_else(|p| p.into_inner());
                 if entries.len() > 10_000 {
                     entries.clear();
@@ -106,28 +102,30 @@ impl Cache {
                 Ok((value, Lookup::Miss))
             }
             Store::Redis(kv) => {
-                let script = redis::Script::new(GET_SCRIPT);
-                let mut invocation = script.key(kv.key(&["cache-generation"]));
-                invocation.key(kv.key(&["cache", ""])).arg(key);
-                match kv.run::<(String, Option<String>)>(invocation).await {
-                    Ok((_, Some(hit))) => Ok((hit.into(), Lookup::Hit)),
-                    Ok((generation, None)) => {
+                // The generation and the entry (`GENERATION:JSON`) in one round trip.
+                let entry_key = kv.key(&["cache", key]);
+                let mut get = redis::cmd("MGET");
+                get.arg(kv.key(&["cache-generation"])).arg(&entry_key);
+                match kv.run::<(Option<String>, Option<Vec<u8>>)>(get).await {
+                    Ok((generation, entry)) => {
+                        let generation = generation.unwrap_or_else(|| "0".into());
+                        if let Some(json) = entry.and_then(|e| current(e, &generation)) {
+                            return Ok((json, Lookup::Hit));
+                        }
                         let value = load().await?;
-                        let full = kv.key(&["cache", &generation, key]);
-                        let set = redis::cmd("SET")
-                            .arg(full)
-                            .arg(&value)
+                        let mut set = redis::cmd("SET");
+                        set.arg(entry_key)
+                            .arg(format!("{generation}:{value}"))
                             .arg("EX")
-                            .arg(self.ttl.as_secs())
-                            .clone();
+                            .arg(self.ttl.as_secs());
                         if let Err(e) = kv.run::<()>(set).await {
                             tracing::warn!(error = %e, "cache write failed");
                         }
-                        Ok((value.into(), Lookup::Miss))
+                        Ok((Bytes::from(value), Lookup::Miss))
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "cache bypassed: redis unavailable");
-                        Ok((load().await?.into(), Lookup::Bypass))
+                        Ok((Bytes::from(load().await?), Lookup::Bypass))
                     }
                 }
             }
@@ -156,5 +154,31 @@ impl Cache {
                 }
             }
         }
+    }
+}
+
+/// The JSON of a stored `GENERATION:JSON` entry if it was loaded under `generation`, without
+/// copying it.
+fn current(entry: Vec<u8>, generation: &str) -> Option<Bytes> {
+    let rest = entry.strip_prefix(generation.as_bytes())?;
+    (rest.first() == Some(&b':')).then_some(())?;
+    Some(Bytes::from(entry).slice(generation.len() + 1..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::current;
+
+    #[test]
+    fn an_entry_counts_only_under_its_own_generation() {
+        let entry = |s: &str| s.as_bytes().to_vec();
+        assert_eq!(
+            current(entry("7:{\"tags\":[]}"), "7").as_deref(),
+            Some(&b"{\"tags\":[]}"[..])
+        );
+        assert_eq!(current(entry("71:{}"), "7"), None);
+        assert_eq!(current(entry("7:{}"), "71"), None);
+        assert_eq!(current(entry("6:{}"), "7"), None);
+        assert_eq!(current(entry("7"), "7"), None);
     }
 }

@@ -151,7 +151,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> ApiResult<String> {
 }
 
 /// A JSON response from already-serialised bytes; `X-Cache` tells hits from misses.
-pub fn json_body(body: std::sync::Arc<str>, lookup: Option<Lookup>) -> HttpResponse {
+pub fn json_body(body: bytes::Bytes, lookup: Option<Lookup>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type("application/json");
     if let Some(l) = lookup {
@@ -164,7 +164,7 @@ pub fn json_body(body: std::sync::Arc<str>, lookup: Option<Lookup>) -> HttpRespo
             },
         ));
     }
-    res.body(body.to_string())
+    res.body(body)
 }
 
 /// Most recent articles by authors the signed-in user follows.
