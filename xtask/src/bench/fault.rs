@@ -61,7 +61,7 @@ pub fn run(api_bin: &std::path::Path) -> Result<()> {
         ("CONDUIT_RATE_LIMIT_REGISTER_PER_IP", "100000/60".into()),
         ("CONDUIT_RATE_LIMIT_WRITES_PER_USER", "100000/60".into()),
     ];
-    let (server, port) = super::conduit(api_bin, &db, &env)?;
+    let (server, port, _) = super::conduit(api_bin, &db, &env)?;
     let (start, base) = (Instant::now(), format!("http://127.0.0.1:{port}"));
     let (stop, outcomes, acked) = Default::default();
     let d = Drill {

@@ -69,7 +69,7 @@ fn spawn(bin: &Path, env: &[(&str, String)], port: u16, ready: &str) -> Result<S
 }
 
 /// Starts a conduit-api binary on `db` with `env` added; returns it and its port.
-fn conduit(bin: &Path, db: &str, env: &[(&str, String)]) -> Result<(Server, u16)> {
+fn conduit(bin: &Path, db: &str, env: &[(&str, String)]) -> Result<Started> {
     let (port, admin) = (free_port()?, free_port()?);
     let mut all = vec![
         ("DATABASE_URL", db.to_string()),
@@ -78,7 +78,7 @@ fn conduit(bin: &Path, db: &str, env: &[(&str, String)]) -> Result<(Server, u16)
         ("CONDUIT_JWT_SECRET", JWT_SECRET.to_string()),
     ];
     all.extend_from_slice(env);
-    Ok((spawn(bin, &all, port, "/readyz")?, port))
+    Ok((spawn(bin, &all, port, "/readyz")?, port, Some(admin)))
 }
 
 /// A server under load, with what the endpoints need.
@@ -88,12 +88,17 @@ struct Target {
     token: String,
     server: Server,
     rss_before: Option<f64>,
+    /// Our servers' admin port: their own request-duration histogram.
+    admin: Option<u16>,
 }
 
 /// Seeds `db` (bench0 registered through the API for a real hash, the rest by `seed`, if
 /// given) and signs in.
-fn target(name: &'static str, s: (Server, u16), db: &str, seed: Option<&str>) -> Result<Target> {
-    let (server, port) = s;
+/// A started server, its port and (ours) its admin port.
+type Started = (Server, u16, Option<u16>);
+
+fn target(name: &'static str, s: Started, db: &str, seed: Option<&str>) -> Result<Target> {
+    let (server, port, admin) = s;
     let addr = &format!("127.0.0.1:{port}");
     if let Some(seed) = seed {
         let (status, res) = http(addr, "POST", "/api/users", Some(BENCH_USER))?;
@@ -115,6 +120,7 @@ fn target(name: &'static str, s: (Server, u16), db: &str, seed: Option<&str>) ->
         token: token.into(),
         server,
         rss_before,
+        admin,
     })
 }
 
@@ -166,7 +172,7 @@ pub fn run(args: Args) -> Result<()> {
             ("LISTEN", format!("127.0.0.1:{port}")),
         ];
         let server = spawn(bin, &env, port, "/api/tags")?;
-        let reference = (server, port);
+        let reference = (server, port, None);
         targets.push(target("reference", reference, &db, Some(REFERENCE_SEED))?);
     }
     let on: Vec<_> = redis.iter().map(|r| ("REDIS_URL", r.url())).collect();
@@ -184,7 +190,8 @@ pub fn run(args: Args) -> Result<()> {
     println!("(queued: the server's threads' run-queue wait per second of load)");
     if args.rounds > 1 {
         println!(
-            "(medians of {} rounds; then each round's p99/queued in ms)",
+            "(medians of {} rounds; then each round's p99/queued in ms and, for ours, /the \
+             bucket holding the p99 of the server's own request durations)",
             args.rounds
         );
     }
@@ -213,8 +220,11 @@ pub fn run(args: Args) -> Result<()> {
                 let i = (k + round) % targets.len();
                 let t = &targets[i];
                 let waited = run_delay(t.server.0.id());
+                let handled = t.admin.and_then(durations);
                 let mut s = wrk(&args, t.port, auth.then_some(t.token.as_str()), path)?;
                 let waited = run_delay(t.server.0.id()).zip(waited).map(|(a, b)| a - b);
+                let own = t.admin.and_then(durations).zip(handled);
+                s.server_p99 = own.and_then(|(after, before)| p99(&after, &before));
                 s.queued = waited.map_or(f64::NAN, |ns| ns / 1e6 / f64::from(args.duration));
                 if round == 0 && i == 0 {
                     let statements = calibrate::captured(&ours_db, s.requests / 2)?;
@@ -233,10 +243,7 @@ pub fn run(args: Args) -> Result<()> {
             };
             let each = match runs.len() {
                 1 => String::new(),
-                _ => runs
-                    .iter()
-                    .map(|r| format!(" {:.1}/{:.0}", r.p99, r.queued))
-                    .collect(),
+                _ => runs.iter().map(WrkStats::round).collect(),
             };
             println!(
                 "{label:<18} {:<20} {:>8.0} {:>7.2}ms {:>7.2}ms {:>7} {pgb:>10} {share:>6} {:>5.0}ms{each}",
@@ -334,6 +341,9 @@ struct WrkStats {
     errors: u64,
     /// The server's run-queue wait in ms per second of load (NaN: unknown).
     queued: f64,
+    /// The histogram bucket (ms) holding the p99 of the durations the server measured itself
+    /// (from a parsed request to its response), for ours.
+    server_p99: Option<f64>,
 }
 
 impl WrkStats {
@@ -351,7 +361,14 @@ impl WrkStats {
             p99: mid(|r| r.p99),
             errors: runs.iter().map(|r| r.errors).sum(),
             queued: mid(|r| r.queued),
+            server_p99: None,
         }
+    }
+
+    /// One round for the summary line: p99/queued[/≤server's own p99 bucket].
+    fn round(&self) -> String {
+        let own = self.server_p99.map_or(String::new(), |b| format!("/≤{b}"));
+        format!(" {:.1}/{:.0}{own}", self.p99, self.queued)
     }
 }
 
@@ -394,6 +411,7 @@ fn parse_wrk(out: &str) -> Option<WrkStats> {
         p99: millis(&field("99%")?)?,
         errors: non_2xx + socket,
         queued: f64::NAN,
+        server_p99: None,
     })
 }
 
@@ -420,6 +438,41 @@ fn steal_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
     Some(cpu.split_whitespace().nth(8)?.parse::<f64>().ok()? / 100.0)
+}
+
+/// Cumulative request counts per bucket bound (ms) of a server's
+/// `http_server_request_duration_seconds`, summed over its label sets; `+Inf` as infinity.
+fn durations(admin: u16) -> Option<Vec<(f64, f64)>> {
+    let (status, text) = http(&format!("127.0.0.1:{admin}"), "GET", "/metrics", None).ok()?;
+    let mut buckets: Vec<(f64, f64)> = Vec::new();
+    let lines = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("http_server_request_duration_seconds_bucket{"));
+    for line in lines.filter(|_| status == 200) {
+        let (labels, count) = line.rsplit_once("} ")?;
+        let le = labels.split("le=\"").nth(1)?.split('"').next()?;
+        let le = match le {
+            "+Inf" => f64::INFINITY,
+            le => le.parse::<f64>().ok()? * 1000.0,
+        };
+        let count: f64 = count.trim().parse().ok()?;
+        match buckets.iter_mut().find(|(b, _)| *b == le) {
+            Some((_, c)) => *c += count,
+            None => buckets.push((le, count)),
+        }
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Some(buckets)
+}
+
+/// The smallest bucket bound (ms) holding 99 % of the requests between two scrapes.
+fn p99(after: &[(f64, f64)], before: &[(f64, f64)]) -> Option<f64> {
+    let earlier = |le: f64| before.iter().find(|(b, _)| *b == le).map_or(0.0, |x| x.1);
+    let total = after.last().map(|&(le, c)| c - earlier(le))?;
+    let found = after
+        .iter()
+        .find(|&&(le, c)| c - earlier(le) >= 0.99 * total);
+    found.map(|&(le, _)| le)
 }
 
 /// Resident set size in MB.
