@@ -11,7 +11,7 @@ use crate::kv::Kv;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct Cache {
@@ -21,7 +21,7 @@ pub struct Cache {
 }
 
 enum Store {
-    Redis(std::sync::Arc<Kv>),
+    Redis(Arc<Kv>),
     Memory(Memory),
 }
 
@@ -39,7 +39,7 @@ pub enum Lookup {
 }
 
 impl Cache {
-    pub fn new(redis: Option<std::sync::Arc<Kv>>, ttl: Duration, enabled: bool) -> Self {
+    pub fn new(redis: Option<Arc<Kv>>, ttl: Duration, enabled: bool) -> Self {
         let store = match redis {
             Some(kv) => Store::Redis(kv),
             None => Store::Memory(Memory::default()),
@@ -160,9 +160,11 @@ impl Cache {
 /// The JSON of a stored `GENERATION:JSON` entry if it was loaded under `generation`, without
 /// copying it.
 fn current(entry: Vec<u8>, generation: &str) -> Option<Bytes> {
-    let rest = entry.strip_prefix(generation.as_bytes())?;
-    (rest.first() == Some(&b':')).then_some(())?;
-    Some(Bytes::from(entry).slice(generation.len() + 1..))
+    let json = entry
+        .strip_prefix(generation.as_bytes())?
+        .strip_prefix(b":")?;
+    let start = entry.len() - json.len();
+    Some(Bytes::from(entry).slice(start..))
 }
 
 #[cfg(test)]

@@ -92,11 +92,11 @@ struct Target {
     admin: Option<u16>,
 }
 
-/// Seeds `db` (bench0 registered through the API for a real hash, the rest by `seed`, if
-/// given) and signs in.
 /// A started server, its port and (ours) its admin port.
 type Started = (Server, u16, Option<u16>);
 
+/// Seeds `db` (bench0 registered through the API for a real hash, the rest by `seed`, if
+/// given) and signs in.
 fn target(name: &'static str, s: Started, db: &str, seed: Option<&str>) -> Result<Target> {
     let (server, port, admin) = s;
     let addr = &format!("127.0.0.1:{port}");
