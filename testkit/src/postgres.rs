@@ -245,6 +245,11 @@ impl Postgres {
         self.ensure_alive()
     }
 
+    /// The postmaster's process id while it runs (its backends are its children).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -5,10 +5,12 @@
 //! older build of ours and the reference implementation), so ratios come from one run on one
 //! machine. Each endpoint's own SQL, captured from `pg_stat_statements` while ours served it,
 //! is then replayed by pgbench with the same client count: the rate PostgreSQL alone reaches
-//! ([`calibrate`]). Prints RSS before/after load, binary and image-input sizes ([`size`]), the
+//! ([`calibrate`]), and the CPU time each request costs the server, PostgreSQL and the load
+//! generator ([`cpu`]). Prints RSS before/after load, binary and image-input sizes ([`size`]), the
 //! server-side-rendered pages, and with `--fault` runs the fault drill ([`fault`]) instead.
 
 mod calibrate;
+mod cpu;
 mod fault;
 mod size;
 
@@ -181,13 +183,28 @@ pub fn run(args: Args) -> Result<()> {
     let user_id = calibrate::user_id(&ours_db, "bench0")?;
     let mut list_rate = None;
     println!(
-        "{:<18} {:<20} {:>8} {:>9} {:>9} {:>7} {:>10} {:>6} {:>7}",
-        "endpoint", "server", "req/s", "p50", "p99", "errors", "pgbench/s", "share", "queued"
+        "{:<18} {:<20} {:>8} {:>9} {:>9} {:>7} {:>10} {:>6} {:>7} {:>18}",
+        "endpoint",
+        "server",
+        "req/s",
+        "p50",
+        "p99",
+        "errors",
+        "pgbench/s",
+        "share",
+        "queued",
+        "cpu µs/req"
     );
     // Time the server's threads were runnable but waited for a CPU, per second of load: on a
     // machine that runs load generator, servers and PostgreSQL on the same cores, it is what
     // the tail follows.
     println!("(queued: the server's threads' run-queue wait per second of load)");
+    println!(
+        "(cpu µs/req: CPU time per request of the server + PostgreSQL + wrk + interrupts / of \
+         the whole machine; on pgbench's line, per transaction, PostgreSQL + pgbench + \
+         interrupts / the machine)"
+    );
+    let postmaster = pg.pid().context("PostgreSQL is not running")?;
     if args.rounds > 1 {
         println!(
             "(medians of {} rounds; then each round's p99/queued in ms and, for ours, /the \
@@ -221,14 +238,23 @@ pub fn run(args: Args) -> Result<()> {
                 let t = &targets[i];
                 let waited = run_delay(t.server.0.id());
                 let handled = t.admin.and_then(durations);
+                let cpu = cpu::sample(Some(t.server.0.id()), postmaster);
                 let mut s = wrk(&args, t.port, auth.then_some(t.token.as_str()), path)?;
+                let spent = cpu::sample(Some(t.server.0.id()), postmaster).zip(cpu);
+                s.cpu = spent.map(|(after, before)| after.per_request(&before, s.requests as f64));
                 let waited = run_delay(t.server.0.id()).zip(waited).map(|(a, b)| a - b);
                 let own = t.admin.and_then(durations).zip(handled);
                 s.server_p99 = own.and_then(|(after, before)| p99(&after, &before));
                 s.queued = waited.map_or(f64::NAN, |ns| ns / 1e6 / f64::from(args.duration));
                 if round == 0 && i == 0 {
                     let statements = calibrate::captured(&ours_db, s.requests / 2)?;
-                    tps = Some(calibrate::pgbench(&args, &pg, &statements, &params)?);
+                    let before = cpu::sample(None, postmaster);
+                    let rate = calibrate::pgbench(&args, &pg, &statements, &params)?;
+                    let transactions = rate * f64::from(args.duration);
+                    let spent = cpu::sample(None, postmaster).zip(before);
+                    let spent =
+                        spent.map(|(after, before)| after.per_request(&before, transactions));
+                    tps = Some((rate, spent));
                 }
                 runs[i].push(s);
             }
@@ -236,18 +262,26 @@ pub fn run(args: Args) -> Result<()> {
         for (i, (t, runs)) in targets.iter().zip(&runs).enumerate() {
             let s = WrkStats::median(runs);
             list_rate = list_rate.or(Some(s.rps));
-            let share = tps.map_or(String::new(), |p| format!("{:.0}%", s.rps / p * 100.0));
+            let share = tps.map_or(String::new(), |p| format!("{:.0}%", s.rps / p.0 * 100.0));
             let (label, pgb) = match (i, tps) {
-                (0, Some(p)) => (endpoint, format!("{p:.0}")),
+                (0, Some((p, _))) => (endpoint, format!("{p:.0}")),
                 _ => ("", String::new()),
             };
+            let cpu = s.cpu.map_or(String::new(), |c| c.show(true));
             let each = match runs.len() {
                 1 => String::new(),
                 _ => runs.iter().map(WrkStats::round).collect(),
             };
             println!(
-                "{label:<18} {:<20} {:>8.0} {:>7.2}ms {:>7.2}ms {:>7} {pgb:>10} {share:>6} {:>5.0}ms{each}",
+                "{label:<18} {:<20} {:>8.0} {:>7.2}ms {:>7.2}ms {:>7} {pgb:>10} {share:>6} {:>5.0}ms {cpu:>18}{each}",
                 t.name, s.rps, s.p50, s.p99, s.errors, s.queued
+            );
+        }
+        if let Some((rate, Some(spent))) = tps {
+            let cpu = spent.show(false);
+            println!(
+                "{:<18} {:<20} {rate:>8.0} {:>53} {cpu:>18}",
+                "", "pgbench, its SQL", ""
             );
         }
     }
@@ -344,6 +378,8 @@ struct WrkStats {
     /// The histogram bucket (ms) holding the p99 of the durations the server measured itself
     /// (from a parsed request to its response), for ours.
     server_p99: Option<f64>,
+    /// CPU time per request, when `/proc` could be read.
+    cpu: Option<cpu::PerRequest>,
 }
 
 impl WrkStats {
@@ -362,6 +398,7 @@ impl WrkStats {
             errors: runs.iter().map(|r| r.errors).sum(),
             queued: mid(|r| r.queued),
             server_p99: None,
+            cpu: cpu_median(runs),
         }
     }
 
@@ -370,6 +407,24 @@ impl WrkStats {
         let own = self.server_p99.map_or(String::new(), |b| format!("/≤{b}"));
         format!(" {:.1}/{:.0}{own}", self.p99, self.queued)
     }
+}
+
+/// Per-part medians of the rounds' CPU times (the upper one of an even count).
+fn cpu_median(runs: &[WrkStats]) -> Option<cpu::PerRequest> {
+    let all: Option<Vec<cpu::PerRequest>> = runs.iter().map(|r| r.cpu).collect();
+    let all = all.filter(|a| !a.is_empty())?;
+    let mid = |f: fn(&cpu::PerRequest) -> f64| {
+        let mut v: Vec<f64> = all.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Some(cpu::PerRequest {
+        server: mid(|c| c.server),
+        postgres: mid(|c| c.postgres),
+        load: mid(|c| c.load),
+        interrupts: mid(|c| c.interrupts),
+        machine: mid(|c| c.machine),
+    })
 }
 
 /// wrk's latency text (`810.00us`, `1.60ms`, `2.01s`) in milliseconds.
@@ -412,6 +467,7 @@ fn parse_wrk(out: &str) -> Option<WrkStats> {
         errors: non_2xx + socket,
         queued: f64::NAN,
         server_p99: None,
+        cpu: None,
     })
 }
 
