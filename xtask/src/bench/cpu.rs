@@ -55,6 +55,22 @@ pub fn sample(server: Option<u32>, postgres: u32) -> Option<Sample> {
     })
 }
 
+/// Waits (up to a second) until no backend of `postgres` has exited unreaped: until the
+/// postmaster reaps it, its CPU time is neither in the backends' sum nor in its own total.
+pub fn settle(postgres: u32) {
+    let unreaped = || {
+        let processes = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+        processes.filter_map(|p| stat_fields(&p.path().join("stat"))).any(|stat| {
+            stat.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(postgres)
+                && stat.first().is_some_and(|state| state == "Z")
+        })
+    };
+    let started = std::time::Instant::now();
+    while unreaped() && started.elapsed() < std::time::Duration::from_secs(1) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 impl Sample {
     pub fn per_request(&self, before: &Sample, requests: f64) -> PerRequest {
         let us = |after: f64, before: f64| (after - before) * 1e6 / requests.max(1.0);

@@ -251,6 +251,7 @@ pub fn run(args: Args) -> Result<()> {
                     let before = cpu::sample(None, postmaster);
                     let rate = calibrate::pgbench(&args, &pg, &statements, &params)?;
                     let transactions = rate * f64::from(args.duration);
+                    cpu::settle(postmaster);
                     let spent = cpu::sample(None, postmaster).zip(before);
                     let spent =
                         spent.map(|(after, before)| after.per_request(&before, transactions));
