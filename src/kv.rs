@@ -60,7 +60,10 @@ impl Kv {
     async fn connection(&self) -> Result<ConnectionManager, KvError> {
         let slot = {
             let mut conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
-            conns.entry(std::thread::current().id()).or_default().clone()
+            conns
+                .entry(std::thread::current().id())
+                .or_default()
+                .clone()
         };
         let mut guard = slot.lock().await;
         if let Some(c) = guard.as_ref() {

@@ -60,10 +60,12 @@ pub fn sample(server: Option<u32>, postgres: u32) -> Option<Sample> {
 pub fn settle(postgres: u32) {
     let unreaped = || {
         let processes = std::fs::read_dir("/proc").into_iter().flatten().flatten();
-        processes.filter_map(|p| stat_fields(&p.path().join("stat"))).any(|stat| {
-            stat.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(postgres)
-                && stat.first().is_some_and(|state| state == "Z")
-        })
+        processes
+            .filter_map(|p| stat_fields(&p.path().join("stat")))
+            .any(|stat| {
+                stat.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(postgres)
+                    && stat.first().is_some_and(|state| state == "Z")
+            })
     };
     let started = std::time::Instant::now();
     while unreaped() && started.elapsed() < std::time::Duration::from_secs(1) {
