@@ -5,57 +5,30 @@ use super::Failure;
 use crate::state::Viewer;
 use perseus::Request;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::thread::ThreadId;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const SESSION_COOKIE: &str = "conduit_session";
 
 struct Client {
+    http: reqwest::Client,
     base: String,
-    /// A client (and so a connection pool) per thread, made on it: hyper drives each
-    /// connection as a task on the runtime that opened it, and every actix worker has its own
-    /// runtime, so a shared pool made one worker's API calls wake and wait for another's
-    /// thread (the API's `db::worker_pools` measures the same effect).
-    http: Mutex<HashMap<ThreadId, reqwest::Client>>,
 }
 
 static CLIENT: OnceLock<Client> = OnceLock::new();
 
-fn http_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// Sets the API base URL (`CONDUIT_API_URL`) once at start-up.
+pub fn init(base: &str) -> Result<(), String> {
+    let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(1))
         .timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .build()
-}
-
-/// Sets the API base URL (`CONDUIT_API_URL`) once at start-up.
-pub fn init(base: &str) -> Result<(), String> {
-    // Built once here so that a client that cannot be built stops the start.
-    let first = http_client().map_err(|e| e.to_string())?;
-    let http = Mutex::new(HashMap::from([(std::thread::current().id(), first)]));
+        .map_err(|e| e.to_string())?;
     let base = base.trim_end_matches('/').to_string();
     CLIENT
-        .set(Client { base, http })
+        .set(Client { http, base })
         .map_err(|_| "the API client is already configured".to_string())
-}
-
-impl Client {
-    /// This thread's client (a clone shares its pool).
-    fn http(&self) -> Result<reqwest::Client, Failure> {
-        let mut clients = self.http.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(client) = clients.get(&std::thread::current().id()) {
-            return Ok(client.clone());
-        }
-        let client = http_client().map_err(|e| {
-            tracing::warn!(error = %e, "building the API client");
-            Failure::network("the API client could not be built")
-        })?;
-        clients.insert(std::thread::current().id(), client.clone());
-        Ok(client)
-    }
 }
 
 /// The parts of a page request that API calls carry on: the session and the trace.
@@ -117,7 +90,7 @@ impl Caller {
         let Some(c) = CLIENT.get() else {
             return Err(Failure::network("the API client is not configured"));
         };
-        let mut req = c.http()?.get(format!("{}/api{path}", c.base));
+        let mut req = c.http.get(format!("{}/api{path}", c.base));
         if let (true, Some(s)) = (with_session, &self.session) {
             req = req.header(reqwest::header::COOKIE, format!("{SESSION_COOKIE}={s}"));
         }
