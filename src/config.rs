@@ -141,8 +141,7 @@ pub struct SettingsArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
-    /// Database connections of the process, shared out between the workers' pools (at least
-    /// one each), 1..=512 (default 16).
+    /// Connections in the pool, 1..=512 (default 16).
     #[arg(
         long,
         env = "CONDUIT_DB_POOL_SIZE",

@@ -1,14 +1,10 @@
 //! The Redis connection shared by sessions, the cache and rate limits.
 //!
 //! Connects lazily and reconnects on its own (the connection manager), so Redis may be down
-//! at start-up or come back later without a restart. Each thread that runs commands (each
-//! HTTP worker) has a connection of its own, opened on it. Every command has a short timeout: the
+//! at start-up or come back later without a restart. Every command has a short timeout: the
 //! API never waits on Redis for longer than `CONDUIT_REDIS_TIMEOUT_MS`.
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError};
-use std::thread::ThreadId;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tracing::Instrument;
@@ -21,15 +17,9 @@ pub enum KvError {
     Redis(#[from] redis::RedisError),
 }
 
-/// A thread's connection, once opened; its lock lets one task connect while the others wait.
-type Slot = Arc<Mutex<Option<ConnectionManager>>>;
-
 pub struct Kv {
     client: redis::Client,
-    /// A connection's I/O runs as a task on the runtime that opened it, and every actix worker
-    /// has its own runtime: with one connection for the process, each command of the other
-    /// worker had to wake this thread and wait for it (as with `db::worker_pools`).
-    conns: std::sync::Mutex<HashMap<ThreadId, Slot>>,
+    conn: Mutex<Option<ConnectionManager>>,
     timeout: Duration,
     /// Namespace and format version of every key: a deploy that changes a format bumps the
     /// version, so it never reads entries written in the old one.
@@ -42,7 +32,7 @@ impl Kv {
     pub fn new(url: &str, prefix: &str, timeout: Duration) -> anyhow::Result<Self> {
         Ok(Self {
             client: redis::Client::open(url)?,
-            conns: std::sync::Mutex::default(),
+            conn: Mutex::new(None),
             timeout,
             prefix: format!("{prefix}:{FORMAT_VERSION}"),
         })
@@ -58,14 +48,7 @@ impl Kv {
     }
 
     async fn connection(&self) -> Result<ConnectionManager, KvError> {
-        let slot = {
-            let mut conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
-            conns
-                .entry(std::thread::current().id())
-                .or_default()
-                .clone()
-        };
-        let mut guard = slot.lock().await;
+        let mut guard = self.conn.lock().await;
         if let Some(c) = guard.as_ref() {
             return Ok(c.clone());
         }

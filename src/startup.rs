@@ -14,7 +14,6 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Compress, Condition, ErrorHandlers};
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -37,12 +36,10 @@ impl Application {
                  Tokens stop working on restart and differ between replicas. Never do this in production."
             );
         }
+        let pool = db::pool(&settings.database)?;
         if settings.migrate_on_start {
-            // A pool of its own: a connection opened here would do its I/O on this thread.
-            db::migrate(&db::pool(&settings.database)?).await?;
+            db::migrate(&pool).await?;
         }
-        let pools = db::worker_pools(&settings.database, settings.workers)?;
-        pools.iter().for_each(crate::metrics::observe_pool);
         let redis = match &settings.redis.url {
             Some(url) => Some(Arc::new(Kv::new(
                 url,
@@ -61,23 +58,22 @@ impl Application {
             Some(kv) => Sessions::redis(kv.clone(), settings.jwt.ttl),
             None => Sessions::memory(settings.jwt.ttl),
         };
-        let state = AppState {
-            pool: pools[0].clone(),
-            jwt: Arc::new(Jwt::new(&settings.jwt)),
+        let state = web::Data::new(AppState {
+            pool,
+            jwt: Jwt::new(&settings.jwt),
             behind_tls: settings.behind_tls,
             trust_forwarded_for: settings.trust_forwarded_for,
-            cache: Arc::new(Cache::new(
+            cache: Cache::new(
                 redis.clone(),
                 settings.redis.cache_ttl,
                 settings.redis.cache_enabled,
-            )),
-            limiter: Arc::new(RateLimiter::new(redis.clone())),
+            ),
+            limiter: RateLimiter::new(redis.clone()),
             rate_limits: settings.rate_limits.clone(),
-            sessions: Arc::new(sessions),
+            sessions,
             redis,
-        };
-        // Each worker takes the next pool (a worker that actix restarts takes another).
-        let next_pool = Arc::new(AtomicUsize::new(0));
+        });
+        crate::metrics::observe_pool(&state.pool);
         let listener = TcpListener::bind(settings.listen)?;
         let admin_listener = TcpListener::bind(settings.admin_listen)?;
         let port = listener.local_addr()?.port();
@@ -98,13 +94,8 @@ impl Application {
                     .max_age(3600),
                 |cors, origin| cors.allowed_origin(origin),
             );
-            let pool = &pools[next_pool.fetch_add(1, Ordering::Relaxed) % pools.len()];
-            let state = AppState {
-                pool: pool.clone(),
-                ..state.clone()
-            };
             App::new()
-                .app_data(web::Data::new(state))
+                .app_data(state.clone())
                 .app_data(mw::json_config(max_body))
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(mw::query_config())

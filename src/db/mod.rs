@@ -86,20 +86,6 @@ pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<Pool> {
         .context("building the database pool")
 }
 
-/// One pool per HTTP worker thread, `CONDUIT_DB_POOL_SIZE` shared out between them (at least
-/// one connection each). tokio-postgres runs each connection's I/O as a task on the runtime
-/// that opened it, and every actix worker has a runtime of its own: with one pool for the
-/// process, a query from one worker went through the other's thread, which had to be woken
-/// (an eventfd write each way) and scheduled before the query was sent or its rows returned.
-pub fn worker_pools(settings: &DatabaseSettings, workers: usize) -> anyhow::Result<Vec<Pool>> {
-    let workers = workers.max(1);
-    let settings = DatabaseSettings {
-        pool_size: settings.pool_size.div_ceil(workers),
-        ..settings.clone()
-    };
-    (0..workers).map(|_| pool(&settings)).collect()
-}
-
 /// Applies pending migrations as the connecting user, under the migration lock.
 pub async fn migrate(pool: &Pool) -> anyhow::Result<()> {
     let mut client = pool

@@ -32,18 +32,16 @@ use deadpool_postgres::Pool;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-/// What handlers share. Each worker thread has its own copy with its own pool (see
-/// `startup`); the rest is one instance per process.
-#[derive(Clone)]
+/// What handlers share.
 pub struct AppState {
     pub pool: Pool,
-    pub jwt: Arc<Jwt>,
+    pub jwt: Jwt,
     pub behind_tls: bool,
     pub trust_forwarded_for: bool,
     pub redis: Option<Arc<Kv>>,
-    pub sessions: Arc<Sessions>,
-    pub cache: Arc<Cache>,
-    pub limiter: Arc<RateLimiter>,
+    pub sessions: Sessions,
+    pub cache: Cache,
+    pub limiter: RateLimiter,
     pub rate_limits: Rules,
 }
 
