@@ -207,8 +207,8 @@ pub fn run(args: Args) -> Result<()> {
     let postmaster = pg.pid().context("PostgreSQL is not running")?;
     if args.rounds > 1 {
         println!(
-            "(medians of {} rounds; then each round's p99/queued in ms and, for ours, /the \
-             bucket holding the p99 of the server's own request durations)",
+            "(medians of {} rounds; then each round's p99(slowest)/queued in ms and, for ours, /the \
+             buckets holding the p99 and the slowest of the server's own request durations)",
             args.rounds
         );
     }
@@ -244,7 +244,8 @@ pub fn run(args: Args) -> Result<()> {
                 s.cpu = spent.map(|(after, before)| after.per_request(&before, s.requests as f64));
                 let waited = run_delay(t.server.0.id()).zip(waited).map(|(a, b)| a - b);
                 let own = t.admin.and_then(durations).zip(handled);
-                s.server_p99 = own.and_then(|(after, before)| p99(&after, &before));
+                s.server_p99 = own.as_ref().and_then(|(a, b)| bucket_of(a, b, 0.99));
+                s.server_max = own.as_ref().and_then(|(a, b)| bucket_of(a, b, 1.0));
                 s.queued = waited.map_or(f64::NAN, |ns| ns / 1e6 / f64::from(args.duration));
                 if round == 0 && i == 0 {
                     let statements = calibrate::captured(&ours_db, s.requests / 2)?;
@@ -373,12 +374,19 @@ struct WrkStats {
     requests: u64,
     p50: f64,
     p99: f64,
+    /// The slowest request (wrk's own maximum, not corrected).
+    max: f64,
     errors: u64,
     /// The server's run-queue wait in ms per second of load (NaN: unknown).
     queued: f64,
     /// The histogram bucket (ms) holding the p99 of the durations the server measured itself
     /// (from a parsed request to its response), for ours.
     server_p99: Option<f64>,
+    /// The bucket holding the slowest of them: wrk's p99 corrects for coordinated omission
+    /// (each response slower than twice the mean interval adds samples for the requests it
+    /// held back), so a handful of stalled requests sets it, and this tells whether the server
+    /// saw them.
+    server_max: Option<f64>,
     /// CPU time per request, when `/proc` could be read.
     cpu: Option<cpu::PerRequest>,
 }
@@ -396,17 +404,22 @@ impl WrkStats {
             requests: runs.iter().map(|r| r.requests).sum(),
             p50: mid(|r| r.p50),
             p99: mid(|r| r.p99),
+            max: mid(|r| r.max),
             errors: runs.iter().map(|r| r.errors).sum(),
             queued: mid(|r| r.queued),
             server_p99: None,
+            server_max: None,
             cpu: cpu_median(runs),
         }
     }
 
     /// One round for the summary line: p99/queued[/≤server's own p99 bucket].
     fn round(&self) -> String {
-        let own = self.server_p99.map_or(String::new(), |b| format!("/≤{b}"));
-        format!(" {:.1}/{:.0}{own}", self.p99, self.queued)
+        let own = match (self.server_p99, self.server_max) {
+            (Some(p99), Some(max)) => format!("/≤{p99}/≤{max}"),
+            _ => String::new(),
+        };
+        format!(" {:.1}({:.0})/{:.0}{own}", self.p99, self.max, self.queued)
     }
 }
 
@@ -465,9 +478,15 @@ fn parse_wrk(out: &str) -> Option<WrkStats> {
         requests: requests.trim().parse().ok()?,
         p50: millis(&field("50%")?)?,
         p99: millis(&field("99%")?)?,
+        // `Latency  avg  stdev  max  +/- stdev` of the thread statistics.
+        max: out.lines().find_map(|l| {
+            let mut values = l.trim().strip_prefix("Latency")?.split_whitespace();
+            millis(values.nth(2)?)
+        })?,
         errors: non_2xx + socket,
         queued: f64::NAN,
         server_p99: None,
+        server_max: None,
         cpu: None,
     })
 }
@@ -522,13 +541,11 @@ fn durations(admin: u16) -> Option<Vec<(f64, f64)>> {
     Some(buckets)
 }
 
-/// The smallest bucket bound (ms) holding 99 % of the requests between two scrapes.
-fn p99(after: &[(f64, f64)], before: &[(f64, f64)]) -> Option<f64> {
+/// The smallest bucket bound (ms) holding the share `q` of the requests between two scrapes.
+fn bucket_of(after: &[(f64, f64)], before: &[(f64, f64)], q: f64) -> Option<f64> {
     let earlier = |le: f64| before.iter().find(|(b, _)| *b == le).map_or(0.0, |x| x.1);
     let total = after.last().map(|&(le, c)| c - earlier(le))?;
-    let found = after
-        .iter()
-        .find(|&&(le, c)| c - earlier(le) >= 0.99 * total);
+    let found = after.iter().find(|&&(le, c)| c - earlier(le) >= q * total);
     found.map(|&(le, _)| le)
 }
 
@@ -577,11 +594,11 @@ pub(crate) fn query<T>(
 mod tests {
     #[test]
     fn parses_wrk_output() {
-        let out = "Running 1s test\n  Latency Distribution\n     50%  810.00us\n     75%    2ms\n     99%    1.05s\n  1000 requests in 1.00s, 1MB read\n  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 4\nRequests/sec:   4321.50\n";
+        let out = "Running 1s test\n  Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     1.63ms   41.73ms   2.00s    99.87%\n  Latency Distribution\n     50%  810.00us\n     75%    2ms\n     99%    1.05s\n  1000 requests in 1.00s, 1MB read\n  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 4\nRequests/sec:   4321.50\n";
         let s = super::parse_wrk(out).unwrap();
         assert_eq!(
-            (s.rps, s.requests, s.p50, s.p99, s.errors),
-            (4321.5, 1000, 0.81, 1050.0, 9)
+            (s.rps, s.requests, s.p50, s.p99, s.max, s.errors),
+            (4321.5, 1000, 0.81, 1050.0, 2000.0, 9)
         );
         assert!(super::parse_wrk("garbage").is_none());
     }
