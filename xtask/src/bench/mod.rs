@@ -208,7 +208,8 @@ pub fn run(args: Args) -> Result<()> {
     if args.rounds > 1 {
         println!(
             "(medians of {} rounds; then each round's p99(slowest)/queued in ms and, for ours, /the \
-             buckets holding the p99 and the slowest of the server's own request durations)",
+             buckets holding the p99 and the slowest of the server's own request durations, and \
+             sql≤ that of its slowest database statement)",
             args.rounds
         );
     }
@@ -237,15 +238,19 @@ pub fn run(args: Args) -> Result<()> {
                 let i = (k + round) % targets.len();
                 let t = &targets[i];
                 let waited = run_delay(t.server.0.id());
-                let handled = t.admin.and_then(durations);
+                let handled = t.admin.and_then(scrape);
                 let cpu = cpu::sample(Some(t.server.0.id()), postmaster);
                 let mut s = wrk(&args, t.port, auth.then_some(t.token.as_str()), path)?;
                 let spent = cpu::sample(Some(t.server.0.id()), postmaster).zip(cpu);
                 s.cpu = spent.map(|(after, before)| after.per_request(&before, s.requests as f64));
                 let waited = run_delay(t.server.0.id()).zip(waited).map(|(a, b)| a - b);
-                let own = t.admin.and_then(durations).zip(handled);
-                s.server_p99 = own.as_ref().and_then(|(a, b)| bucket_of(a, b, 0.99));
-                s.server_max = own.as_ref().and_then(|(a, b)| bucket_of(a, b, 1.0));
+                if let Some((after, before)) = t.admin.and_then(scrape).zip(handled) {
+                    let [requests, statements] =
+                        [REQUESTS, STATEMENTS].map(|m| (buckets(&after, m), buckets(&before, m)));
+                    s.server_p99 = bucket_of(&requests.0, &requests.1, 0.99);
+                    s.server_max = bucket_of(&requests.0, &requests.1, 1.0);
+                    s.statement_max = bucket_of(&statements.0, &statements.1, 1.0);
+                }
                 s.queued = waited.map_or(f64::NAN, |ns| ns / 1e6 / f64::from(args.duration));
                 if round == 0 && i == 0 {
                     let statements = calibrate::captured(&ours_db, s.requests / 2)?;
@@ -387,6 +392,9 @@ struct WrkStats {
     /// held back), so a handful of stalled requests sets it, and this tells whether the server
     /// saw them.
     server_max: Option<f64>,
+    /// The bucket holding the slowest database statement the server timed (from the moment
+    /// the pool handed out a connection), to tell a stall in PostgreSQL from one before it.
+    statement_max: Option<f64>,
     /// CPU time per request, when `/proc` could be read.
     cpu: Option<cpu::PerRequest>,
 }
@@ -409,6 +417,7 @@ impl WrkStats {
             queued: mid(|r| r.queued),
             server_p99: None,
             server_max: None,
+            statement_max: None,
             cpu: cpu_median(runs),
         }
     }
@@ -419,7 +428,13 @@ impl WrkStats {
             (Some(p99), Some(max)) => format!("/≤{p99}/≤{max}"),
             _ => String::new(),
         };
-        format!(" {:.1}({:.0})/{:.0}{own}", self.p99, self.max, self.queued)
+        let sql = self
+            .statement_max
+            .map_or(String::new(), |m| format!("/sql≤{m}"));
+        format!(
+            " {:.1}({:.0})/{:.0}{own}{sql}",
+            self.p99, self.max, self.queued
+        )
     }
 }
 
@@ -487,6 +502,7 @@ fn parse_wrk(out: &str) -> Option<WrkStats> {
         queued: f64::NAN,
         server_p99: None,
         server_max: None,
+        statement_max: None,
         cpu: None,
     })
 }
@@ -516,35 +532,47 @@ fn steal_seconds() -> Option<f64> {
     Some(cpu.split_whitespace().nth(8)?.parse::<f64>().ok()? / 100.0)
 }
 
-/// Cumulative request counts per bucket bound (ms) of a server's
-/// `http_server_request_duration_seconds`, summed over its label sets; `+Inf` as infinity.
-fn durations(admin: u16) -> Option<Vec<(f64, f64)>> {
+/// The histograms our servers keep of their own requests and of their database statements.
+const REQUESTS: &str = "http_server_request_duration_seconds";
+const STATEMENTS: &str = "db_client_operation_duration_seconds";
+
+/// A server's metrics, from its admin listener.
+fn scrape(admin: u16) -> Option<String> {
     let (status, text) = http(&format!("127.0.0.1:{admin}"), "GET", "/metrics", None).ok()?;
+    (status == 200).then_some(text)
+}
+
+/// Cumulative counts per bucket bound (ms) of the histogram `metric`, summed over its label
+/// sets; `+Inf` as infinity.
+fn buckets(text: &str, metric: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{metric}_bucket{{");
     let mut buckets: Vec<(f64, f64)> = Vec::new();
-    let lines = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("http_server_request_duration_seconds_bucket{"));
-    for line in lines.filter(|_| status == 200) {
-        let (labels, count) = line.rsplit_once("} ")?;
-        let le = labels.split("le=\"").nth(1)?.split('"').next()?;
-        let le = match le {
+    let parsed = text.lines().filter_map(|line| {
+        let (labels, count) = line.strip_prefix(&prefix)?.rsplit_once("} ")?;
+        let le = match labels.split("le=\"").nth(1)?.split('"').next()? {
             "+Inf" => f64::INFINITY,
             le => le.parse::<f64>().ok()? * 1000.0,
         };
-        let count: f64 = count.trim().parse().ok()?;
+        Some((le, count.trim().parse::<f64>().ok()?))
+    });
+    for (le, count) in parsed {
         match buckets.iter_mut().find(|(b, _)| *b == le) {
             Some((_, c)) => *c += count,
             None => buckets.push((le, count)),
         }
     }
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Some(buckets)
+    buckets
 }
 
-/// The smallest bucket bound (ms) holding the share `q` of the requests between two scrapes.
+/// The smallest bucket bound (ms) holding the share `q` of the observations between two
+/// scrapes; `None` without any.
 fn bucket_of(after: &[(f64, f64)], before: &[(f64, f64)], q: f64) -> Option<f64> {
     let earlier = |le: f64| before.iter().find(|(b, _)| *b == le).map_or(0.0, |x| x.1);
-    let total = after.last().map(|&(le, c)| c - earlier(le))?;
+    let total = after
+        .last()
+        .map(|&(le, c)| c - earlier(le))
+        .filter(|t| *t > 0.0)?;
     let found = after.iter().find(|&&(le, c)| c - earlier(le) >= q * total);
     found.map(|&(le, _)| le)
 }
@@ -592,6 +620,31 @@ pub(crate) fn query<T>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn histogram_buckets_between_two_scrapes() {
+        let scrape = |fast: u32, slow: u32| {
+            format!(
+                "x_bucket{{le=\"0.005\"}} 0\n\
+                 h_bucket{{route=\"/a\",le=\"0.005\"}} {fast}\n\
+                 h_bucket{{route=\"/a\",le=\"0.25\"}} {}\n\
+                 h_bucket{{route=\"/a\",le=\"+Inf\"}} {}\n\
+                 h_bucket{{route=\"/b\",le=\"0.005\"}} 1\n\
+                 h_bucket{{route=\"/b\",le=\"0.25\"}} 1\n\
+                 h_bucket{{route=\"/b\",le=\"+Inf\"}} 1\n",
+                fast + slow,
+                fast + slow
+            )
+        };
+        let (before, after) = (
+            super::buckets(&scrape(10, 0), "h"),
+            super::buckets(&scrape(1000, 2), "h"),
+        );
+        assert_eq!(before, [(5.0, 11.0), (250.0, 11.0), (f64::INFINITY, 11.0)]);
+        assert_eq!(super::bucket_of(&after, &before, 0.99), Some(5.0));
+        assert_eq!(super::bucket_of(&after, &before, 1.0), Some(250.0));
+        assert_eq!(super::bucket_of(&before, &before, 1.0), None);
+    }
+
     #[test]
     fn parses_wrk_output() {
         let out = "Running 1s test\n  Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     1.63ms   41.73ms   2.00s    99.87%\n  Latency Distribution\n     50%  810.00us\n     75%    2ms\n     99%    1.05s\n  1000 requests in 1.00s, 1MB read\n  Socket errors: connect 0, read 2, write 0, timeout 3\n  Non-2xx or 3xx responses: 4\nRequests/sec:   4321.50\n";
