@@ -40,6 +40,16 @@ pub fn captured(db: &str, min_calls: u64) -> Result<Vec<String>> {
     })
 }
 
+/// The longest execution (ms) PostgreSQL recorded for this database's statements since
+/// [`reset`]: its own time, from a statement's start to its end, without any wait for the
+/// client or the network.
+pub fn slowest_execution(db: &str) -> Result<f64> {
+    let slowest = "SELECT coalesce(max(max_exec_time), 0) FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND query NOT LIKE '%pg_stat_statements%'";
+    query(db, async |c| Ok(c.query_one(slowest, &[]).await?.get(0)))
+}
+
 pub fn user_id(db: &str, username: &str) -> Result<i64> {
     let id = "SELECT id FROM users WHERE username = $1";
     query(db, async |c| {

@@ -207,7 +207,7 @@ pub fn run(args: Args) -> Result<()> {
     let postmaster = pg.pid().context("PostgreSQL is not running")?;
     if args.rounds > 1 {
         println!(
-            "(medians of {} rounds; then each round's p99(slowest)/queued in ms and, for ours, /the \
+            "(medians of {} rounds; then each round's p99(slowest)/queued/st(host steal) in ms and, for ours, /the \
              buckets holding the p99 and the slowest of the server's own request durations, and \
              sql≤ that of its slowest database statement)",
             args.rounds
@@ -232,6 +232,7 @@ pub fn run(args: Args) -> Result<()> {
         calibrate::reset(&ours_db)?;
         let mut runs: Vec<Vec<WrkStats>> = targets.iter().map(|_| Vec::new()).collect();
         let mut tps = None;
+        let mut slowest = 0.0_f64;
         for round in 0..args.rounds as usize {
             for k in 0..targets.len() {
                 // Ours with the cache off opens round 0: its statements are the endpoint's SQL.
@@ -240,7 +241,10 @@ pub fn run(args: Args) -> Result<()> {
                 let waited = run_delay(t.server.0.id());
                 let handled = t.admin.and_then(scrape);
                 let cpu = cpu::sample(Some(t.server.0.id()), postmaster);
+                let stolen_before = steal_seconds();
                 let mut s = wrk(&args, t.port, auth.then_some(t.token.as_str()), path)?;
+                let stolen = steal_seconds().zip(stolen_before);
+                s.steal = stolen.map_or(f64::NAN, |(after, before)| (after - before) * 1000.0);
                 let spent = cpu::sample(Some(t.server.0.id()), postmaster).zip(cpu);
                 s.cpu = spent.map(|(after, before)| after.per_request(&before, s.requests as f64));
                 let waited = run_delay(t.server.0.id()).zip(waited).map(|(a, b)| a - b);
@@ -254,6 +258,7 @@ pub fn run(args: Args) -> Result<()> {
                 s.queued = waited.map_or(f64::NAN, |ns| ns / 1e6 / f64::from(args.duration));
                 if round == 0 && i == 0 {
                     let statements = calibrate::captured(&ours_db, s.requests / 2)?;
+                    slowest = calibrate::slowest_execution(&ours_db)?;
                     let before = cpu::sample(None, postmaster);
                     let rate = calibrate::pgbench(&args, &pg, &statements, &params)?;
                     let transactions = rate * f64::from(args.duration);
@@ -262,6 +267,8 @@ pub fn run(args: Args) -> Result<()> {
                     let spent =
                         spent.map(|(after, before)| after.per_request(&before, transactions));
                     tps = Some((rate, spent));
+                    // pgbench's executions of the same statements are not ours to count.
+                    calibrate::reset(&ours_db)?;
                 }
                 runs[i].push(s);
             }
@@ -284,6 +291,13 @@ pub fn run(args: Args) -> Result<()> {
                 t.name, s.rps, s.p50, s.p99, s.errors, s.queued
             );
         }
+        // Set against the slowest requests of the rounds: a stall inside PostgreSQL shows
+        // here, one in the sockets or the server's scheduling does not.
+        let slowest = slowest.max(calibrate::slowest_execution(&ours_db)?);
+        println!(
+            "{:<18} PostgreSQL's slowest execution of these statements in our rounds: {slowest:.1} ms",
+            ""
+        );
         if let Some((rate, Some(spent))) = tps {
             let cpu = spent.show(false);
             println!(
@@ -384,6 +398,9 @@ struct WrkStats {
     errors: u64,
     /// The server's run-queue wait in ms per second of load (NaN: unknown).
     queued: f64,
+    /// CPU time the host took from this machine during the round, ms (NaN: unknown): a
+    /// virtual CPU the host does not run stalls whatever runs on it.
+    steal: f64,
     /// The histogram bucket (ms) holding the p99 of the durations the server measured itself
     /// (from a parsed request to its response), for ours.
     server_p99: Option<f64>,
@@ -415,6 +432,7 @@ impl WrkStats {
             max: mid(|r| r.max),
             errors: runs.iter().map(|r| r.errors).sum(),
             queued: mid(|r| r.queued),
+            steal: mid(|r| r.steal),
             server_p99: None,
             server_max: None,
             statement_max: None,
@@ -431,10 +449,8 @@ impl WrkStats {
         let sql = self
             .statement_max
             .map_or(String::new(), |m| format!("/sql≤{m}"));
-        format!(
-            " {:.1}({:.0})/{:.0}{own}{sql}",
-            self.p99, self.max, self.queued
-        )
+        let (p99, max, queued, steal) = (self.p99, self.max, self.queued, self.steal);
+        format!(" {p99:.1}({max:.0})/{queued:.0}/st{steal:.0}{own}{sql}")
     }
 }
 
@@ -500,6 +516,7 @@ fn parse_wrk(out: &str) -> Option<WrkStats> {
         })?,
         errors: non_2xx + socket,
         queued: f64::NAN,
+        steal: f64::NAN,
         server_p99: None,
         server_max: None,
         statement_max: None,
