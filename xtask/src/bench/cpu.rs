@@ -2,9 +2,9 @@
 //! its backends), the load generator (wrk or pgbench, children of this process), interrupts
 //! (on loopback, the receiving half of every TCP segment runs as a softirq, which the kernel
 //! charges to no process when it accounts interrupt time) and the rest (Redis, the kernel's
-//! threads). When the machine is busy all the time, a
-//! rate is the CPUs' capacity divided by the sum, so the parts show what a faster server
-//! could still gain (docs/benchmark.md, "CPU per request").
+//! threads). When the machine is busy all the time, a rate is the CPUs' capacity divided by
+//! the sum, so the parts show what a faster server could still gain (docs/benchmark.md, "CPU
+//! per request"). Also the host's CPU steal, from the same `/proc/stat` line.
 
 /// Cumulative CPU seconds at one instant (`/proc`, USER_HZ ticks of 1/100 s on Linux).
 #[derive(Clone, Copy, Default)]
@@ -15,6 +15,8 @@ pub struct Sample {
     interrupts: f64,
     /// Every CPU's non-idle time.
     machine: f64,
+    /// Time the host did not run this machine's virtual CPUs.
+    steal: f64,
 }
 
 /// Microseconds of CPU per request (or pgbench transaction) between two samples.
@@ -45,13 +47,14 @@ pub fn sample(server: Option<u32>, postgres: u32) -> Option<Sample> {
         ),
         None => 0.0,
     };
-    let (machine, interrupts) = machine()?;
+    let [machine, interrupts, steal] = machine()?;
     Some(Sample {
         server,
         postgres: ticks(&postmaster, &[11, 12, 13, 14]) + backends.sum::<f64>(),
         load: ticks(&own, &[13, 14]),
         interrupts,
         machine,
+        steal,
     })
 }
 
@@ -84,6 +87,11 @@ impl Sample {
             machine: us(self.machine, before.machine),
         }
     }
+
+    /// The host's CPU steal between two samples, in ms.
+    pub fn steal_ms(&self, before: &Sample) -> f64 {
+        (self.steal - before.steal) * 1000.0
+    }
 }
 
 impl PerRequest {
@@ -115,9 +123,9 @@ fn ticks(fields: &[String], at: &[usize]) -> f64 {
     sum as f64 / 100.0
 }
 
-/// Non-idle seconds of all CPUs (`/proc/stat`'s `cpu` line less idle and iowait), and the
-/// part spent in interrupts.
-fn machine() -> Option<(f64, f64)> {
+/// Seconds of all CPUs (`/proc/stat`'s `cpu` line): non-idle (less idle and iowait), in
+/// interrupts, and taken by the host (steal).
+fn machine() -> Option<[f64; 3]> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
     let values: Vec<u64> = cpu
@@ -128,7 +136,12 @@ fn machine() -> Option<(f64, f64)> {
     // user nice system idle iowait irq softirq steal (guest time is already in user).
     let busy: u64 = values.iter().take(8).sum::<u64>() - values.get(3)? - values.get(4)?;
     let interrupts = values.get(5)? + values.get(6)?;
-    Some((busy as f64 / 100.0, interrupts as f64 / 100.0))
+    Some([busy, interrupts, *values.get(7)?].map(|ticks| ticks as f64 / 100.0))
+}
+
+/// The host's CPU steal since boot, in seconds.
+pub fn steal_seconds() -> Option<f64> {
+    Some(machine()?[2])
 }
 
 #[cfg(test)]

@@ -226,7 +226,7 @@ pub fn run(args: Args) -> Result<()> {
         ("tags", "/api/tags", vec![]),
         ("current user", "/api/user", vec![&user_id]),
     ];
-    let stolen = steal_seconds();
+    let stolen = cpu::steal_seconds();
     for (endpoint, path, params) in endpoints {
         let auth = path == "/api/user";
         calibrate::reset(&ours_db)?;
@@ -241,11 +241,9 @@ pub fn run(args: Args) -> Result<()> {
                 let waited = run_delay(t.server.0.id());
                 let handled = t.admin.and_then(scrape);
                 let cpu = cpu::sample(Some(t.server.0.id()), postmaster);
-                let stolen_before = steal_seconds();
                 let mut s = wrk(&args, t.port, auth.then_some(t.token.as_str()), path)?;
-                let stolen = steal_seconds().zip(stolen_before);
-                s.steal = stolen.map_or(f64::NAN, |(after, before)| (after - before) * 1000.0);
                 let spent = cpu::sample(Some(t.server.0.id()), postmaster).zip(cpu);
+                s.steal = spent.map_or(f64::NAN, |(after, before)| after.steal_ms(&before));
                 s.cpu = spent.map(|(after, before)| after.per_request(&before, s.requests as f64));
                 let waited = run_delay(t.server.0.id()).zip(waited).map(|(a, b)| a - b);
                 if let Some((after, before)) = t.admin.and_then(scrape).zip(handled) {
@@ -308,7 +306,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     // A virtual machine's host can take CPU time from the guest: a share that varies between
     // runs would explain swings that nothing in the servers does.
-    if let (Some(before), Some(after)) = (stolen, steal_seconds()) {
+    if let (Some(before), Some(after)) = (stolen, cpu::steal_seconds()) {
         println!(
             "CPU time taken by the host (steal) during the endpoints: {:.1} s",
             after - before
@@ -419,11 +417,7 @@ struct WrkStats {
 impl WrkStats {
     /// Per-field medians of `runs` (the upper one of an even count); errors are summed.
     fn median(runs: &[WrkStats]) -> WrkStats {
-        let mid = |f: fn(&WrkStats) -> f64| {
-            let mut v: Vec<f64> = runs.iter().map(f).collect();
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
+        let mid = |f: fn(&WrkStats) -> f64| median(runs.iter().map(f));
         WrkStats {
             rps: mid(|r| r.rps),
             requests: runs.iter().map(|r| r.requests).sum(),
@@ -440,7 +434,8 @@ impl WrkStats {
         }
     }
 
-    /// One round for the summary line: p99/queued[/≤server's own p99 bucket].
+    /// One round for the summary line: `p99(slowest)/queued/st<steal>`, and for ours
+    /// `/≤<own p99 bucket>/≤<own slowest>/sql≤<slowest statement>`.
     fn round(&self) -> String {
         let own = match (self.server_p99, self.server_max) {
             (Some(p99), Some(max)) => format!("/≤{p99}/≤{max}"),
@@ -458,11 +453,7 @@ impl WrkStats {
 fn cpu_median(runs: &[WrkStats]) -> Option<cpu::PerRequest> {
     let all: Option<Vec<cpu::PerRequest>> = runs.iter().map(|r| r.cpu).collect();
     let all = all.filter(|a| !a.is_empty())?;
-    let mid = |f: fn(&cpu::PerRequest) -> f64| {
-        let mut v: Vec<f64> = all.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
+    let mid = |f: fn(&cpu::PerRequest) -> f64| median(all.iter().map(f));
     Some(cpu::PerRequest {
         server: mid(|c| c.server),
         postgres: mid(|c| c.postgres),
@@ -470,6 +461,13 @@ fn cpu_median(runs: &[WrkStats]) -> Option<cpu::PerRequest> {
         interrupts: mid(|c| c.interrupts),
         machine: mid(|c| c.machine),
     })
+}
+
+/// The median of non-empty `values` (the upper one of an even count).
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// wrk's latency text (`810.00us`, `1.60ms`, `2.01s`) in milliseconds.
@@ -539,14 +537,6 @@ fn run_delay(pid: u32) -> Option<f64> {
         stat.split_whitespace().nth(1)?.parse::<f64>().ok()
     });
     Some(waits.sum())
-}
-
-/// The machine's CPU steal time in seconds (`/proc/stat`, eighth value of the `cpu` line, in
-/// USER_HZ ticks, 100 per second on Linux).
-fn steal_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
-    Some(cpu.split_whitespace().nth(8)?.parse::<f64>().ok()? / 100.0)
 }
 
 /// The histograms our servers keep of their own requests and of their database statements.
